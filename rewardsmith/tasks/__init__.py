@@ -1,0 +1,34 @@
+"""Tasks: batched torch environments and their typed specs."""
+
+from rewardsmith.tasks.base import BatchedTask, State, StepOutput
+from rewardsmith.tasks.context import render_context
+from rewardsmith.tasks.registry import TaskLoadError, load_task, register, task_names
+from rewardsmith.tasks.spec import (
+    BoxSpace,
+    DiscreteSpace,
+    FitnessSpec,
+    ObservationSpec,
+    PPOHints,
+    StateVariable,
+    TaskSpec,
+    common_state_variables,
+)
+
+__all__ = [
+    "BatchedTask",
+    "BoxSpace",
+    "DiscreteSpace",
+    "FitnessSpec",
+    "ObservationSpec",
+    "PPOHints",
+    "State",
+    "StateVariable",
+    "StepOutput",
+    "TaskLoadError",
+    "TaskSpec",
+    "common_state_variables",
+    "load_task",
+    "register",
+    "render_context",
+    "task_names",
+]
