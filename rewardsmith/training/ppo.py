@@ -1,0 +1,320 @@
+"""PPO on a batched task with an injected reward, through skrl.
+
+The task never sees the designed reward: this loop steps the task, calls the reward on the
+post-transition state, and hands the result to skrl's PPO agent. It reads top to bottom like a
+CleanRL script, in labelled phases:
+
+1. set-up: task, networks, memory, agent;
+2. rollout: act, step, reward, record the transition, accumulate per-episode statistics;
+3. update: skrl's PPO update every ``rollouts`` steps (GAE, clipped surrogate, value loss);
+4. checkpoint: about ten times a run, a deterministic evaluation of task fitness, with a few whole
+   episodes saved for the trajectory analyzer.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from skrl.agents.torch.ppo import PPO, PPO_CFG
+from skrl.memories.torch import RandomMemory
+from skrl.resources.preprocessors.torch import RunningStandardScaler
+from skrl.utils import set_seed
+
+from rewardsmith.tasks.base import BatchedTask
+from rewardsmith.tasks.spec import BoxSpace
+from rewardsmith.training.config import TrainConfig
+from rewardsmith.training.evaluate import evaluate
+from rewardsmith.training.models import CategoricalPolicy, GaussianPolicy, ValueNetwork
+from rewardsmith.training.result import Checkpoint, ComponentStats, TrainingResult
+from rewardsmith.training.rewards import RewardFn, TrainingError, call_reward
+from rewardsmith.training.spaces import action_space, observation_space
+
+ProgressFn = Callable[[int, int], None]
+"""Called as ``progress(steps_done, steps_total)`` after every update."""
+
+_EVAL_SEED_OFFSET = 1_000_003
+
+
+def train(
+    task_class: type[BatchedTask],
+    reward: RewardFn,
+    config: TrainConfig | None = None,
+    out_dir: Path | None = None,
+    reward_sha256: str | None = None,
+    progress: ProgressFn | None = None,
+) -> TrainingResult:
+    """Train a PPO policy on ``task_class`` with ``reward`` and evaluate it at checkpoints.
+
+    Args:
+        task_class: The task to train on.
+        reward: Maps a step's state dict to ``(total [N], {component: [N]})``.
+        config: Run settings; unset fields take the task's PPO hints.
+        out_dir: Where recorded episodes, the best policy and ``training.json`` go; nothing is
+            written when ``None``.
+        reward_sha256: Hash of the reward source, stored in the result for the record.
+        progress: Optional callback after every PPO update.
+
+    Returns:
+        The curves, component statistics and fitness of the run.
+
+    Raises:
+        TrainingError: The reward raised, broke the contract, or returned non-finite values.
+    """
+    config = (config or TrainConfig()).with_hints(task_class.spec.ppo)
+    spec = task_class.spec
+    device = config.torch_device()
+    dtype = torch.float64 if config.dtype == "float64" else torch.float32
+    assert config.num_envs and config.rollouts and config.steps  # filled by with_hints
+    num_envs, rollouts = config.num_envs, config.rollouts
+
+    # ---- set-up ------------------------------------------------------------------------------
+    set_seed(config.seed)
+    task = task_class(num_envs=num_envs, device=device, seed=config.seed, dtype=dtype)
+    eval_task = task_class(num_envs=config.eval_episodes, device=device, seed=config.seed, dtype=dtype)
+    agent = _make_agent(task_class, config, device)
+    discrete = not isinstance(spec.action_space, BoxSpace)
+
+    steps_per_update = num_envs * rollouts
+    updates = max(1, math.ceil(config.steps / steps_per_update))
+    checkpoint_after = sorted({max(1, round(updates * (i + 1) / config.checkpoints)) for i in range(config.checkpoints)})
+
+    episode_sums: dict[str, torch.Tensor] = {}
+    window = _EpisodeWindow(device)
+    return_so_far = torch.zeros(num_envs, device=device)
+    nonfinite = torch.zeros((), dtype=torch.int64, device=device)
+    checkpoints: list[Checkpoint] = []
+    best_state: dict[str, torch.Tensor] | None = None
+    best_fitness = -math.inf
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+
+    observation = task.reset()
+    start = time.perf_counter()
+    step = 0
+    total_steps = updates * rollouts
+    for timestep in range(total_steps):
+        # ---- rollout ---------------------------------------------------------------------
+        with torch.no_grad():
+            actions, _ = agent.act(observation, None, timestep=timestep, timesteps=total_steps)
+            output = task.step(actions)
+            total, components = call_reward(reward, output.state, num_envs, step)
+            nonfinite += (~torch.isfinite(total)).sum()
+            agent.record_transition(
+                observations=observation,
+                states=None,
+                actions=actions,
+                rewards=total.unsqueeze(-1),
+                # The pre-reset observation: skrl bootstraps truncated episodes and the rollout's
+                # last step from the value of this observation.
+                next_observations=output.final_observation,
+                next_states=None,
+                terminated=output.terminated.unsqueeze(-1),
+                truncated=output.truncated.unsqueeze(-1),
+                infos={},
+                timestep=timestep,
+                timesteps=total_steps,
+            )
+            return_so_far += total
+            for name, value in components.items():
+                episode_sums[name] = episode_sums.get(name, torch.zeros_like(value)) + value
+            window.add(output.done, return_so_far, output.episode_length, output.episode_fitness, episode_sums)
+            return_so_far = return_so_far.masked_fill(output.done, 0.0)
+            for name in episode_sums:
+                episode_sums[name] = episode_sums[name].masked_fill(output.done, 0.0)
+        observation = output.observation
+        step += num_envs
+
+        # ---- update ----------------------------------------------------------------------
+        if (timestep + 1) % rollouts == 0 and int(nonfinite) > 0:
+            raise TrainingError(
+                "non_finite_reward",
+                f"the reward returned NaN or inf {int(nonfinite)} times before training step {step}; "
+                "guard divisions, logs and exponentials so every state gives a finite reward",
+                step=step,
+            )
+        agent.post_interaction(timestep=timestep, timesteps=total_steps)
+        if (timestep + 1) % rollouts:
+            continue
+        update = (timestep + 1) // rollouts
+        if progress is not None:
+            progress(step, updates * steps_per_update)
+
+        # ---- checkpoint ------------------------------------------------------------------
+        if update not in checkpoint_after:
+            continue
+        index = len(checkpoints)
+        episode_file = f"episodes/checkpoint_{index:02d}.npz" if out_dir is not None and config.record_episodes else None
+        evaluation = evaluate(
+            eval_task,
+            _deterministic_policy(agent, discrete),
+            reward,
+            seed=config.seed + _EVAL_SEED_OFFSET,
+            record=config.record_episodes if episode_file else 0,
+            record_path=out_dir / episode_file if out_dir is not None and episode_file else None,
+        )
+        checkpoints.append(
+            window.checkpoint(
+                index=index,
+                step=step,
+                wall_time_s=time.perf_counter() - start,
+                eval_fitness=evaluation.fitness,
+                eval_length=evaluation.episode_length,
+                eval_return=evaluation.designed_return,
+                episode_file=episode_file,
+            )
+        )
+        if evaluation.mean_fitness > best_fitness:
+            best_fitness = evaluation.mean_fitness
+            best_state = {k: v.detach().clone() for k, v in agent.policy.state_dict().items()}
+
+    wall = time.perf_counter() - start
+    best = max(range(len(checkpoints)), key=lambda i: checkpoints[i].eval_fitness)
+    policy_file = None
+    if out_dir is not None and best_state is not None:
+        policy_file = "policy_best.pt"
+        torch.save(best_state, out_dir / policy_file)
+    result = TrainingResult(
+        task=spec.name,
+        reward_sha256=reward_sha256,
+        seed=config.seed,
+        device=str(device),
+        num_envs=num_envs,
+        steps=step,
+        wall_time_s=wall,
+        env_steps_per_second=step / wall if wall > 0 else 0.0,
+        checkpoints=checkpoints,
+        component_stats=_component_stats(checkpoints),
+        fitness=checkpoints[best].eval_fitness,
+        final_fitness=checkpoints[-1].eval_fitness,
+        best_checkpoint=best,
+        solved=checkpoints[best].eval_fitness >= spec.fitness.solved_threshold,
+        policy_file=policy_file,
+    )
+    if out_dir is not None:
+        (out_dir / "training.json").write_text(result.model_dump_json(indent=2))
+    return result
+
+
+def _make_agent(task_class: type[BatchedTask], config: TrainConfig, device: torch.device) -> PPO:
+    spec = task_class.spec
+    obs_space, act_space = observation_space(spec), action_space(spec)
+    hidden = config.hidden_sizes or (64, 64)
+    if isinstance(spec.action_space, BoxSpace):
+        policy = GaussianPolicy(obs_space, act_space, device, hidden, config.initial_log_std or 0.0)
+    else:
+        policy = CategoricalPolicy(obs_space, act_space, device, hidden)
+    value = ValueNetwork(obs_space, act_space, device, hidden)
+    memory = RandomMemory(memory_size=config.rollouts, num_envs=config.num_envs, device=device)
+    cfg = PPO_CFG(
+        rollouts=config.rollouts,
+        learning_epochs=config.learning_epochs,
+        mini_batches=config.mini_batches,
+        discount_factor=config.discount_factor,
+        gae_lambda=config.gae_lambda,
+        learning_rate=config.learning_rate,
+        entropy_loss_scale=config.entropy_loss_scale,
+        grad_norm_clip=0.5,
+        ratio_clip=0.2,
+        value_clip=0.2,
+        value_loss_scale=1.0,
+        time_limit_bootstrap=True,
+        observation_preprocessor=RunningStandardScaler,
+        observation_preprocessor_kwargs={"size": obs_space, "device": device},
+        value_preprocessor=RunningStandardScaler,
+        value_preprocessor_kwargs={"size": 1, "device": device},
+    )
+    # skrl's own TensorBoard writer and checkpoint files are off: metrics travel as data here.
+    cfg.experiment.write_interval = 0
+    cfg.experiment.checkpoint_interval = 0
+    agent = PPO(
+        models={"policy": policy, "value": value},
+        memory=memory,
+        observation_space=obs_space,
+        action_space=act_space,
+        device=device,
+        cfg=cfg,
+    )
+    agent.init()
+    agent.enable_training_mode(True)
+    return agent
+
+
+def _deterministic_policy(agent: PPO, discrete: bool) -> Callable[[torch.Tensor], torch.Tensor]:
+    def act(observation: torch.Tensor) -> torch.Tensor:
+        # Through the agent, so its observation normaliser is applied as in training.
+        _, outputs = agent.act(observation, None, timestep=0, timesteps=1)
+        if discrete:
+            return outputs["net_output"].argmax(dim=-1)
+        return outputs["mean_actions"]
+
+    return act
+
+
+class _EpisodeWindow:
+    """Sums over training episodes that end between two checkpoints, kept on the device."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.device = device
+        self._reset()
+
+    def _reset(self) -> None:
+        zero = torch.zeros((), device=self.device)
+        self.count = zero.clone()
+        self.returns = zero.clone()
+        self.lengths = zero.clone()
+        self.fitness = zero.clone()
+        self.components: dict[str, torch.Tensor] = {}
+
+    def add(self, done: torch.Tensor, returns: torch.Tensor, lengths: torch.Tensor, fitness: torch.Tensor,
+            components: dict[str, torch.Tensor]) -> None:
+        weight = done.to(torch.float32)
+        self.count += weight.sum()
+        self.returns += (returns * weight).sum()
+        self.lengths += (lengths.to(torch.float32) * weight).sum()
+        self.fitness += torch.nan_to_num(fitness, nan=0.0).mul(weight).sum()
+        for name, value in components.items():
+            self.components[name] = self.components.get(name, torch.zeros((), device=self.device)) + (value * weight).sum()
+
+    def checkpoint(self, index: int, step: int, wall_time_s: float, eval_fitness: list[float], eval_length: list[int],
+                   eval_return: list[float], episode_file: str | None) -> Checkpoint:
+        count = int(self.count)
+
+        def mean(total: torch.Tensor) -> float | None:
+            return float(total) / count if count else None
+
+        record = Checkpoint(
+            index=index,
+            step=step,
+            wall_time_s=wall_time_s,
+            eval_fitness=float(np.mean(eval_fitness)),
+            eval_fitness_std=float(np.std(eval_fitness)),
+            eval_episode_length=float(np.mean(eval_length)),
+            eval_return=float(np.mean(eval_return)),
+            train_episodes=count,
+            train_return=mean(self.returns),
+            train_episode_length=mean(self.lengths),
+            train_fitness=mean(self.fitness),
+            components={name: float(total) / count for name, total in self.components.items()} if count else {},
+            episode_file=episode_file,
+        )
+        self._reset()
+        return record
+
+
+def _component_stats(checkpoints: list[Checkpoint]) -> dict[str, ComponentStats]:
+    names = sorted({name for checkpoint in checkpoints for name in checkpoint.components})
+    stats = {}
+    for name in names:
+        values = [checkpoint.components.get(name) for checkpoint in checkpoints]
+        present = [(i, v) for i, v in enumerate(values) if v is not None]
+        xs = np.array([i for i, _ in present], dtype=float)
+        ys = np.array([v for _, v in present], dtype=float)
+        trend = float(np.polyfit(xs, ys, 1)[0]) if len(present) >= 2 else 0.0
+        stats[name] = ComponentStats(values=values, max=float(ys.max()), mean=float(ys.mean()), min=float(ys.min()),
+                                     trend=trend)
+    return stats
