@@ -47,7 +47,11 @@ def tasks_command() -> None:
         spec = load_task(name).spec
         actions = spec.action_space.kind
         table.add_row(
-            name, actions, str(spec.episode_length), spec.fitness.name, f"{spec.fitness.solved_threshold:g}",
+            name,
+            actions,
+            str(spec.episode_length),
+            spec.fitness.name,
+            f"{spec.fitness.solved_threshold:g}",
             spec.description.split(". ")[0],
         )
     console.print(table)
@@ -99,8 +103,12 @@ def train_command(
         f"on {resolved.torch_device()} (seed {seed}); run dir {run_dir}"
     )
     with Progress(
-        TextColumn("PPO"), BarColumn(), TextColumn("{task.completed:,.0f}/{task.total:,.0f} steps"),
-        TimeElapsedColumn(), console=console, transient=True,
+        TextColumn("PPO"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f}/{task.total:,.0f} steps"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
     ) as bar:
         job = bar.add_task("train", total=resolved.steps)
 
@@ -108,14 +116,18 @@ def train_command(
             bar.update(job, completed=done, total=total)
 
         try:
-            result = train(task_class, loaded, resolved, out_dir=run_dir, reward_sha256=loaded.sha256, progress=progress)
+            result = train(
+                task_class, loaded, resolved, out_dir=run_dir, reward_sha256=loaded.sha256, progress=progress
+            )
         except TrainingError as error:
             raise _fail(f"training failed ({error.kind}): {error}", code=1) from None
 
     table = Table("checkpoint", "steps", "time (s)", "eval fitness", "train return")
     for checkpoint in result.checkpoints:
         table.add_row(
-            str(checkpoint.index), f"{checkpoint.step:,}", f"{checkpoint.wall_time_s:.1f}",
+            str(checkpoint.index),
+            f"{checkpoint.step:,}",
+            f"{checkpoint.wall_time_s:.1f}",
             f"{checkpoint.eval_fitness:.3f}",
             "-" if checkpoint.train_return is None else f"{checkpoint.train_return:.2f}",
         )
@@ -146,7 +158,9 @@ def _make_run_dir(out: Path, label: str) -> Path:
     try:
         run_dir.mkdir(parents=True, exist_ok=False)
     except OSError as error:
-        raise UserError(f"cannot create a run directory under '{out}': {error.strerror}; pass a writable --out") from None
+        raise UserError(
+            f"cannot create a run directory under '{out}': {error.strerror}; pass a writable --out"
+        ) from None
     return run_dir
 
 

@@ -13,6 +13,7 @@ terminates or is truncated, :meth:`BatchedTask.step` returns the observation of 
 from __future__ import annotations
 
 import inspect
+import secrets
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar
@@ -84,7 +85,8 @@ class BatchedTask(ABC):
         self.device = torch.device(device)
         self.dtype = dtype
         self.generator = torch.Generator(device=self.device)
-        self.generator.manual_seed(int(seed) if seed is not None else int(torch.seed() % 2**63))
+        # secrets, not torch.seed(): that would reseed torch's global generator behind the user's back.
+        self.generator.manual_seed(int(seed) if seed is not None else secrets.randbits(63))
         self._state: State = {}
         self._episode_step = torch.zeros(num_envs, dtype=torch.int64, device=self.device)
         self._last_action = torch.zeros((num_envs, *self.action_shape), dtype=dtype, device=self.device)
@@ -150,8 +152,9 @@ class BatchedTask(ABC):
     def reset(self) -> torch.Tensor:
         """Start a new episode in every environment; returns the float32 observation."""
         self._state = self._checked_state(self.initial_state(self.num_envs), self.num_envs)
-        self._episode_step.zero_()
-        self._last_action.zero_()
+        # New tensors, not zero_(): earlier StepOutput.state dicts still hold the old ones.
+        self._episode_step = torch.zeros_like(self._episode_step)
+        self._last_action = torch.zeros_like(self._last_action)
         self._fitness = torch.zeros(self.num_envs, dtype=torch.float32, device=self.device)
         return self.observe(self._state).to(torch.float32)
 

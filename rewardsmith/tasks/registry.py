@@ -8,9 +8,8 @@ import inspect
 import sys
 from pathlib import Path
 
-from pydantic import ValidationError
-
 import torch
+from pydantic import ValidationError
 
 from rewardsmith.tasks.base import BatchedTask
 from rewardsmith.tasks.spec import TaskSpec, common_state_variables
@@ -60,9 +59,7 @@ def load_task(ref: str) -> type[BatchedTask]:
         return getattr(importlib.import_module(module_name), class_name)
     if ":" in ref and ref.split(":", 1)[0].endswith(".py"):
         return _load_from_file(ref)
-    raise TaskLoadError(
-        f"unknown task '{ref}': use one of {', '.join(task_names())}, or path/to/file.py:ClassName"
-    )
+    raise TaskLoadError(f"unknown task '{ref}': use one of {', '.join(task_names())}, or path/to/file.py:ClassName")
 
 
 def _load_from_file(ref: str) -> type[BatchedTask]:
@@ -87,7 +84,8 @@ def _load_from_file(ref: str) -> type[BatchedTask]:
     task_class = getattr(module, class_name, None)
     if task_class is None:
         available = sorted(
-            name for name, value in vars(module).items()
+            name
+            for name, value in vars(module).items()
             if inspect.isclass(value) and issubclass(value, BatchedTask) and value is not BatchedTask
         )
         hint = f"; task classes there: {', '.join(available)}" if available else ""

@@ -98,13 +98,16 @@ class PPOHints(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     num_envs: int = Field(default=128, gt=0, description="Parallel environments while training.")
-    steps: int = Field(default=200_000, gt=0, description="Environment steps the reference reward needs to solve the task.")
+    steps: int = Field(
+        default=200_000, gt=0, description="Environment steps the reference reward needs to solve the task."
+    )
     rollouts: int = Field(default=32, gt=0, description="Steps per environment between PPO updates.")
     learning_epochs: int = Field(default=8, gt=0, description="Passes over each rollout batch.")
     mini_batches: int = Field(default=4, gt=0, description="Mini-batches per epoch.")
     learning_rate: float = Field(default=1e-3, gt=0, description="Adam learning rate.")
     discount_factor: float = Field(default=0.99, gt=0, le=1, description="Discount γ.")
     gae_lambda: float = Field(default=0.95, ge=0, le=1, description="GAE λ.")
+    anneal_learning_rate: bool = Field(default=False, description="Decay the learning rate linearly to 5%.")
     entropy_loss_scale: float = Field(default=0.0, ge=0, description="Entropy bonus coefficient.")
     hidden_sizes: tuple[int, ...] = Field(default=(64, 64), description="Hidden layer widths of policy and value MLPs.")
     initial_log_std: float = Field(default=0.0, description="Initial log standard deviation of a Gaussian policy.")
@@ -123,8 +126,12 @@ class TaskSpec(BaseModel):
     episode_length: int = Field(gt=0, description="Steps after which an episode is truncated.")
     dt: float = Field(gt=0, description="Seconds of simulated time per step.")
     fitness: FitnessSpec = Field(description="Ground-truth success metric, held out from reward code.")
-    sparse_reward_code: str = Field(description="A sparse reward in the reward contract, the floor of normalised scores.")
-    reference_reward_code: str = Field(description="A human-written reward in the contract, the 1.0 of normalised scores.")
+    sparse_reward_code: str = Field(
+        description="A sparse reward in the reward contract, the floor of normalised scores."
+    )
+    reference_reward_code: str = Field(
+        description="A human-written reward in the contract, the 1.0 of normalised scores."
+    )
     ppo: PPOHints = Field(default_factory=PPOHints, description="Training settings that suit this task.")
 
     @model_validator(mode="after")

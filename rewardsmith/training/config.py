@@ -25,6 +25,7 @@ class TrainConfig(BaseModel):
     learning_rate: float | None = Field(default=None, gt=0, description="Adam learning rate.")
     discount_factor: float | None = Field(default=None, gt=0, le=1, description="Discount γ.")
     gae_lambda: float | None = Field(default=None, ge=0, le=1, description="GAE λ.")
+    anneal_learning_rate: bool | None = Field(default=None, description="Decay the learning rate linearly to 5%.")
     entropy_loss_scale: float | None = Field(default=None, ge=0, description="Entropy bonus coefficient.")
     hidden_sizes: tuple[int, ...] | None = Field(default=None, description="Hidden widths of policy and value MLPs.")
     initial_log_std: float | None = Field(default=None, description="Initial log std of a Gaussian policy.")

@@ -84,8 +84,9 @@ def evaluate(
     )
 
 
-def _save_episodes(frames: list[dict[str, torch.Tensor]], length: torch.Tensor, fitness: torch.Tensor,
-                   path: Path) -> None:
+def _save_episodes(
+    frames: list[dict[str, torch.Tensor]], length: torch.Tensor, fitness: torch.Tensor, path: Path
+) -> None:
     # Steps after an episode's end belong to the next episode; mark them NaN so no reader mixes them in.
     arrays: dict[str, np.ndarray] = {}
     steps = torch.arange(len(frames)).unsqueeze(1)

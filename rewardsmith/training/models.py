@@ -65,7 +65,10 @@ class ValueNetwork(DeterministicMixin, Model):
     """The state-value function."""
 
     def __init__(
-        self, observation_space: gymnasium.Space, action_space: gymnasium.Space, device: torch.device,
+        self,
+        observation_space: gymnasium.Space,
+        action_space: gymnasium.Space,
+        device: torch.device,
         hidden: tuple[int, ...],
     ) -> None:
         Model.__init__(self, observation_space=observation_space, action_space=action_space, device=device)

@@ -76,12 +76,13 @@ def train(
     set_seed(config.seed)
     task = task_class(num_envs=num_envs, device=device, seed=config.seed, dtype=dtype)
     eval_task = task_class(num_envs=config.eval_episodes, device=device, seed=config.seed, dtype=dtype)
-    agent = _make_agent(task_class, config, device)
-    discrete = not isinstance(spec.action_space, BoxSpace)
-
     steps_per_update = num_envs * rollouts
     updates = max(1, math.ceil(config.steps / steps_per_update))
-    checkpoint_after = sorted({max(1, round(updates * (i + 1) / config.checkpoints)) for i in range(config.checkpoints)})
+    agent = make_agent(task_class, config, device, updates)
+    discrete = not isinstance(spec.action_space, BoxSpace)
+    checkpoint_after = sorted(
+        {max(1, round(updates * (i + 1) / config.checkpoints)) for i in range(config.checkpoints)}
+    )
 
     episode_sums: dict[str, torch.Tensor] = {}
     window = _EpisodeWindow(device)
@@ -148,7 +149,9 @@ def train(
         if update not in checkpoint_after:
             continue
         index = len(checkpoints)
-        episode_file = f"episodes/checkpoint_{index:02d}.npz" if out_dir is not None and config.record_episodes else None
+        episode_file = (
+            f"episodes/checkpoint_{index:02d}.npz" if out_dir is not None and config.record_episodes else None
+        )
         evaluation = evaluate(
             eval_task,
             _deterministic_policy(agent, discrete),
@@ -200,7 +203,8 @@ def train(
     return result
 
 
-def _make_agent(task_class: type[BatchedTask], config: TrainConfig, device: torch.device) -> PPO:
+def make_agent(task_class: type[BatchedTask], config: TrainConfig, device: torch.device, updates: int) -> PPO:
+    """skrl PPO with this project's networks and settings for ``task_class``; ``config`` must be resolved."""
     spec = task_class.spec
     obs_space, act_space = observation_space(spec), action_space(spec)
     hidden = config.hidden_sizes or (64, 64)
@@ -217,6 +221,10 @@ def _make_agent(task_class: type[BatchedTask], config: TrainConfig, device: torc
         discount_factor=config.discount_factor,
         gae_lambda=config.gae_lambda,
         learning_rate=config.learning_rate,
+        # Linear annealing, as in CleanRL's PPO: at a fixed rate, long runs can undo a solved
+        # policy late in training. skrl steps the scheduler once per update.
+        learning_rate_scheduler=torch.optim.lr_scheduler.LinearLR if config.anneal_learning_rate else None,
+        learning_rate_scheduler_kwargs={"start_factor": 1.0, "end_factor": 0.05, "total_iters": updates},
         entropy_loss_scale=config.entropy_loss_scale,
         grad_norm_clip=0.5,
         ratio_clip=0.2,
@@ -270,18 +278,34 @@ class _EpisodeWindow:
         self.fitness = zero.clone()
         self.components: dict[str, torch.Tensor] = {}
 
-    def add(self, done: torch.Tensor, returns: torch.Tensor, lengths: torch.Tensor, fitness: torch.Tensor,
-            components: dict[str, torch.Tensor]) -> None:
+    def add(
+        self,
+        done: torch.Tensor,
+        returns: torch.Tensor,
+        lengths: torch.Tensor,
+        fitness: torch.Tensor,
+        components: dict[str, torch.Tensor],
+    ) -> None:
         weight = done.to(torch.float32)
         self.count += weight.sum()
         self.returns += (returns * weight).sum()
         self.lengths += (lengths.to(torch.float32) * weight).sum()
         self.fitness += torch.nan_to_num(fitness, nan=0.0).mul(weight).sum()
         for name, value in components.items():
-            self.components[name] = self.components.get(name, torch.zeros((), device=self.device)) + (value * weight).sum()
+            self.components[name] = (
+                self.components.get(name, torch.zeros((), device=self.device)) + (value * weight).sum()
+            )
 
-    def checkpoint(self, index: int, step: int, wall_time_s: float, eval_fitness: list[float], eval_length: list[int],
-                   eval_return: list[float], episode_file: str | None) -> Checkpoint:
+    def checkpoint(
+        self,
+        index: int,
+        step: int,
+        wall_time_s: float,
+        eval_fitness: list[float],
+        eval_length: list[int],
+        eval_return: list[float],
+        episode_file: str | None,
+    ) -> Checkpoint:
         count = int(self.count)
 
         def mean(total: torch.Tensor) -> float | None:
@@ -315,6 +339,7 @@ def _component_stats(checkpoints: list[Checkpoint]) -> dict[str, ComponentStats]
         xs = np.array([i for i, _ in present], dtype=float)
         ys = np.array([v for _, v in present], dtype=float)
         trend = float(np.polyfit(xs, ys, 1)[0]) if len(present) >= 2 else 0.0
-        stats[name] = ComponentStats(values=values, max=float(ys.max()), mean=float(ys.mean()), min=float(ys.min()),
-                                     trend=trend)
+        stats[name] = ComponentStats(
+            values=values, max=float(ys.max()), mean=float(ys.mean()), min=float(ys.min()), trend=trend
+        )
     return stats

@@ -31,8 +31,11 @@ def call_reward(
 
     Only cheap checks run here (this is the hot path); finiteness is checked once per rollout.
     """
+    # Copies, because the task steps on from these very tensors: an in-place write in reward code
+    # would otherwise change the dynamics (e.g. zeroing episode_step to dodge truncation).
+    inputs = {name: value.clone() for name, value in state.items()}
     try:
-        total, components = reward(state)
+        total, components = reward(inputs)
     except Exception as error:
         raise TrainingError(
             "reward_runtime_error",

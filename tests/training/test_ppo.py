@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from rewardsmith.rewards import load_reward
 from rewardsmith.tasks import load_task
 from rewardsmith.training import TrainConfig, TrainingError, train
 
@@ -55,14 +56,13 @@ def test_result_holds_curves_components_and_episode_files(tmp_path: Path) -> Non
         assert np.isfinite(trace[:length]).all(), key
         assert np.isnan(trace[length:]).all(), key
     # The recorded components are the reward evaluated on the recorded states.
-    np.testing.assert_allclose(episodes["reward/upright"][0][:length], -np.abs(episodes["state/pole_angle"][0][:length]),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        episodes["reward/upright"][0][:length], -np.abs(episodes["state/pole_angle"][0][:length]), rtol=1e-6
+    )
 
 
-def test_reference_reward_solves_cartpole_quickly() -> None:
-    from rewardsmith.rewards import load_reward
-
-    reward = load_reward(CartPole.spec.reference_reward_code, CartPole.spec, workdir=None)
+def test_reference_reward_solves_cartpole_quickly(tmp_path: Path) -> None:
+    reward = load_reward(CartPole.spec.reference_reward_code, CartPole.spec, workdir=tmp_path)
     result = train(CartPole, reward, TrainConfig(steps=200_000, seed=0, record_episodes=0))
     assert result.fitness >= 475, [c.eval_fitness for c in result.checkpoints]
     assert result.solved
@@ -97,6 +97,18 @@ def test_reward_exception_and_wrong_shape_are_typed() -> None:
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message shown when no CUDA device exists")
+def test_reward_code_cannot_change_the_dynamics_in_place() -> None:
+    def freeze_time(state):
+        state["episode_step"].zero_()  # would dodge truncation if it reached the task
+        state["pole_angle"].zero_()  # would hold the pole upright
+        alive = torch.ones_like(state["cart_position"])
+        return alive, {"alive": alive}
+
+    result = train(CartPole, freeze_time, SMALL.model_copy(update={"steps": 4096, "checkpoints": 1}))
+    # An untrained policy drops the pole well before 500 steps when the dynamics are untouched.
+    assert result.checkpoints[0].eval_episode_length < 200
+
+
 def test_cuda_without_a_gpu_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="no CUDA device"):
         TrainConfig(device="cuda").torch_device()

@@ -1,0 +1,61 @@
+"""Rewards: the reward contract, loading candidate code, and verifying it on sampled states."""
+
+from rewardsmith.rewards.contract import RewardOutput, check_output, check_unchanged, input_versions
+from rewardsmith.rewards.errors import (
+    ERROR_CLASSES,
+    ERROR_KINDS,
+    BadSignatureError,
+    ErrorKind,
+    MutatesStateError,
+    NoCodeError,
+    NoFunctionError,
+    NonFiniteError,
+    RewardContractError,
+    RewardError,
+    RewardRuntimeError,
+    RewardSyntaxError,
+    TooSlowError,
+    UnknownStateVariableError,
+    WrongDeviceError,
+    WrongDtypeError,
+    WrongReturnTypeError,
+    WrongShapeError,
+    error_from_model,
+)
+from rewardsmith.rewards.extract import extract_code
+from rewardsmith.rewards.loader import ENTRY_POINT, PRELUDE, RewardFunction, load_reward
+from rewardsmith.rewards.verify import ValueStats, VerifyResult, verify_reward
+
+__all__ = [
+    "ENTRY_POINT",
+    "ERROR_CLASSES",
+    "ERROR_KINDS",
+    "PRELUDE",
+    "BadSignatureError",
+    "ErrorKind",
+    "MutatesStateError",
+    "NoCodeError",
+    "NoFunctionError",
+    "NonFiniteError",
+    "RewardContractError",
+    "RewardError",
+    "RewardFunction",
+    "RewardOutput",
+    "RewardRuntimeError",
+    "RewardSyntaxError",
+    "TooSlowError",
+    "UnknownStateVariableError",
+    "ValueStats",
+    "VerifyResult",
+    "WrongDeviceError",
+    "WrongDtypeError",
+    "WrongReturnTypeError",
+    "WrongShapeError",
+    "check_output",
+    "check_unchanged",
+    "error_from_model",
+    "extract_code",
+    "input_versions",
+    "load_reward",
+    "verify_reward",
+]
