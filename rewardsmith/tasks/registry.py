@@ -80,7 +80,8 @@ def _load_from_file(ref: str) -> type[BatchedTask]:
         where = ".".join(str(part) for part in first["loc"])
         raise TaskLoadError(f"{path_text}: invalid TaskSpec at '{where}': {first['msg']}") from None
     except Exception as error:
-        raise TaskLoadError(f"{path_text} failed to import: {type(error).__name__}: {error}") from None
+        first_line = str(error).splitlines()[0] if str(error) else ""
+        raise TaskLoadError(f"{path_text} failed to import: {type(error).__name__}: {first_line}") from None
     task_class = getattr(module, class_name, None)
     if task_class is None:
         available = sorted(

@@ -75,7 +75,7 @@ class CartPole(BatchedTask):
         ),
         sparse_reward_code=read_reward("cartpole_sparse"),
         reference_reward_code=read_reward("cartpole_reference"),
-        ppo=PPOHints(num_envs=128, steps=400_000, rollouts=32, learning_epochs=8, mini_batches=4, learning_rate=1e-3),
+        ppo=PPOHints(num_envs=128, steps=200_000, rollouts=32, learning_epochs=8, mini_batches=4, learning_rate=1e-3),
     )
 
     def initial_state(self, count: int) -> State:
