@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import platform
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +17,11 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from rewardsmith import __version__
+from rewardsmith.api import design, resume
+from rewardsmith.cli_progress import RichReporter
+from rewardsmith.config import DesignConfig
+from rewardsmith.records import RunNotFoundError, RunRecord
+from rewardsmith.results import DesignResult, FinalEvaluation
 from rewardsmith.rewards import RewardContractError, load_reward
 from rewardsmith.tasks import TaskLoadError, TaskSpec, load_task, task_names
 from rewardsmith.training import TrainConfig, TrainingError, train
@@ -80,8 +86,7 @@ def train_command(
     except (TaskLoadError, UserError, RewardContractError) as error:
         raise _fail(str(error)) from None
     except ValidationError as error:
-        first = error.errors()[0]
-        raise _fail(f"invalid value for --{str(first['loc'][0]).replace('_', '-')}: {first['msg']}") from None
+        raise _fail(_validation_message(error)) from None
     except ValueError as error:
         raise _fail(str(error)) from None
 
@@ -175,5 +180,163 @@ def _versions() -> dict[str, str]:
     }
 
 
+def _help(name: str) -> str:
+    return DesignConfig.model_fields[name].description or ""
+
+
+@app.command("design")
+def design_command(
+    task: Annotated[str, typer.Argument(help="A task name (see `rewardsmith tasks`) or path/to/file.py:ClassName.")],
+    iterations: Annotated[int, typer.Option(help=_help("iterations"))] = DesignConfig.model_fields[
+        "iterations"
+    ].default,
+    samples: Annotated[int, typer.Option(help=_help("samples"))] = DesignConfig.model_fields["samples"].default,
+    steps: Annotated[int | None, typer.Option(help=_help("steps"))] = None,
+    parallel: Annotated[int, typer.Option(help=_help("parallel"))] = DesignConfig.model_fields["parallel"].default,
+    seed: Annotated[int, typer.Option(help=_help("seed"))] = 0,
+    device: Annotated[str, typer.Option(help=_help("device"))] = "auto",
+    out: Annotated[Path, typer.Option(help=_help("out"))] = Path("runs"),
+    llm: Annotated[str, typer.Option(help=_help("llm"))] = "offline",
+    sandbox: Annotated[str, typer.Option(help=_help("sandbox"))] = "process",
+    final_seeds: Annotated[int, typer.Option(help=_help("final_seeds"))] = DesignConfig.model_fields[
+        "final_seeds"
+    ].default,
+    target_fitness: Annotated[float | None, typer.Option(help=_help("target_fitness"))] = None,
+) -> None:
+    """Design a reward for TASK: rounds of design, critique, verification, training and analysis."""
+    options = {
+        "iterations": iterations,
+        "samples": samples,
+        "steps": steps,
+        "parallel": parallel,
+        "seed": seed,
+        "device": device,
+        "out": out,
+        "llm": llm,
+        "sandbox": sandbox,
+        "final_seeds": final_seeds,
+        "target_fitness": target_fitness,
+    }
+    try:
+        load_task(task)
+        config = DesignConfig(task=task, **options)
+        TrainConfig(device=config.device).torch_device()
+        _check_writable(out)
+    except (TaskLoadError, UserError) as error:
+        raise _fail(str(error)) from None
+    except ValidationError as error:
+        raise _fail(_validation_message(error)) from None
+    except ValueError as error:
+        raise _fail(str(error)) from None
+    console.print(
+        f"designing a reward for [bold]{task}[/]: {iterations} rounds × {samples} candidates, "
+        f"designer: rule-based (offline), sandbox: {sandbox}"
+    )
+    with RichReporter(console, iterations, samples) as reporter:
+        result = design(task, reporter=reporter, **options)
+    _print_result(result)
+
+
+@app.command("resume")
+def resume_command(run: Annotated[Path, typer.Argument(help="A run directory, runs/<run-id>.")]) -> None:
+    """Continue a run that was cut off, without redoing finished work."""
+    try:
+        record = RunRecord.open(run)
+        config = record.config_record().config
+    except RunNotFoundError as error:
+        raise _fail(str(error)) from None
+    console.print(f"resuming [bold]{record.run_id}[/]")
+    with RichReporter(console, config.iterations, config.samples) as reporter:
+        result = resume(run, reporter=reporter)
+    _print_result(result)
+
+
+@app.command("show")
+def show_command(run: Annotated[Path, typer.Argument(help="A run directory, runs/<run-id>.")]) -> None:
+    """Summarise a run: every candidate with its status, fitness, normalised score and reason."""
+    try:
+        record = RunRecord.open(run)
+    except RunNotFoundError as error:
+        raise _fail(str(error)) from None
+    evaluation = (
+        record.read_json("final/evaluation.json", FinalEvaluation) if record.exists("final/evaluation.json") else None
+    )
+    table = Table("candidate", "status", "fitness", "norm. score", "reason", title=f"run {record.run_id}")
+    for status in record.statuses():
+        score = None
+        if evaluation is not None and status.fitness is not None and evaluation.reference.mean is not None:
+            from rewardsmith.evaluation import normalized_score
+
+            score = normalized_score(status.fitness, evaluation.reference.mean, evaluation.sparse.mean or 0.0)
+        stage = status.stage if status.stopped_at is None else f"{status.stage} at {status.stopped_at}"
+        if status.hacking_suspected:
+            stage += " (hacking?)"
+        reason = f"{status.reason_kind}: {status.reason}" if status.reason_kind else ""
+        table.add_row(
+            status.id,
+            stage,
+            _fmt(status.fitness),
+            _fmt(score),
+            reason[:120].replace("\n", " "),
+        )
+    console.print(table)
+    if record.exists("summary.json"):
+        _print_result(record.read_json("summary.json", DesignResult))
+    else:
+        console.print("the run has not finished; continue it with [bold]rewardsmith resume[/] " + str(run))
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _print_result(result: DesignResult) -> None:
+    if result.best_candidate_id is None:
+        console.print(f"no candidate trained; see {result.run_dir}/report.html for the reasons")
+        return
+    console.print(
+        f"best: [bold]{result.best_candidate_id}[/], fitness {_fmt(result.fitness)} ± {_fmt(result.fitness_std)} "
+        f"over the final seeds (reference {_fmt(result.reference_fitness)}, sparse {_fmt(result.sparse_fitness)}), "
+        f"normalised score [bold]{_fmt(result.normalized_score)}[/]"
+    )
+    console.print(
+        f"run: {result.run_dir}  best reward: {result.best_reward_path}  report: {result.run_dir}/report.html"
+    )
+
+
+def _check_writable(out: Path) -> None:
+    probe = out
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK):
+        raise UserError(f"--out '{out}' is not writable; pass a directory you can write to")
+
+
+def _validation_message(error: ValidationError) -> str:
+    first = error.errors()[0]
+    field = str(first["loc"][0]).replace("_", "-") if first["loc"] else "value"
+    return f"invalid value for --{field}: {first['msg']}"
+
+
 def main() -> None:
-    app()
+    """Entry point: every usage error is one line on stderr and exit status 2, never a traceback."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        raise SystemExit(130) from None
+    except Exception as error:
+        # Usage errors from the command-line parser carry their own message and exit status.
+        if hasattr(error, "format_message") and isinstance(getattr(error, "exit_code", None), int):
+            if error.format_message():  # empty after `no_args_is_help` has printed the help
+                errors.print(f"[bold red]error:[/] {error.format_message()}", highlight=False, soft_wrap=True)
+            raise SystemExit(error.exit_code) from None
+        if os.environ.get("REWARDSMITH_DEBUG"):
+            raise
+        message = str(error).splitlines()[0] if str(error) else ""
+        errors.print(
+            f"[bold red]error:[/] {type(error).__name__}: {message} (REWARDSMITH_DEBUG=1 shows the traceback)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise SystemExit(1) from None
+    raise SystemExit(code if isinstance(code, int) else 0)

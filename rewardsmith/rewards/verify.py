@@ -37,7 +37,7 @@ _MIN_TIMED_CALLS = 5
 class ValueStats(BaseModel):
     """Statistics of one reward term over every sampled state (all envs, all steps)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, ser_json_inf_nan="constants")
 
     mean: float = Field(description="Mean over sampled states.")
     std: float = Field(description="Population standard deviation over sampled states.")
@@ -48,7 +48,7 @@ class ValueStats(BaseModel):
 class VerifyResult(BaseModel):
     """The outcome of :func:`verify_reward`."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, ser_json_inf_nan="constants")
 
     ok: bool = Field(description="True when every call kept the contract within the time limit.")
     error: RewardError | None = Field(default=None, description="The first contract violation, if any.")

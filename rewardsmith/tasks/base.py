@@ -88,6 +88,7 @@ class BatchedTask(ABC):
         # secrets, not torch.seed(): that would reseed torch's global generator behind the user's back.
         self.generator.manual_seed(int(seed) if seed is not None else secrets.randbits(63))
         self._state: State = {}
+        self.any_done = False
         self._episode_step = torch.zeros(num_envs, dtype=torch.int64, device=self.device)
         self._last_action = torch.zeros((num_envs, *self.action_shape), dtype=dtype, device=self.device)
 
@@ -197,7 +198,9 @@ class BatchedTask(ABC):
         episode_fitness = torch.where(done, self._fitness, nan)
         episode_length = torch.where(done, self._episode_step, torch.zeros_like(self._episode_step))
         observation = final_observation
-        if bool(done.any()):
+        # Kept for callers: this is the step's one host sync, and they need not add another.
+        self.any_done = bool(done.any())
+        if self.any_done:
             observation = self._autoreset(done)
         return StepOutput(
             observation=observation,

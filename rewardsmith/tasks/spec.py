@@ -21,6 +21,14 @@ class StateVariable(BaseModel):
     dtype: StateDType = Field(default="float32", description="Element type of the tensor.")
     unit: str = Field(description="Physical unit, e.g. 'm', 'rad/s', or '-' when dimensionless.")
     description: str = Field(description="What the quantity means, in one sentence.")
+    desired: Literal["zero", "low", "high", "true", "false"] | None = Field(
+        default=None,
+        description=(
+            "Which way good behaviour moves this variable, where its meaning makes that plain: towards 'zero' "
+            "(an error), 'low' or 'high', or a flag that should become 'true' or stay 'false'. It is what a "
+            "designer reads off the description, as data for rule-based agents; it says nothing of the fitness."
+        ),
+    )
 
 
 class BoxSpace(BaseModel):

@@ -4,7 +4,7 @@ from rewardsmith.training.config import TrainConfig
 from rewardsmith.training.evaluate import Evaluation, evaluate
 from rewardsmith.training.ppo import train
 from rewardsmith.training.result import Checkpoint, ComponentStats, TrainingResult
-from rewardsmith.training.rewards import RewardFn, TrainingError
+from rewardsmith.training.rewards import RewardFn, TrainingError, TrainingErrorKind
 
 __all__ = [
     "Checkpoint",
@@ -13,6 +13,7 @@ __all__ = [
     "RewardFn",
     "TrainConfig",
     "TrainingError",
+    "TrainingErrorKind",
     "TrainingResult",
     "evaluate",
     "train",

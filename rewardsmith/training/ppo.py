@@ -87,7 +87,7 @@ def train(
     episode_sums: dict[str, torch.Tensor] = {}
     window = _EpisodeWindow(device)
     return_so_far = torch.zeros(num_envs, device=device)
-    nonfinite = torch.zeros((), dtype=torch.int64, device=device)
+    reward_checksum = torch.zeros((), device=device)
     checkpoints: list[Checkpoint] = []
     best_state: dict[str, torch.Tensor] | None = None
     best_fitness = -math.inf
@@ -104,7 +104,8 @@ def train(
             actions, _ = agent.act(observation, None, timestep=timestep, timesteps=total_steps)
             output = task.step(actions)
             total, components = call_reward(reward, output.state, num_envs, step)
-            nonfinite += (~torch.isfinite(total)).sum()
+            # One reduction per step; NaN and inf survive a sum, so checking it once per rollout suffices.
+            reward_checksum += total.sum()
             agent.record_transition(
                 observations=observation,
                 states=None,
@@ -122,19 +123,24 @@ def train(
             )
             return_so_far += total
             for name, value in components.items():
-                episode_sums[name] = episode_sums.get(name, torch.zeros_like(value)) + value
-            window.add(output.done, return_so_far, output.episode_length, output.episode_fitness, episode_sums)
-            return_so_far = return_so_far.masked_fill(output.done, 0.0)
-            for name in episode_sums:
-                episode_sums[name] = episode_sums[name].masked_fill(output.done, 0.0)
+                reward_checksum += value.sum()
+                if name in episode_sums:
+                    episode_sums[name] += value
+                else:
+                    episode_sums[name] = value.clone()
+            if task.any_done:
+                window.add(output.done, return_so_far, output.episode_length, output.episode_fitness, episode_sums)
+                return_so_far.masked_fill_(output.done, 0.0)
+                for value in episode_sums.values():
+                    value.masked_fill_(output.done, 0.0)
         observation = output.observation
         step += num_envs
 
         # ---- update ----------------------------------------------------------------------
-        if (timestep + 1) % rollouts == 0 and int(nonfinite) > 0:
+        if (timestep + 1) % rollouts == 0 and not bool(torch.isfinite(reward_checksum)):
             raise TrainingError(
                 "non_finite_reward",
-                f"the reward returned NaN or inf {int(nonfinite)} times before training step {step}; "
+                f"the reward returned NaN or inf before training step {step}; "
                 "guard divisions, logs and exponentials so every state gives a finite reward",
                 step=step,
             )
@@ -253,12 +259,15 @@ def make_agent(task_class: type[BatchedTask], config: TrainConfig, device: torch
 
 
 def _deterministic_policy(agent: PPO, discrete: bool) -> Callable[[torch.Tensor], torch.Tensor]:
+    # The network alone, behind the same observation normaliser as in training: skrl's act() would
+    # also build a distribution and sample from it, which costs more than the network on small batches.
+    normalise = agent.checkpoint_modules.get("observation_preprocessor")
+    network = agent.policy
+
     def act(observation: torch.Tensor) -> torch.Tensor:
-        # Through the agent, so its observation normaliser is applied as in training.
-        _, outputs = agent.act(observation, None, timestep=0, timesteps=1)
-        if discrete:
-            return outputs["net_output"].argmax(dim=-1)
-        return outputs["mean_actions"]
+        inputs = {"observations": normalise(observation) if normalise is not None else observation}
+        output, _ = network.compute(inputs, role="policy")
+        return output.argmax(dim=-1) if discrete else output
 
     return act
 

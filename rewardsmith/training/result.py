@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+# NaN and inf may appear in statistics; written as JSON constants they read back as floats.
+_NUMBERS = ConfigDict(ser_json_inf_nan="constants")
 
 
 class Checkpoint(BaseModel):
     """Training statistics since the previous checkpoint, and a deterministic evaluation."""
+
+    model_config = _NUMBERS
 
     index: int = Field(description="0-based checkpoint number.")
     step: int = Field(description="Environment steps taken so far.")
@@ -28,6 +33,8 @@ class Checkpoint(BaseModel):
 class ComponentStats(BaseModel):
     """One reward component's per-episode sum, followed across checkpoints (Eureka-style reflection)."""
 
+    model_config = _NUMBERS
+
     values: list[float | None] = Field(description="The component's mean episode sum at each checkpoint.")
     max: float
     mean: float
@@ -37,6 +44,8 @@ class ComponentStats(BaseModel):
 
 class TrainingResult(BaseModel):
     """Everything one PPO run produced, as data; big arrays live in files next to it."""
+
+    model_config = _NUMBERS
 
     task: str
     reward_sha256: str | None = Field(default=None, description="Hash of the reward source trained on.")

@@ -132,12 +132,14 @@ class Acrobot(BatchedTask):
             ),
             StateVariable(
                 name="tip_height",
+                desired="high",
                 unit="m",
                 description="Height of the free end above the shoulder, -cos(theta1) - cos(theta1 + theta2), "
                 "in [-2, 2]; the goal is above 1.",
             ),
             StateVariable(
                 name="elbow_height",
+                desired="high",
                 unit="m",
                 description="Height of the elbow above the shoulder, -cos(theta1), in [-1, 1].",
             ),
@@ -148,6 +150,7 @@ class Acrobot(BatchedTask):
             ),
             StateVariable(
                 name="reached_goal",
+                desired="true",
                 dtype="bool",
                 unit="-",
                 description="True when the free end is more than 1 m above the shoulder; ends the episode.",

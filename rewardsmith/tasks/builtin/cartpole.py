@@ -53,10 +53,21 @@ class CartPole(BatchedTask):
             "tilts more than 12 degrees from upright or the cart leaves the track (|x| > 2.4 m)."
         ),
         state_variables=(
-            StateVariable(name="cart_position", unit="m", description="Cart position; 0 is the track centre."),
-            StateVariable(name="cart_velocity", unit="m/s", description="Cart velocity; positive is rightwards."),
-            StateVariable(name="pole_angle", unit="rad", description="Pole angle from upright; positive leans right."),
-            StateVariable(name="pole_angular_velocity", unit="rad/s", description="Pole angular velocity."),
+            StateVariable(
+                name="cart_position", desired="zero", unit="m", description="Cart position; 0 is the track centre."
+            ),
+            StateVariable(
+                name="cart_velocity", desired="zero", unit="m/s", description="Cart velocity; positive is rightwards."
+            ),
+            StateVariable(
+                name="pole_angle",
+                desired="zero",
+                unit="rad",
+                description="Pole angle from upright; positive leans right.",
+            ),
+            StateVariable(
+                name="pole_angular_velocity", desired="zero", unit="rad/s", description="Pole angular velocity."
+            ),
             *common_state_variables(_ACTIONS),
         ),
         observation=ObservationSpec(

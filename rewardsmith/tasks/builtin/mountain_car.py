@@ -65,6 +65,7 @@ class MountainCar(BatchedTask):
         state_variables=(
             StateVariable(
                 name="position",
+                desired="high",
                 unit="m",
                 description="Position along the track in [-1.2, 0.6]; valley floor near -0.52, flag at 0.45.",
             ),
@@ -77,11 +78,13 @@ class MountainCar(BatchedTask):
             StateVariable(name="previous_velocity", unit="m/step", description="Velocity one step earlier."),
             StateVariable(
                 name="height",
+                desired="high",
                 unit="m",
                 description="Height of the track under the car, 0.45*sin(3*position) + 0.55, in [0.1, 1.0].",
             ),
             StateVariable(
                 name="reached_goal",
+                desired="true",
                 dtype="bool",
                 unit="-",
                 description="True when the car is at the flag (position >= 0.45, velocity >= 0); ends the episode.",

@@ -73,16 +73,19 @@ class Pendulum(BatchedTask):
             ),
             StateVariable(
                 name="angular_velocity",
+                desired="zero",
                 unit="rad/s",
                 description="Angular velocity, counter-clockwise positive, clipped to [-8, 8].",
             ),
             StateVariable(
                 name="normalized_angle",
+                desired="zero",
                 unit="rad",
                 description="Angle from upright wrapped into [-pi, pi): 0 upright, ±pi hanging down.",
             ),
             StateVariable(
                 name="tip_height",
+                desired="high",
                 unit="m",
                 description="Height of the pendulum's free end above the pivot: 1 upright, -1 hanging.",
             ),

@@ -80,6 +80,7 @@ class PointReach(BatchedTask):
             ),
             StateVariable(
                 name="distance_to_goal",
+                desired="low",
                 unit="m",
                 description="Euclidean distance from the point mass to the goal's centre.",
             ),
@@ -90,23 +91,27 @@ class PointReach(BatchedTask):
             ),
             StateVariable(
                 name="obstacle_clearance",
+                desired="high",
                 unit="m",
                 description="Distance from the point mass to the obstacle's surface; negative inside it.",
             ),
             StateVariable(
                 name="collided",
+                desired="false",
                 dtype="bool",
                 unit="-",
                 description="True when the point mass is inside the obstacle; ends the episode as a failure.",
             ),
             StateVariable(
                 name="out_of_bounds",
+                desired="false",
                 dtype="bool",
                 unit="-",
                 description="True when the point mass has left the arena; ends the episode as a failure.",
             ),
             StateVariable(
                 name="reached_goal",
+                desired="true",
                 dtype="bool",
                 unit="-",
                 description="True when the point mass is within 0.1 m of the goal's centre; ends the "

@@ -1,0 +1,588 @@
+"""The static critic: syntax-tree rules that judge reward code before it is loaded or run.
+
+Each rule has a stable id and says what to change, with the line (1-based, in the code as
+:func:`~rewardsmith.rewards.extract_code` pulls it from the response). Errors reject a candidate;
+warnings travel to the designer but let it through. The critic is a filter, not the isolation:
+the sandbox still runs whatever passes.
+
+Decisions:
+
+- ``.item()`` is a **warning** (``item_call``): on a reduced tensor it is correct, but it makes the
+  host wait for the device on every step; on a ``[num_envs]`` tensor it raises, which verification
+  reports anyway.
+- ``.tolist()``, ``.numpy()``, ``.cpu()`` and ``.cuda()`` are **errors** (``host_transfer``): they move
+  values off the state's device, which breaks on CUDA (``.numpy()`` raises there) or returns
+  tensors on the wrong device, and they stall every step.
+- Python ``for`` loops are errors (``python_loop``) unless they run over a fixed collection: a literal
+  tuple, list, set or dict (or a name bound to one), a dict's ``items()``/``keys()``/``values()``, or a
+  ``range`` of at most :data:`MAX_LITERAL_RANGE`; ``while`` loops always are. Comprehensions follow
+  the same rule.
+- Literal coefficients above :data:`LARGE_COEFFICIENT` are a warning (``large_coefficient``); verify
+  measures the actual magnitudes.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from collections.abc import Iterator
+
+from rewardsmith.agents.types import Candidate, CriticFinding, CriticVerdict
+from rewardsmith.rewards.errors import NoCodeError
+from rewardsmith.rewards.extract import extract_code
+from rewardsmith.rewards.loader import ENTRY_POINT
+from rewardsmith.tasks.spec import TaskSpec
+
+#: Modules reward code may import (``__future__`` only changes how the code compiles).
+ALLOWED_MODULES = frozenset({"torch", "math", "typing", "__future__"})
+#: torch submodules that hold pure tensor maths; the rest (hub, utils, distributed, ...) do I/O.
+ALLOWED_TORCH_SUBMODULES = frozenset(
+    {"torch.nn", "torch.nn.functional", "torch.linalg", "torch.special", "torch.jit", "torch.distributions"}
+)
+#: Builtins that read files, run code or reach into interpreter state.
+FORBIDDEN_BUILTINS = frozenset(
+    {
+        "__import__",
+        "open",
+        "eval",
+        "exec",
+        "compile",
+        "globals",
+        "locals",
+        "vars",
+        "input",
+        "breakpoint",
+        "exit",
+        "quit",
+        "help",
+        "setattr",
+        "delattr",
+        "memoryview",
+    }
+)
+#: torch APIs that do I/O, load code or change process-wide state (seeding would reseed PPO itself).
+FORBIDDEN_TORCH_APIS = (
+    "torch.load",
+    "torch.save",
+    "torch.hub",
+    "torch.utils",
+    "torch.ops",
+    "torch.classes",
+    "torch.package",
+    "torch.multiprocessing",
+    "torch.distributed",
+    "torch.backends",
+    "torch._C",
+    "torch.manual_seed",
+    "torch.seed",
+    "torch.random",
+    "torch.set_",
+    "torch.use_deterministic_algorithms",
+)
+#: Modules that must not be reached through another module's attributes (``torch.os``, ``typing.sys``).
+SMUGGLED_MODULES = frozenset(
+    {
+        "os",
+        "sys",
+        "subprocess",
+        "socket",
+        "ctypes",
+        "importlib",
+        "builtins",
+        "shutil",
+        "pickle",
+        "marshal",
+        "inspect",
+        "io",
+        "pathlib",
+        "glob",
+        "signal",
+        "threading",
+        "multiprocessing",
+        "gc",
+        "types",
+        "runpy",
+        "platform",
+        "urllib",
+        "http",
+    }
+)
+HOST_TRANSFERS = frozenset({"tolist", "numpy", "cpu", "cuda"})
+LARGE_COEFFICIENT = 1e4
+MAX_LITERAL_RANGE = 64
+_DICT_ITERATION = frozenset({"items", "keys", "values"})
+_WRAPPERS = frozenset({"enumerate", "zip", "reversed", "sorted"})
+
+
+class StaticCritic:
+    """Rule-based critic: every rule runs on the syntax tree; nothing is imported or executed."""
+
+    name = "rule-based"
+
+    def review(self, candidate: Candidate, task: TaskSpec) -> CriticVerdict:
+        """Judge a candidate's code against the static rules.
+
+        Args:
+            candidate: The candidate; its code may be a raw LLM response.
+            task: The task whose state variables the parameters must name.
+
+        Returns:
+            The verdict; ``passed`` is False when any finding is an error. Unparseable code is an
+            error finding, never an exception.
+        """
+        findings = list(_review_code(candidate.code, task))
+        findings.sort(key=lambda finding: (finding.line or 0, finding.rule))
+        return CriticVerdict(
+            candidate_id=candidate.id,
+            passed=not any(finding.severity == "error" for finding in findings),
+            findings=findings,
+            critic=self.name,
+        )
+
+
+def _review_code(text: str, task: TaskSpec) -> Iterator[CriticFinding]:
+    try:
+        code = extract_code(text)
+    except NoCodeError as error:
+        yield CriticFinding(rule="no_code", severity="error", message=str(error))
+        return
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as error:
+        line = error.lineno
+        lines = code.split("\n")
+        quoted = f": {lines[line - 1].strip()}" if line and 0 < line <= len(lines) else ""
+        yield CriticFinding(
+            rule="syntax_error",
+            severity="error",
+            message=f"{error.msg} at line {line}{quoted}. Resend the complete code in one ```python block.",
+            line=line,
+        )
+        return
+    except (ValueError, RecursionError, MemoryError) as error:
+        yield CriticFinding(rule="syntax_error", severity="error", message=f"The code cannot be parsed: {error}.")
+        return
+    yield from _entry_point_rules(tree, task)
+    yield from _import_rules(tree)
+    yield from _access_rules(tree)
+    yield from _hot_path_rules(tree)
+    yield from _magnitude_rules(tree)
+
+
+# ---- compute_reward: one definition, state-variable parameters, a (total, components) return ------
+
+
+def _entry_point_rules(tree: ast.Module, task: TaskSpec) -> Iterator[CriticFinding]:
+    defined = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == ENTRY_POINT
+    ]
+    if not defined:
+        nested = [
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == ENTRY_POINT
+        ]
+        where = (
+            f" It is defined at line {nested[0].lineno} inside another block; move it to the top level."
+            if nested
+            else ""
+        )
+        yield CriticFinding(
+            rule="no_compute_reward",
+            severity="error",
+            message="The code defines no top-level compute_reward." + where + " The entry point is "
+            "def compute_reward(<state variable names>) -> tuple[Tensor, dict[str, Tensor]].",
+            line=nested[0].lineno if nested else None,
+        )
+        return
+    if len(defined) > 1:
+        lines = ", ".join(str(node.lineno) for node in defined)
+        yield CriticFinding(
+            rule="duplicate_compute_reward",
+            severity="error",
+            message=f"compute_reward is defined {len(defined)} times (lines {lines}); keep exactly one definition.",
+            line=defined[1].lineno,
+        )
+    function = defined[-1]
+    if isinstance(function, ast.AsyncFunctionDef):
+        yield CriticFinding(
+            rule="bad_signature",
+            severity="error",
+            message="compute_reward is 'async def'; make it a plain 'def'.",
+            line=function.lineno,
+        )
+        return
+    yield from _parameter_rules(function, task)
+    yield from _return_rules(function)
+
+
+def _parameter_rules(function: ast.FunctionDef, task: TaskSpec) -> Iterator[CriticFinding]:
+    arguments = function.args
+    if arguments.vararg or arguments.kwarg or arguments.kwonlyargs:
+        yield CriticFinding(
+            rule="bad_signature",
+            severity="error",
+            message="compute_reward takes *args, **kwargs or keyword-only parameters; parameters bind to state "
+            "variables by name, so list each one as a plain parameter.",
+            line=function.lineno,
+        )
+    parameters = [*arguments.posonlyargs, *arguments.args]
+    if not parameters:
+        yield CriticFinding(
+            rule="bad_signature",
+            severity="error",
+            message="compute_reward takes no parameters and cannot see the state; take the state variables "
+            "it needs as parameters.",
+            line=function.lineno,
+        )
+    valid = task.state_variable_names
+    for parameter in parameters:
+        if parameter.arg in valid:
+            continue
+        close = difflib.get_close_matches(parameter.arg, valid, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        yield CriticFinding(
+            rule="unknown_parameter",
+            severity="error",
+            message=f"Parameter '{parameter.arg}' is not a state variable of task '{task.name}'.{hint} "
+            f"Valid names: {', '.join(valid)}.",
+            line=parameter.lineno,
+        )
+
+
+def _own_nodes(function: ast.FunctionDef) -> Iterator[ast.AST]:
+    """The nodes of ``function``'s body, not descending into nested functions, lambdas or classes."""
+    stack: list[ast.AST] = list(function.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _return_rules(function: ast.FunctionDef) -> Iterator[CriticFinding]:
+    returns = [node for node in _own_nodes(function) if isinstance(node, ast.Return)]
+    expected = 'return (total, {"component_name": tensor, ...})'
+    if not returns:
+        yield CriticFinding(
+            rule="bad_return",
+            severity="error",
+            message=f"compute_reward never returns a value; end it with {expected}.",
+            line=function.lineno,
+        )
+        return
+    assigned: dict[str, list[ast.expr]] = {}
+    for node in _own_nodes(function):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    assigned.setdefault(target.id, []).append(node.value)
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign) and isinstance(node.target, ast.Name):
+            assigned.setdefault(node.target.id, []).append(node.value or node.target)
+    for node in returns:
+        problem = _return_problem(node.value, assigned)
+        if problem:
+            yield CriticFinding(
+                rule="bad_return", severity="error", message=f"{problem}; {expected}.", line=node.lineno
+            )
+
+
+def _return_problem(value: ast.expr | None, assigned: dict[str, list[ast.expr]]) -> str | None:
+    if value is None:
+        return "compute_reward returns None"
+    if isinstance(value, ast.Name) and value.id in assigned:
+        sources = assigned[value.id]
+        if all(isinstance(source, ast.Tuple) for source in sources):
+            return next((p for source in sources if (p := _return_problem(source, {}))), None)
+        return f"compute_reward returns '{value.id}', a single value rather than a (total, components) tuple"
+    if isinstance(value, ast.Tuple):
+        if len(value.elts) != 2:
+            return f"compute_reward returns a tuple of {len(value.elts)} values, not (total, components)"
+        components = value.elts[1]
+        if isinstance(components, ast.Constant | ast.List | ast.Tuple | ast.Set):
+            return "the second returned value must be a dict of named component tensors"
+        return None
+    if isinstance(value, ast.Call | ast.Name | ast.IfExp | ast.Subscript | ast.Attribute):
+        # A helper or a parameter might hold the tuple; verification will tell.
+        return None
+    return f"compute_reward returns '{ast.unparse(value)}', a single value rather than a (total, components) tuple"
+
+
+# ---- imports and access -------------------------------------------------------------------------
+
+
+def _import_rules(tree: ast.Module) -> Iterator[CriticFinding]:
+    allowed = ", ".join(sorted(ALLOWED_MODULES - {"__future__"}))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            refused = [alias.name for alias in node.names if not _import_allowed(alias.name)]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level or not _import_allowed(base):
+                refused = ["." * node.level + base]
+            else:
+                # 'from torch import tanh' names a function, which is fine unless the API is forbidden.
+                # A star import from torch would bring load and save in as bare names, past the API rule.
+                refused = [
+                    f"{base}.{alias.name}"
+                    for alias in node.names
+                    if _forbidden_torch_api(f"{base}.{alias.name}") or (alias.name == "*" and base.startswith("torch"))
+                ]
+        else:
+            continue
+        if refused:
+            yield CriticFinding(
+                rule="forbidden_import",
+                severity="error",
+                message=f"Importing '{refused[0]}' is not allowed in reward code; only {allowed} (and torch's "
+                "tensor maths) may be imported.",
+                line=node.lineno,
+            )
+
+
+def _import_allowed(module: str) -> bool:
+    root = module.split(".")[0]
+    if root not in ALLOWED_MODULES:
+        return False
+    if root != "torch" or module == "torch":
+        return True
+    return not _forbidden_torch_api(module) and (
+        module in ALLOWED_TORCH_SUBMODULES
+        or any(module.startswith(f"{allowed}.") for allowed in ALLOWED_TORCH_SUBMODULES)
+    )
+
+
+def _forbidden_torch_api(dotted: str) -> bool:
+    return any(
+        dotted == api or dotted.startswith(api if api.endswith("_") else f"{api}.") for api in FORBIDDEN_TORCH_APIS
+    )
+
+
+def _dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr}" if inner else None
+    return None
+
+
+def _is_dunder(name: str) -> bool:
+    return name.startswith("__") and name != "__name__"
+
+
+def _access_rules(tree: ast.Module) -> Iterator[CriticFinding]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Global | ast.Nonlocal):
+            keyword = "global" if isinstance(node, ast.Global) else "nonlocal"
+            yield CriticFinding(
+                rule="global_statement",
+                severity="error",
+                message=f"'{keyword} {', '.join(node.names)}' keeps state between calls; a reward must be a pure "
+                "function of its parameters. Compute everything from the state passed in.",
+                line=node.lineno,
+            )
+        elif isinstance(node, ast.Attribute):
+            yield from _attribute_rules(node)
+        elif isinstance(node, ast.Name) and node.id in FORBIDDEN_BUILTINS:
+            # Flagged as a name, not only as a call, so that 'run = eval; run(...)' is caught too.
+            yield CriticFinding(
+                rule="forbidden_call",
+                severity="error",
+                message=f"'{node.id}' is not allowed in reward code: it reads files, runs code or reaches "
+                "interpreter state. Compute the reward from the parameters with torch and math only.",
+                line=node.lineno,
+            )
+        elif isinstance(node, ast.Name) and _is_dunder(node.id):
+            yield CriticFinding(
+                rule="dunder_access",
+                severity="error",
+                message=f"'{node.id}' reaches into interpreter internals; reward code may not use dunder names.",
+                line=node.lineno,
+            )
+        elif isinstance(node, ast.Call):
+            yield from _call_rules(node)
+
+
+def _attribute_rules(node: ast.Attribute) -> Iterator[CriticFinding]:
+    if node.attr.startswith("__"):
+        yield CriticFinding(
+            rule="dunder_access",
+            severity="error",
+            message=f"Attribute '{node.attr}' reaches into interpreter internals; reward code may not access "
+            "dunder attributes.",
+            line=node.lineno,
+        )
+        return
+    if node.attr in SMUGGLED_MODULES:
+        yield CriticFinding(
+            rule="forbidden_api",
+            severity="error",
+            message=f"'{ast.unparse(node)}' reaches the module '{node.attr}' through another module; reward code "
+            "may only use torch and math.",
+            line=node.lineno,
+        )
+        return
+    dotted = _dotted(node)
+    if dotted and _forbidden_torch_api(dotted) and not _forbidden_torch_api(dotted.rsplit(".", 1)[0]):
+        yield CriticFinding(
+            rule="forbidden_api",
+            severity="error",
+            message=f"'{dotted}' does I/O, loads code or changes process-wide state; reward code may only "
+            "compute with tensors.",
+            line=node.lineno,
+        )
+
+
+def _call_rules(node: ast.Call) -> Iterator[CriticFinding]:
+    if not isinstance(node.func, ast.Name):
+        return
+    name = node.func.id
+    if name in {"getattr", "hasattr"} and len(node.args) >= 2:
+        attribute = node.args[1]
+        if not (isinstance(attribute, ast.Constant) and isinstance(attribute.value, str)):
+            yield CriticFinding(
+                rule="forbidden_call",
+                severity="error",
+                message=f"'{name}' with a computed attribute name can reach anything; use the attribute directly.",
+                line=node.lineno,
+            )
+        elif attribute.value.startswith("__"):
+            yield CriticFinding(
+                rule="dunder_access",
+                severity="error",
+                message=f"'{name}(..., {attribute.value!r})' reaches into interpreter internals; reward code may "
+                "not access dunder attributes.",
+                line=node.lineno,
+            )
+        elif attribute.value in SMUGGLED_MODULES or _forbidden_torch_api(
+            f"{_dotted(node.args[0]) or ''}.{attribute.value}"
+        ):
+            yield CriticFinding(
+                rule="forbidden_api",
+                severity="error",
+                message=f"'{name}(..., {attribute.value!r})' reaches an API reward code may not use.",
+                line=node.lineno,
+            )
+
+
+# ---- the hot path: loops and host transfers -------------------------------------------------------
+
+
+def _hot_path_rules(tree: ast.Module) -> Iterator[CriticFinding]:
+    literal_names = _names_bound_to_literals(tree)
+    functions = [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
+    seen: set[int] = set()
+    for function in functions:
+        for node in ast.walk(function):
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, ast.While):
+                yield CriticFinding(
+                    rule="python_loop",
+                    severity="error",
+                    message="A while-loop runs in Python on every step; express the computation with tensor "
+                    "operations over all environments at once.",
+                    line=node.lineno,
+                )
+            elif isinstance(node, ast.For | ast.AsyncFor):
+                if not _fixed_iterable(node.iter, literal_names):
+                    yield _loop_finding(node.iter, node.lineno, "for-loop")
+            elif isinstance(node, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+                for generator in node.generators:
+                    if not _fixed_iterable(generator.iter, literal_names):
+                        yield _loop_finding(generator.iter, node.lineno, "comprehension")
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                yield from _method_rules(node.func)
+
+
+def _loop_finding(iterable: ast.expr, line: int, what: str) -> CriticFinding:
+    return CriticFinding(
+        rule="python_loop",
+        severity="error",
+        message=f"A {what} over '{ast.unparse(iterable)}' runs in Python, typically once per environment; "
+        "vectorise it with tensor operations (masks, torch.where, .sum(dim=-1)). Loops over a literal tuple "
+        "of components or a dict's items() are fine.",
+        line=line,
+    )
+
+
+def _method_rules(method: ast.Attribute) -> Iterator[CriticFinding]:
+    if method.attr == "item":
+        yield CriticFinding(
+            rule="item_call",
+            severity="warning",
+            message=".item() makes the host wait for the device on every step, and raises on a [num_envs] "
+            "tensor; keep values as tensors.",
+            line=method.lineno,
+        )
+    elif method.attr in HOST_TRANSFERS:
+        yield CriticFinding(
+            rule="host_transfer",
+            severity="error",
+            message=f".{method.attr}() moves values off the state's device, which breaks on CUDA and stalls every "
+            "step; keep everything as tensors on the inputs' device.",
+            line=method.lineno,
+        )
+
+
+def _names_bound_to_literals(tree: ast.Module) -> set[str]:
+    bindings: dict[str, list[ast.expr]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    bindings.setdefault(target.id, []).append(node.value)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            bindings.setdefault(node.target.id, []).append(node.value)
+    literal = (ast.Tuple, ast.List, ast.Set, ast.Dict)
+    return {name for name, values in bindings.items() if all(isinstance(value, literal) for value in values)}
+
+
+def _fixed_iterable(node: ast.expr, literal_names: set[str]) -> bool:
+    if isinstance(node, ast.Tuple | ast.List | ast.Set | ast.Dict):
+        return True
+    if isinstance(node, ast.Name):
+        return node.id in literal_names
+    if not isinstance(node, ast.Call):
+        return False
+    if isinstance(node.func, ast.Attribute):
+        return node.func.attr in _DICT_ITERATION
+    if isinstance(node.func, ast.Name) and node.func.id == "range":
+        bounds = [_int_literal(argument) for argument in node.args[:2]]
+        return all(bound is not None and abs(bound) <= MAX_LITERAL_RANGE for bound in bounds)
+    if isinstance(node.func, ast.Name) and node.func.id in _WRAPPERS:
+        return bool(node.args) and all(_fixed_iterable(argument, literal_names) for argument in node.args)
+    return False
+
+
+def _int_literal(node: ast.expr) -> int | None:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _int_literal(node.operand)
+        return None if inner is None else -inner
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return node.value
+    return None
+
+
+# ---- magnitudes ---------------------------------------------------------------------------------
+
+
+def _magnitude_rules(tree: ast.Module) -> Iterator[CriticFinding]:
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, int | float)
+            and not isinstance(node.value, bool)
+            and abs(node.value) > LARGE_COEFFICIENT
+        ):
+            yield CriticFinding(
+                rule="large_coefficient",
+                severity="warning",
+                message=f"The literal {node.value:g} is large for a reward coefficient; terms above about 1e3 per "
+                "step swamp PPO's value scale. Normalise the term instead of scaling it up.",
+                line=node.lineno,
+            )

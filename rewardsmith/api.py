@@ -1,0 +1,81 @@
+"""The Python API: ``design`` a reward for a task, ``resume`` a run that was cut off."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from rewardsmith.config import DesignConfig
+from rewardsmith.graph import LoopContext, Reporter, SilentReporter, build_graph
+from rewardsmith.records import RunRecord
+from rewardsmith.results import DesignResult
+from rewardsmith.sandbox import make_sandbox
+from rewardsmith.tasks import BatchedTask, load_task
+
+THREAD_ID = "design"
+
+
+def design(task: str | type[BatchedTask], reporter: Reporter | None = None, **config: Any) -> DesignResult:
+    """Design a reward for ``task`` and return the best one with its scores.
+
+    Args:
+        task: A registry name, ``path/to/file.py:ClassName``, or a task class registered with
+            :func:`rewardsmith.tasks.register`.
+        reporter: Receives progress; nothing is reported when ``None``.
+        **config: Fields of :class:`rewardsmith.config.DesignConfig` (iterations, samples, steps,
+            parallel, seed, device, out, ...).
+
+    Raises:
+        rewardsmith.tasks.TaskLoadError: The task cannot be found or breaks the task contract.
+        pydantic.ValidationError: A config value is out of range.
+        OSError: The run directory cannot be created under ``out``.
+    """
+    task_ref = task if isinstance(task, str) else task.spec.name
+    task_class = load_task(task_ref)
+    if ":" in task_ref and task_ref.split(":", 1)[0].endswith(".py"):
+        # Absolute, so that ``resume`` finds the file from any working directory.
+        path, name = task_ref.rsplit(":", 1)
+        task_ref = f"{Path(path).resolve()}:{name}"
+    design_config = DesignConfig(task=task_ref, **config)
+    record = RunRecord.create(design_config, task_class.spec.name)
+    record.event("run_started", run_id=record.run_id, task=task_class.spec.name)
+    return _run(record, task_class, reporter or SilentReporter(), fresh=True)
+
+
+def resume(run_dir: str | Path, reporter: Reporter | None = None) -> DesignResult:
+    """Continue a run that was cut off, without redoing finished work; a finished run returns its result.
+
+    Raises:
+        rewardsmith.records.RunNotFoundError: ``run_dir`` is not a run directory.
+    """
+    record = RunRecord.open(Path(run_dir))
+    task_class = load_task(record.config_record().config.task)
+    record.event("run_resumed", run_id=record.run_id)
+    return _run(record, task_class, reporter or SilentReporter(), fresh=False)
+
+
+def _run(record: RunRecord, task_class: type[BatchedTask], reporter: Reporter, fresh: bool) -> DesignResult:
+    config = record.config_record().config
+    ctx = LoopContext(
+        record=record, config=config, task_class=task_class, sandbox=make_sandbox(config.sandbox), reporter=reporter
+    )
+    connection = sqlite3.connect(record.path("checkpoints.sqlite"), check_same_thread=False)
+    try:
+        graph = build_graph(ctx, connection)
+        run_config = {
+            "configurable": {"thread_id": THREAD_ID},
+            "recursion_limit": config.recursion_limit(),
+            "max_concurrency": config.parallel,
+        }
+        snapshot = graph.get_state(run_config)
+        started = bool(snapshot.values) or bool(snapshot.next)
+        if fresh or not started:
+            graph.invoke({}, run_config, durability="sync")
+        elif snapshot.next:
+            graph.invoke(None, run_config, durability="sync")
+    finally:
+        connection.close()
+    if not record.exists("summary.json"):
+        raise RuntimeError(f"the run in {record.dir} ended without a summary; see its events.jsonl")
+    return record.read_json("summary.json", DesignResult)

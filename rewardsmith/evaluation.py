@@ -1,0 +1,80 @@
+"""final_eval: retrain the best reward, the reference and the sparse reward on the same seeds."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from rewardsmith.results import FinalEvaluation, RewardScores
+from rewardsmith.sandbox import SandboxResult
+from rewardsmith.sandbox_jobs import final_train_job
+
+if TYPE_CHECKING:
+    from rewardsmith.graph import LoopContext
+
+FINAL_SEED_BASE = 10_000
+"""Final seeds differ from the loop's seed, so the best candidate is not scored on the seed it was picked on."""
+
+
+def normalized_score(best: float, reference: float, sparse: float) -> float | None:
+    """``(F_best − F_sparse) / |F_reference − F_sparse|``; None where reference and sparse tie."""
+    spread = abs(reference - sparse)
+    if spread < 1e-9:
+        return None
+    return (best - sparse) / spread
+
+
+def run_final_evaluation(
+    ctx: LoopContext, best_id: str | None, parallel: Callable[[Callable[[str], object], list[str]], list[object]]
+) -> FinalEvaluation:
+    """Train every (reward, seed) pair through the sandbox, reusing results already on disk."""
+    config, record, spec = ctx.config, ctx.record, ctx.task_class.spec
+    seeds = [FINAL_SEED_BASE + config.seed * 100 + i for i in range(config.final_seeds)]
+    codes = {"reference": spec.reference_reward_code, "sparse": spec.sparse_reward_code}
+    if best_id is not None:
+        codes["best"] = record.candidate(best_id).code
+    runs = [f"{label}-seed{seed}" for label in codes for seed in seeds]
+
+    def run(name: str) -> object:
+        path = f"final/{name}/result.json"
+        if record.exists(path):
+            return None
+        label, seed_text = name.split("-seed")
+        job, job_dir, out_dir = final_train_job(
+            config, name, record.path(f"final/{name}"), int(seed_text), codes[label]
+        )
+        record.event("final_train_started", run=name)
+        result = ctx.sandbox.run(job, job_dir, out_dir)
+        record.write_json(path, result)
+        record.event("final_train_finished", run=name, ok=result.ok)
+        ctx.reporter.candidate_done(name, "final", "ok" if result.ok else "failed")
+        return None
+
+    parallel(run, runs)
+
+    def scores(label: str) -> RewardScores:
+        fitness, failures = [], []
+        for seed in seeds:
+            result = record.read_json(f"final/{label}-seed{seed}/result.json", SandboxResult)
+            if result.ok and result.training is not None:
+                fitness.append(result.training.fitness)
+            else:
+                failures.append(f"seed {seed}: {result.failure.kind if result.failure else 'no result'}")
+        return RewardScores(
+            label=label,
+            fitness=fitness,
+            failures=failures,
+            mean=statistics.mean(fitness) if fitness else None,
+            std=statistics.pstdev(fitness) if fitness else None,
+        )
+
+    best = scores("best") if "best" in codes else None
+    reference, sparse = scores("reference"), scores("sparse")
+    score = None
+    if best is not None and None not in (best.mean, reference.mean, sparse.mean):
+        score = normalized_score(best.mean, reference.mean, sparse.mean)  # type: ignore[arg-type]
+    steps = config.steps or spec.ppo.steps
+    return FinalEvaluation(
+        best_id=best_id, seeds=seeds, steps=steps, best=best, reference=reference, sparse=sparse, normalized_score=score
+    )

@@ -1,0 +1,471 @@
+"""The design loop as one LangGraph ``StateGraph``.
+
+::
+
+    specify ─► design ×K (Send) ─► critic ─► verify ─► gate ─► train ×n (Send) ─► analyze ─► select
+       ▲                                                                                     │
+       └──── design ×K ◄── correct_spec (hacking or rubric violations) ◄─────────────────────┤
+                                                      final_eval ◄── (N rounds or target) ◄──┘
+                                                          └─► report ─► END
+
+The state holds only ids, numbers and short summaries; code, episodes, metrics and verdicts live in
+the run directory (:mod:`rewardsmith.records`), which every node reads and writes. Nodes that act
+per candidate skip candidates whose result is already on disk, so a resumed run never redoes
+finished work even where LangGraph re-runs a node. A candidate's failure is recorded on the
+candidate and never raised out of its node, so one bad branch cannot sink its siblings.
+"""
+
+from __future__ import annotations
+
+import operator
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Annotated, Literal, Protocol, TypedDict
+
+from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command, Send
+from pydantic import BaseModel
+
+from rewardsmith.agents import (
+    RuleBasedAnalyzer,
+    RuleBasedDesigner,
+    RuleBasedSpecCorrector,
+    RuleBasedSpecWriter,
+    StaticCritic,
+)
+from rewardsmith.agents.types import Analysis, CriticVerdict, DesignRequest, Feedback
+from rewardsmith.config import DesignConfig
+from rewardsmith.evaluation import run_final_evaluation
+from rewardsmith.records import RunRecord
+from rewardsmith.report import write_report
+from rewardsmith.results import FinalEvaluation
+from rewardsmith.rewards import VerifyResult
+from rewardsmith.sandbox import Sandbox, SandboxResult
+from rewardsmith.sandbox_jobs import train_job, verify_job
+from rewardsmith.tasks import BatchedTask, render_context
+
+
+class IterationSummary(TypedDict):
+    """One design round, as kept in the graph state and the result's history."""
+
+    iteration: int
+    rubric_version: int
+    designed: int
+    rejected: int
+    trained: int
+    best_id: str | None
+    best_fitness: float | None
+    round_best_id: str | None
+    round_best_fitness: float | None
+    next: str
+
+
+class LoopState(TypedDict, total=False):
+    """The graph state: small, with reducers on the lists that parallel branches append to."""
+
+    iteration: int
+    rubric_version: int
+    designed: Annotated[list[str], operator.add]
+    trained: Annotated[list[str], operator.add]
+    history: Annotated[list[IterationSummary], operator.add]
+    best_id: str | None
+    best_fitness: float | None
+    finished: bool
+
+
+class DesignTask(BaseModel):
+    """What one design branch gets through ``Send``."""
+
+    iteration: int
+    index: int
+    rubric_version: int
+
+
+class TrainTask(BaseModel):
+    """What one training branch gets through ``Send``."""
+
+    candidate_id: str
+
+
+class Reporter(Protocol):
+    """Progress as the loop runs; the CLI draws bars from it, the API ignores it."""
+
+    def round_started(self, iteration: int, total: int) -> None: ...
+
+    def candidate_done(self, candidate_id: str, stage: str, detail: str) -> None: ...
+
+    def training_progress(self, candidate_id: str, steps: int, total: int) -> None: ...
+
+    def note(self, text: str) -> None: ...
+
+
+class SilentReporter:
+    """A reporter that reports nothing."""
+
+    def round_started(self, iteration: int, total: int) -> None:
+        return None
+
+    def candidate_done(self, candidate_id: str, stage: str, detail: str) -> None:
+        return None
+
+    def training_progress(self, candidate_id: str, steps: int, total: int) -> None:
+        return None
+
+    def note(self, text: str) -> None:
+        return None
+
+
+@dataclass
+class LoopContext:
+    """What the nodes share that is not state: the run, its task, its agents and its sandbox."""
+
+    record: RunRecord
+    config: DesignConfig
+    task_class: type[BatchedTask]
+    sandbox: Sandbox
+    reporter: Reporter = field(default_factory=SilentReporter)
+    designer: RuleBasedDesigner = field(default_factory=RuleBasedDesigner)
+    critic: StaticCritic = field(default_factory=StaticCritic)
+    analyzer: RuleBasedAnalyzer = field(default_factory=RuleBasedAnalyzer)
+    spec_writer: RuleBasedSpecWriter = field(default_factory=RuleBasedSpecWriter)
+    spec_corrector: RuleBasedSpecCorrector = field(default_factory=RuleBasedSpecCorrector)
+
+
+class DesignNodes:
+    """The graph's nodes. Each is a plain method from state (or a Send payload) to a partial update."""
+
+    def __init__(self, ctx: LoopContext) -> None:
+        self.ctx = ctx
+        self.record = ctx.record
+        self.config = ctx.config
+        self.spec = ctx.task_class.spec
+
+    # ---- specify -----------------------------------------------------------------------------
+
+    def specify(self, state: LoopState) -> dict:
+        if not self.record.exists("specs/v1.json"):
+            rubric = self.ctx.spec_writer.initial(self.spec)
+            self.record.save_rubric(rubric)
+            self.record.event("spec_written", version=rubric.version, author=rubric.author)
+        return {"iteration": 1, "rubric_version": 1, "best_id": None, "best_fitness": None, "finished": False}
+
+    def fan_out_design(self, state: LoopState) -> list[Send]:
+        return self._design_sends(state["iteration"], state["rubric_version"])
+
+    def _design_sends(self, iteration: int, rubric_version: int) -> list[Send]:
+        self.ctx.reporter.round_started(iteration, self.config.iterations)
+        self.record.event("round_started", iteration=iteration, rubric_version=rubric_version)
+        return [
+            Send("design", DesignTask(iteration=iteration, index=i, rubric_version=rubric_version))
+            for i in range(self.config.samples)
+        ]
+
+    # ---- design ×K ---------------------------------------------------------------------------
+
+    def design(self, task: DesignTask) -> dict:
+        candidate_id = f"i{task.iteration:02d}-c{task.index:02d}"
+        if self.record.exists(f"candidates/{candidate_id}/candidate.json"):
+            return {"designed": [candidate_id]}
+        request = DesignRequest(
+            task=self.spec,
+            context=render_context(self.ctx.task_class),
+            rubric=self.record.rubric(task.rubric_version),
+            iteration=task.iteration,
+            samples=self.config.samples,
+            seed=self.config.seed * 100_003 + task.iteration,
+            feedback=self._feedback(task.iteration),
+        )
+        candidate = self.ctx.designer.design(request)[task.index].model_copy(update={"id": candidate_id})
+        self.record.save_candidate(candidate)
+        self.record.event("candidate_designed", candidate=candidate_id, designer=candidate.designer)
+        return {"designed": [candidate_id]}
+
+    def _feedback(self, iteration: int) -> Feedback | None:
+        if iteration == 1:
+            return None
+        trained = [s for s in self.record.statuses() if s.stage == "trained" and s.fitness is not None]
+        previous = [s for s in self.record.statuses() if s.iteration == iteration - 1 and s.stage == "rejected"]
+        rejected = [(s.id, s.reason or "") for s in previous]
+        if not trained:
+            return Feedback(rejected=rejected)
+        best = max(trained, key=lambda s: s.fitness or float("-inf"))
+        analysis_path = f"candidates/{best.id}/analysis.json"
+        analysis = self.record.read_json(analysis_path, Analysis) if self.record.exists(analysis_path) else None
+        return Feedback(
+            best=self.record.candidate(best.id), best_fitness=best.fitness, analysis=analysis, rejected=rejected
+        )
+
+    # ---- critic ------------------------------------------------------------------------------
+
+    def critic(self, state: LoopState) -> dict:
+        for candidate_id in self._round(state, stage="designed"):
+            path = f"candidates/{candidate_id}/critic.json"
+            if self.record.exists(path):
+                verdict = self.record.read_json(path, CriticVerdict)
+            else:
+                verdict = self.ctx.critic.review(self.record.candidate(candidate_id), self.spec)
+                self.record.write_json(path, verdict)
+            if not verdict.passed:
+                errors = [f for f in verdict.findings if f.severity == "error"]
+                reason = "; ".join(f"{f.rule}: {f.message}" for f in errors[:3])
+                self._reject(candidate_id, "critic", errors[0].rule if errors else "critic", reason)
+        return {}
+
+    # ---- verify ------------------------------------------------------------------------------
+
+    def verify(self, state: LoopState) -> dict:
+        pending = [c for c in self._round(state, stage="designed") if not self.record.exists(self._verify_path(c))]
+        self._parallel(self._verify_one, pending)
+        for candidate_id in self._round(state, stage="designed"):
+            result = self.record.read_json(self._verify_path(candidate_id), SandboxResult)
+            if not result.ok:
+                failure = result.failure
+                kind = failure.kind if failure else "sandbox_error"
+                self._reject(candidate_id, "verify", kind, failure.message if failure else "verification failed")
+        return {}
+
+    def _verify_path(self, candidate_id: str) -> str:
+        return f"candidates/{candidate_id}/verify.json"
+
+    def _verify_one(self, candidate_id: str) -> None:
+        candidate_dir = self.record.candidate_dir(candidate_id)
+        job, job_dir, out_dir = verify_job(self.config, candidate_id, candidate_dir)
+        result = self.ctx.sandbox.run(job, job_dir, out_dir)
+        self.record.write_json(self._verify_path(candidate_id), result)
+        self.record.event("verified", candidate=candidate_id, ok=result.ok, wall_time_s=result.wall_time_s)
+
+    # ---- gate --------------------------------------------------------------------------------
+
+    def gate(self, state: LoopState) -> dict:
+        for candidate_id in self._round(state, stage="designed"):
+            verify = self.record.read_json(self._verify_path(candidate_id), SandboxResult).verify
+            reason = _gate_reason(verify)
+            self.record.event("gated", candidate=candidate_id, passed=reason is None)
+            if reason is not None:
+                self._reject(candidate_id, "gate", reason[0], reason[1])
+        return {}
+
+    def fan_out_train(self, state: LoopState) -> list[Send] | Literal["select"]:
+        survivors = self._round(state, stage="designed")
+        if not survivors:
+            return "select"
+        return [Send("train", TrainTask(candidate_id=c)) for c in survivors]
+
+    # ---- train ×n ----------------------------------------------------------------------------
+
+    def train(self, task: TrainTask) -> dict:
+        candidate_id = task.candidate_id
+        result_path = f"candidates/{candidate_id}/train.json"
+        if not self.record.exists(result_path):
+            candidate_dir = self.record.candidate_dir(candidate_id)
+            job, job_dir, out_dir = train_job(self.config, candidate_id, candidate_dir)
+            self.record.event("train_started", candidate=candidate_id)
+
+            def progress(steps: int, total: int) -> None:
+                self.ctx.reporter.training_progress(candidate_id, steps, total)
+
+            result = self.ctx.sandbox.run(job, job_dir, out_dir, on_progress=progress)
+            self.record.write_json(result_path, result)
+            self.record.event("train_finished", candidate=candidate_id, ok=result.ok, wall_time_s=result.wall_time_s)
+        result = self.record.read_json(result_path, SandboxResult)
+        if result.ok and result.training is not None:
+            training = result.training
+            self.record.update_status(
+                candidate_id,
+                stage="trained",
+                fitness=training.fitness,
+                final_fitness=training.final_fitness,
+                steps=training.steps,
+                train_time_s=training.wall_time_s,
+            )
+            self.ctx.reporter.candidate_done(candidate_id, "trained", f"fitness {training.fitness:.3f}")
+        else:
+            failure = result.failure
+            self.record.update_status(
+                candidate_id,
+                stage="failed",
+                stopped_at="train",
+                reason_kind=failure.kind if failure else "sandbox_error",
+                reason=failure.message if failure else "training produced no result",
+            )
+            self.ctx.reporter.candidate_done(candidate_id, "failed", failure.kind if failure else "sandbox_error")
+        return {"trained": [candidate_id]}
+
+    # ---- analyze -----------------------------------------------------------------------------
+
+    def analyze(self, state: LoopState) -> dict:
+        for candidate_id in self._round(state, stage="trained"):
+            path = f"candidates/{candidate_id}/analysis.json"
+            if self.record.exists(path):
+                continue
+            result = self.record.read_json(f"candidates/{candidate_id}/train.json", SandboxResult)
+            assert result.training is not None
+            analysis = self.ctx.analyzer.analyze(
+                self.record.candidate(candidate_id),
+                result.training,
+                self.record.candidate_dir(candidate_id) / "training",
+                self.record.rubric(state["rubric_version"]),
+            )
+            self.record.write_json(path, analysis)
+            self.record.update_status(candidate_id, hacking_suspected=analysis.hacking_suspected)
+            self.record.event(
+                "analyzed", candidate=candidate_id, hacking=analysis.hacking_suspected, findings=len(analysis.findings)
+            )
+        return {}
+
+    # ---- select ------------------------------------------------------------------------------
+
+    def select(self, state: LoopState) -> Command[Literal["design", "correct_spec", "final_eval"]]:
+        iteration = state["iteration"]
+        statuses = self.record.statuses()
+        trained = [s for s in statuses if s.stage == "trained" and s.fitness is not None]
+        this_round = [s for s in statuses if s.iteration == iteration]
+        round_trained = [s for s in this_round if s.stage == "trained" and s.fitness is not None]
+        best = max(trained, key=lambda s: s.fitness or float("-inf"), default=None)
+        round_best = max(round_trained, key=lambda s: s.fitness or float("-inf"), default=None)
+        target = self.config.target_fitness
+        reached = best is not None and target is not None and (best.fitness or float("-inf")) >= target
+        hacking = round_best is not None and self._calls_for_correction(round_best.id)
+        if iteration >= self.config.iterations or reached:
+            next_node: Literal["design", "correct_spec", "final_eval"] = "final_eval"
+        elif hacking:
+            next_node = "correct_spec"
+        else:
+            next_node = "design"
+        summary = IterationSummary(
+            iteration=iteration,
+            rubric_version=state["rubric_version"],
+            designed=len(this_round),
+            rejected=sum(s.stage == "rejected" for s in this_round),
+            trained=len(round_trained),
+            best_id=best.id if best else None,
+            best_fitness=best.fitness if best else None,
+            round_best_id=round_best.id if round_best else None,
+            round_best_fitness=round_best.fitness if round_best else None,
+            next=next_node,
+        )
+        self.record.event("selected", **summary)
+        update = {
+            "history": [summary],
+            "best_id": summary["best_id"],
+            "best_fitness": summary["best_fitness"],
+        }
+        if next_node == "design":
+            update["iteration"] = iteration + 1
+            return Command(update=update, goto=self._design_sends(iteration + 1, state["rubric_version"]))
+        return Command(update=update, goto=next_node)
+
+    def _calls_for_correction(self, candidate_id: str) -> bool:
+        path = f"candidates/{candidate_id}/analysis.json"
+        if not self.record.exists(path):
+            return False
+        analysis = self.record.read_json(path, Analysis)
+        violated = any(result.passed is False for result in analysis.rubric_results)
+        return analysis.hacking_suspected or violated
+
+    # ---- correct_spec ------------------------------------------------------------------------
+
+    def correct_spec(self, state: LoopState) -> Command[Literal["design"]]:
+        iteration, version = state["iteration"], state["rubric_version"]
+        candidate_id = state["history"][-1]["round_best_id"]
+        new_version = version
+        if candidate_id is not None:
+            existing = self.record.path(f"specs/v{version + 1}.json")
+            if existing.exists():
+                new_version = version + 1
+            else:
+                analysis = self.record.read_json(f"candidates/{candidate_id}/analysis.json", Analysis)
+                revised = self.ctx.spec_corrector.correct(
+                    self.record.rubric(version), analysis, self.record.candidate(candidate_id)
+                )
+                if revised is not None:
+                    self.record.save_rubric(revised)
+                    new_version = revised.version
+                    self.record.event("spec_corrected", version=new_version, reason=revised.reason, diff=revised.diff)
+                    self.ctx.reporter.note(f"spec v{new_version}: {revised.reason}")
+        return Command(
+            update={"iteration": iteration + 1, "rubric_version": new_version},
+            goto=self._design_sends(iteration + 1, new_version),
+        )
+
+    # ---- final_eval and report ---------------------------------------------------------------
+
+    def final_eval(self, state: LoopState) -> dict:
+        if not self.record.exists("final/evaluation.json"):
+            self.ctx.reporter.note("final evaluation: best reward, reference and sparse on each seed")
+            evaluation = run_final_evaluation(self.ctx, state.get("best_id"), self._parallel)
+            self.record.write_json("final/evaluation.json", evaluation)
+            self.record.event("final_evaluated", best=state.get("best_id"), score=evaluation.normalized_score)
+        return {}
+
+    def report(self, state: LoopState) -> dict:
+        evaluation = self.record.read_json("final/evaluation.json", FinalEvaluation)
+        write_report(self.record, self.ctx.task_class, evaluation, state.get("history", []))
+        self.record.event("finished", best=state.get("best_id"))
+        return {"finished": True}
+
+    # ---- helpers -----------------------------------------------------------------------------
+
+    def _round(self, state: LoopState, stage: str) -> list[str]:
+        iteration = state["iteration"]
+        ids = sorted({c for c in state.get("designed", []) if c.startswith(f"i{iteration:02d}-")})
+        return [c for c in ids if self.record.status(c).stage == stage]
+
+    def _reject(self, candidate_id: str, node: str, kind: str, reason: str) -> None:
+        self.record.update_status(candidate_id, stage="rejected", stopped_at=node, reason_kind=kind, reason=reason)
+        self.record.event("rejected", candidate=candidate_id, node=node, kind=kind)
+        self.ctx.reporter.candidate_done(candidate_id, f"rejected at {node}", kind)
+
+    def _parallel(self, work: Callable[[str], object], items: list[str]) -> list[object]:
+        if len(items) <= 1 or self.config.parallel == 1:
+            return [work(item) for item in items]
+        with ThreadPoolExecutor(max_workers=self.config.parallel) as pool:
+            return list(pool.map(work, items))
+
+
+def _gate_reason(verify: VerifyResult | None) -> tuple[str, str] | None:
+    """The cheap pre-training checks this loop runs on a verified candidate, or None when it passes."""
+    if verify is None:
+        return ("gate_no_verify_result", "verification left no statistics to gate on")
+    total = verify.total_stats
+    if total is not None and total.std == 0.0:
+        return (
+            "constant_reward",
+            f"the total reward is {total.mean:g} on every sampled state, so it cannot tell good behaviour from bad; "
+            "make it depend on the state",
+        )
+    return None
+
+
+def build_graph(ctx: LoopContext, connection: sqlite3.Connection) -> CompiledStateGraph:
+    """Wire the nodes; all edges are in one block below."""
+    nodes = DesignNodes(ctx)
+    graph = StateGraph(LoopState)
+    graph.add_node("specify", nodes.specify)
+    graph.add_node("design", nodes.design, input_schema=DesignTask)
+    graph.add_node("critic", nodes.critic)
+    graph.add_node("verify", nodes.verify)
+    graph.add_node("gate", nodes.gate)
+    graph.add_node("train", nodes.train, input_schema=TrainTask)
+    graph.add_node("analyze", nodes.analyze)
+    graph.add_node("select", nodes.select)
+    graph.add_node("correct_spec", nodes.correct_spec)
+    graph.add_node("final_eval", nodes.final_eval)
+    graph.add_node("report", nodes.report)
+
+    graph.add_edge(START, "specify")
+    graph.add_conditional_edges("specify", nodes.fan_out_design, ["design"])
+    graph.add_edge("design", "critic")
+    graph.add_edge("critic", "verify")
+    graph.add_edge("verify", "gate")
+    graph.add_conditional_edges("gate", nodes.fan_out_train, ["train", "select"])
+    graph.add_edge("train", "analyze")
+    graph.add_edge("analyze", "select")
+    # select and correct_spec route themselves with Command (to design, correct_spec or final_eval).
+    graph.add_edge("final_eval", "report")
+    graph.add_edge("report", END)
+    return graph.compile(checkpointer=SqliteSaver(connection))

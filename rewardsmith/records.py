@@ -1,0 +1,231 @@
+"""The run record: everything needed to audit or resume a design run, under ``runs/<run-id>/``.
+
+Layout::
+
+    config.json            the DesignConfig, seeds and versions
+    events.jsonl           one JSON line per thing that happened, appended as it happens
+    checkpoints.sqlite     LangGraph's checkpoint database (resume)
+    specs/vN.json          every rubric version, with reason and diff
+    candidates/<id>/       candidate.json, reward.py, status.json, critic.json, verify.json,
+                           training/ (episodes, policy, training.json), analysis.json
+    final/                 the retraining of the best reward and the baselines, on several seeds
+    best_reward.py         the best reward's code
+    summary.json           the DesignResult
+    report.html            the report with plots
+
+Every JSON file is written to a temporary name and renamed, so a process killed mid-write never
+leaves a half-written record behind.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import secrets
+import threading
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel, Field
+
+from rewardsmith import __version__
+from rewardsmith.agents.types import Candidate
+from rewardsmith.config import DesignConfig
+from rewardsmith.rewards.rubric import Rubric
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+Stage = Literal["designed", "rejected", "trained", "failed"]
+
+
+class RunNotFoundError(ValueError):
+    """A directory that is not a rewardsmith run was given where one was expected."""
+
+
+class CandidateStatus(BaseModel):
+    """Where one candidate got to, and why it stopped there."""
+
+    id: str
+    iteration: int
+    designer: str
+    stage: Stage
+    stopped_at: Literal["critic", "verify", "gate", "train"] | None = Field(
+        default=None, description="The node that rejected it or where it failed."
+    )
+    reason_kind: str | None = Field(default=None, description="Stable machine-readable reason.")
+    reason: str | None = Field(default=None, description="Why, in words a designer can act on.")
+    fitness: float | None = Field(default=None, description="Best checkpoint evaluation fitness.")
+    final_fitness: float | None = None
+    steps: int | None = None
+    train_time_s: float | None = None
+    hacking_suspected: bool | None = None
+
+
+class RunConfigRecord(BaseModel):
+    """config.json: what was asked for, with the versions that ran it."""
+
+    run_id: str
+    created: str
+    config: DesignConfig
+    versions: dict[str, str]
+
+
+class RunRecord:
+    """Read and write one run directory. Safe to use from several threads."""
+
+    CONFIG = "config.json"
+
+    def __init__(self, run_dir: Path) -> None:
+        self.dir = run_dir
+        self._lock = threading.Lock()
+
+    # ---- creation --------------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, config: DesignConfig, task_name: str) -> RunRecord:
+        """Make a new run directory under ``config.out``.
+
+        Raises:
+            OSError: The directory cannot be created (the caller turns this into a one-line error).
+        """
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        run_id = f"{stamp}-{task_name}-{secrets.token_hex(3)}"
+        run_dir = config.out / run_id
+        run_dir.mkdir(parents=True, exist_ok=False)
+        record = cls(run_dir)
+        record.write_json(
+            cls.CONFIG,
+            RunConfigRecord(
+                run_id=run_id,
+                created=datetime.datetime.now(datetime.UTC).isoformat(),
+                config=config,
+                versions=_versions(),
+            ),
+        )
+        for folder in ("specs", "candidates", "final"):
+            (run_dir / folder).mkdir()
+        return record
+
+    @classmethod
+    def open(cls, run_dir: Path) -> RunRecord:
+        """Open an existing run.
+
+        Raises:
+            RunNotFoundError: ``run_dir`` has no valid config.json.
+        """
+        path = run_dir / cls.CONFIG
+        if not path.is_file():
+            raise RunNotFoundError(f"'{run_dir}' is not a rewardsmith run (no {cls.CONFIG}); give a runs/<run-id> dir")
+        record = cls(run_dir)
+        try:
+            record.config_record()
+        except ValueError as error:
+            raise RunNotFoundError(f"'{path}' is not a valid run config: {str(error).splitlines()[0]}") from None
+        return record
+
+    def config_record(self) -> RunConfigRecord:
+        return self.read_json(self.CONFIG, RunConfigRecord)
+
+    @property
+    def run_id(self) -> str:
+        return self.dir.name
+
+    # ---- generic files ---------------------------------------------------------------------------
+
+    def path(self, relative: str) -> Path:
+        return self.dir / relative
+
+    def write_json(self, relative: str, model: BaseModel) -> Path:
+        return self.write_text(relative, model.model_dump_json(indent=2))
+
+    def read_json(self, relative: str, model_type: type[ModelT]) -> ModelT:
+        return model_type.model_validate_json(self.path(relative).read_text())
+
+    def write_text(self, relative: str, text: str) -> Path:
+        path = self.path(relative)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        temporary.write_text(text)
+        temporary.replace(path)
+        return path
+
+    def exists(self, relative: str) -> bool:
+        return self.path(relative).exists()
+
+    def event(self, kind: str, **data: object) -> None:
+        """Append one event to events.jsonl."""
+        line = json.dumps({"time": datetime.datetime.now(datetime.UTC).isoformat(), "event": kind, **data}, default=str)
+        with self._lock, self.path("events.jsonl").open("a") as stream:
+            stream.write(line + "\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+
+    def events(self) -> list[dict[str, object]]:
+        path = self.path("events.jsonl")
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+    # ---- candidates ------------------------------------------------------------------------------
+
+    def candidate_dir(self, candidate_id: str) -> Path:
+        return self.path(f"candidates/{candidate_id}")
+
+    def save_candidate(self, candidate: Candidate) -> None:
+        self.write_json(f"candidates/{candidate.id}/candidate.json", candidate)
+        self.write_text(f"candidates/{candidate.id}/reward.py", candidate.code)
+        self.set_status(
+            CandidateStatus(
+                id=candidate.id, iteration=candidate.iteration, designer=candidate.designer, stage="designed"
+            )
+        )
+
+    def candidate(self, candidate_id: str) -> Candidate:
+        return self.read_json(f"candidates/{candidate_id}/candidate.json", Candidate)
+
+    def set_status(self, status: CandidateStatus) -> None:
+        self.write_json(f"candidates/{status.id}/status.json", status)
+
+    def status(self, candidate_id: str) -> CandidateStatus:
+        return self.read_json(f"candidates/{candidate_id}/status.json", CandidateStatus)
+
+    def update_status(self, candidate_id: str, **changes: object) -> CandidateStatus:
+        status = self.status(candidate_id).model_copy(update=changes)
+        self.set_status(status)
+        return status
+
+    def statuses(self) -> list[CandidateStatus]:
+        folder = self.path("candidates")
+        if not folder.exists():
+            return []
+        found = [self.status(p.name) for p in sorted(folder.iterdir()) if (p / "status.json").exists()]
+        return sorted(found, key=lambda s: (s.iteration, s.id))
+
+    # ---- specs -----------------------------------------------------------------------------------
+
+    def save_rubric(self, rubric: Rubric) -> None:
+        self.write_json(f"specs/v{rubric.version}.json", rubric)
+
+    def rubric(self, version: int) -> Rubric:
+        return self.read_json(f"specs/v{version}.json", Rubric)
+
+    def rubrics(self) -> list[Rubric]:
+        folder = self.path("specs")
+        versions = sorted(int(p.stem[1:]) for p in folder.glob("v*.json")) if folder.exists() else []
+        return [self.rubric(v) for v in versions]
+
+
+def _versions() -> dict[str, str]:
+    import langgraph
+    import skrl
+    import torch
+
+    return {
+        "rewardsmith": __version__,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "skrl": skrl.__version__,
+        "langgraph": getattr(langgraph, "__version__", "unknown"),
+    }

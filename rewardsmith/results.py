@@ -1,0 +1,68 @@
+"""The typed outcome of a design run, as the API returns it and summary.json stores it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+
+class RewardScores(BaseModel):
+    """One reward retrained on several seeds."""
+
+    label: str = Field(description="'best', 'reference' or 'sparse'.")
+    fitness: list[float] = Field(description="Best-checkpoint evaluation fitness per seed.")
+    failures: list[str] = Field(default_factory=list, description="Seeds whose training failed, with the reason.")
+    mean: float | None = None
+    std: float | None = None
+
+
+class FinalEvaluation(BaseModel):
+    """final_eval: the best reward against the task's reference and sparse rewards, same seeds and steps."""
+
+    best_id: str | None
+    seeds: list[int]
+    steps: int
+    best: RewardScores | None
+    reference: RewardScores
+    sparse: RewardScores
+    normalized_score: float | None = Field(
+        description="(F_best − F_sparse) / |F_reference − F_sparse| on mean fitness; None when undefined."
+    )
+
+
+class IterationRecord(BaseModel):
+    """One design round."""
+
+    iteration: int
+    rubric_version: int
+    designed: int
+    rejected: int
+    trained: int
+    best_id: str | None
+    best_fitness: float | None
+    round_best_id: str | None
+    round_best_fitness: float | None
+    next: str
+
+
+class DesignResult(BaseModel):
+    """What ``rewardsmith.design`` returns: the best reward, its scores, and where the record is."""
+
+    run_id: str
+    run_dir: Path
+    task: str
+    designer: str = Field(description="Who designed the rewards, e.g. 'rule-based (offline)'.")
+    best_candidate_id: str | None
+    best_code: str | None
+    best_reward_path: Path | None
+    training_fitness: float | None = Field(description="The best candidate's fitness in the loop (one seed).")
+    fitness: float | None = Field(description="Mean fitness of the best reward retrained on the final seeds.")
+    fitness_std: float | None
+    normalized_score: float | None
+    reference_fitness: float | None
+    sparse_fitness: float | None
+    candidates: int
+    trained: int
+    rejected: int
+    history: list[IterationRecord]

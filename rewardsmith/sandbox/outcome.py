@@ -1,0 +1,61 @@
+"""Settle a job's outcome from how its process ended and what it left behind (host side, any backend).
+
+The rule: ``result.json`` is read only when the runner exited with status 0, which it does right after
+writing it. After a kill, a crash or another exit code, any file there may be the candidate's, so the
+outcome comes from the ending alone. A job the host timed out is a timeout, unless its runner finished
+in the grace period or reported the timeout itself.
+"""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+from rewardsmith.sandbox import failures
+from rewardsmith.sandbox.base import read_result
+from rewardsmith.sandbox.schema import EXIT_REPORTED, Failure, RunnerResult, SandboxJob
+
+
+def settle(
+    job: SandboxJob,
+    out_dir: Path,
+    *,
+    exit_code: int | None,
+    signal_number: int | None,
+    timed_out: bool,
+    cpu_time_s: float | None = None,
+) -> RunnerResult:
+    """Decide what happened to a job.
+
+    Args:
+        job: The job.
+        out_dir: Its output directory.
+        exit_code: The main process's exit code; None when a signal ended it.
+        signal_number: The signal that ended it, if any.
+        timed_out: The host stopped it at the wall-clock limit.
+        cpu_time_s: CPU seconds it used, when known; tells the CPU limit's SIGKILL from the OOM killer's.
+
+    Returns:
+        The runner's validated result when it reported; otherwise a failure describing the ending.
+    """
+    if signal_number is None and exit_code == EXIT_REPORTED:
+        reported = read_result(out_dir, job)
+        if isinstance(reported, Failure):
+            if not timed_out:
+                return _failed(job, reported)
+        elif not timed_out or reported.ok or (reported.failure is not None and reported.failure.kind == "timeout"):
+            # Stopped at the limit, the runner reports the timeout itself, naming the reward line it was at;
+            # any other verdict after the host timed the job out is overruled below.
+            return reported
+    if timed_out:
+        return _failed(job, failures.timeout(job.job.kind, job.limits.wall_time_s))
+    if signal_number is not None:
+        cpu_limit = job.limits.effective_cpu_time_s
+        if signal_number == signal.SIGKILL and cpu_time_s is not None and cpu_time_s >= cpu_limit:
+            return _failed(job, failures.timeout(job.job.kind, cpu_limit, cpu=True))
+        return _failed(job, failures.killed_by_signal(signal_number, job.limits))
+    return _failed(job, failures.exited(exit_code if exit_code is not None else -1))
+
+
+def _failed(job: SandboxJob, failure: Failure) -> RunnerResult:
+    return RunnerResult(job_id=job.id, ok=False, failure=failure)

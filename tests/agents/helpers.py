@@ -1,0 +1,48 @@
+"""Helpers shared by the agent tests: design requests and recorded episodes of built-in tasks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from rewardsmith.agents import RuleBasedSpecWriter
+from rewardsmith.agents.types import DesignRequest
+from rewardsmith.tasks import BatchedTask, BoxSpace, render_context, task_names
+from rewardsmith.training import evaluate
+
+BUILTIN_TASKS = task_names()
+
+
+def design_request(
+    task: type[BatchedTask], *, iteration: int = 1, samples: int = 4, seed: int = 0, **extra
+) -> DesignRequest:
+    """A design request for ``task`` under its rule-based v1 rubric."""
+    return DesignRequest(
+        task=task.spec,
+        context=render_context(task),
+        rubric=RuleBasedSpecWriter().initial(task.spec),
+        iteration=iteration,
+        samples=samples,
+        seed=seed,
+        **extra,
+    )
+
+
+def record_random_episodes(task_class: type[BatchedTask], path: Path, episodes: int = 2) -> Path:
+    """Record whole episodes of a uniformly random policy, as training's evaluation records them."""
+    task = task_class(num_envs=episodes, device="cpu", seed=0)
+    generator = torch.Generator().manual_seed(0)
+    space = task_class.spec.action_space
+
+    def policy(observation: torch.Tensor) -> torch.Tensor:
+        if isinstance(space, BoxSpace):
+            return torch.rand((episodes, *space.shape), generator=generator) * (space.high - space.low) + space.low
+        return torch.randint(space.n, (episodes,), generator=generator)
+
+    def no_reward(state: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        zero = torch.zeros(episodes)
+        return zero, {"zero": zero}
+
+    evaluate(task, policy, no_reward, seed=0, record=episodes, record_path=path)
+    return path
