@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from rewardsmith.config import DesignConfig
-from rewardsmith.graph import LoopContext, Reporter, SilentReporter, build_graph
+from rewardsmith.graph import Agents, LoopContext, Reporter, SilentReporter, build_graph
 from rewardsmith.records import RunRecord
 from rewardsmith.results import DesignResult
 from rewardsmith.sandbox import make_sandbox
@@ -16,13 +16,19 @@ from rewardsmith.tasks import BatchedTask, load_task
 THREAD_ID = "design"
 
 
-def design(task: str | type[BatchedTask], reporter: Reporter | None = None, **config: Any) -> DesignResult:
+def design(
+    task: str | type[BatchedTask],
+    reporter: Reporter | None = None,
+    agents: Agents | None = None,
+    **config: Any,
+) -> DesignResult:
     """Design a reward for ``task`` and return the best one with its scores.
 
     Args:
         task: A registry name, ``path/to/file.py:ClassName``, or a task class registered with
             :func:`rewardsmith.tasks.register`.
         reporter: Receives progress; nothing is reported when ``None``.
+        agents: The designer, critic, analyzer and spec agents; the rule-based ones when ``None``.
         **config: Fields of :class:`rewardsmith.config.DesignConfig` (iterations, samples, steps,
             parallel, seed, device, out, ...).
 
@@ -40,10 +46,10 @@ def design(task: str | type[BatchedTask], reporter: Reporter | None = None, **co
     design_config = DesignConfig(task=task_ref, **config)
     record = RunRecord.create(design_config, task_class.spec.name)
     record.event("run_started", run_id=record.run_id, task=task_class.spec.name)
-    return _run(record, task_class, reporter or SilentReporter(), fresh=True)
+    return _run(record, task_class, reporter or SilentReporter(), agents or Agents(), fresh=True)
 
 
-def resume(run_dir: str | Path, reporter: Reporter | None = None) -> DesignResult:
+def resume(run_dir: str | Path, reporter: Reporter | None = None, agents: Agents | None = None) -> DesignResult:
     """Continue a run that was cut off, without redoing finished work; a finished run returns its result.
 
     Raises:
@@ -52,13 +58,20 @@ def resume(run_dir: str | Path, reporter: Reporter | None = None) -> DesignResul
     record = RunRecord.open(Path(run_dir))
     task_class = load_task(record.config_record().config.task)
     record.event("run_resumed", run_id=record.run_id)
-    return _run(record, task_class, reporter or SilentReporter(), fresh=False)
+    return _run(record, task_class, reporter or SilentReporter(), agents or Agents(), fresh=False)
 
 
-def _run(record: RunRecord, task_class: type[BatchedTask], reporter: Reporter, fresh: bool) -> DesignResult:
+def _run(
+    record: RunRecord, task_class: type[BatchedTask], reporter: Reporter, agents: Agents, fresh: bool
+) -> DesignResult:
     config = record.config_record().config
     ctx = LoopContext(
-        record=record, config=config, task_class=task_class, sandbox=make_sandbox(config.sandbox), reporter=reporter
+        record=record,
+        config=config,
+        task_class=task_class,
+        sandbox=make_sandbox(config.sandbox),
+        reporter=reporter,
+        agents=agents,
     )
     connection = sqlite3.connect(record.path("checkpoints.sqlite"), check_same_thread=False)
     try:

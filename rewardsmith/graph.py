@@ -22,6 +22,7 @@ import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated, Literal, Protocol, TypedDict
 
 from langgraph.checkpoint.sqlite import SqliteSaver
@@ -37,16 +38,18 @@ from rewardsmith.agents import (
     RuleBasedSpecWriter,
     StaticCritic,
 )
-from rewardsmith.agents.types import Analysis, CriticVerdict, DesignRequest, Feedback
+from rewardsmith.agents.types import Analysis, Candidate, CriticVerdict, DesignRequest, Feedback
 from rewardsmith.config import DesignConfig
 from rewardsmith.evaluation import run_final_evaluation
 from rewardsmith.records import RunRecord
 from rewardsmith.report import write_report
 from rewardsmith.results import FinalEvaluation
 from rewardsmith.rewards import VerifyResult
+from rewardsmith.rewards.rubric import Rubric
 from rewardsmith.sandbox import Sandbox, SandboxResult
 from rewardsmith.sandbox_jobs import train_job, verify_job
-from rewardsmith.tasks import BatchedTask, render_context
+from rewardsmith.tasks import BatchedTask, TaskSpec, render_context
+from rewardsmith.training import TrainingResult
 
 
 class IterationSummary(TypedDict):
@@ -119,6 +122,39 @@ class SilentReporter:
         return None
 
 
+class Designer(Protocol):
+    def design(self, request: DesignRequest) -> list[Candidate]: ...
+
+
+class Critic(Protocol):
+    def review(self, candidate: Candidate, task: TaskSpec) -> CriticVerdict: ...
+
+
+class Analyzer(Protocol):
+    def analyze(
+        self, candidate: Candidate, result: TrainingResult, run_dir: Path, rubric: Rubric, *, task: TaskSpec
+    ) -> Analysis: ...
+
+
+class SpecWriter(Protocol):
+    def initial(self, task: TaskSpec) -> Rubric: ...
+
+
+class SpecCorrector(Protocol):
+    def correct(self, rubric: Rubric, analysis: Analysis, candidate: Candidate) -> Rubric | None: ...
+
+
+@dataclass
+class Agents:
+    """The loop's agents; the rule-based ones unless others are given (the LLM ones plug in here)."""
+
+    designer: Designer = field(default_factory=RuleBasedDesigner)
+    critic: Critic = field(default_factory=StaticCritic)
+    analyzer: Analyzer = field(default_factory=RuleBasedAnalyzer)
+    spec_writer: SpecWriter = field(default_factory=RuleBasedSpecWriter)
+    spec_corrector: SpecCorrector = field(default_factory=RuleBasedSpecCorrector)
+
+
 @dataclass
 class LoopContext:
     """What the nodes share that is not state: the run, its task, its agents and its sandbox."""
@@ -128,11 +164,7 @@ class LoopContext:
     task_class: type[BatchedTask]
     sandbox: Sandbox
     reporter: Reporter = field(default_factory=SilentReporter)
-    designer: RuleBasedDesigner = field(default_factory=RuleBasedDesigner)
-    critic: StaticCritic = field(default_factory=StaticCritic)
-    analyzer: RuleBasedAnalyzer = field(default_factory=RuleBasedAnalyzer)
-    spec_writer: RuleBasedSpecWriter = field(default_factory=RuleBasedSpecWriter)
-    spec_corrector: RuleBasedSpecCorrector = field(default_factory=RuleBasedSpecCorrector)
+    agents: Agents = field(default_factory=Agents)
 
 
 class DesignNodes:
@@ -148,7 +180,7 @@ class DesignNodes:
 
     def specify(self, state: LoopState) -> dict:
         if not self.record.exists("specs/v1.json"):
-            rubric = self.ctx.spec_writer.initial(self.spec)
+            rubric = self.ctx.agents.spec_writer.initial(self.spec)
             self.record.save_rubric(rubric)
             self.record.event("spec_written", version=rubric.version, author=rubric.author)
         return {"iteration": 1, "rubric_version": 1, "best_id": None, "best_fitness": None, "finished": False}
@@ -179,7 +211,7 @@ class DesignNodes:
             seed=self.config.seed * 100_003 + task.iteration,
             feedback=self._feedback(task.iteration),
         )
-        candidate = self.ctx.designer.design(request)[task.index].model_copy(update={"id": candidate_id})
+        candidate = self.ctx.agents.designer.design(request)[task.index].model_copy(update={"id": candidate_id})
         self.record.save_candidate(candidate)
         self.record.event("candidate_designed", candidate=candidate_id, designer=candidate.designer)
         return {"designed": [candidate_id]}
@@ -207,7 +239,7 @@ class DesignNodes:
             if self.record.exists(path):
                 verdict = self.record.read_json(path, CriticVerdict)
             else:
-                verdict = self.ctx.critic.review(self.record.candidate(candidate_id), self.spec)
+                verdict = self.ctx.agents.critic.review(self.record.candidate(candidate_id), self.spec)
                 self.record.write_json(path, verdict)
             if not verdict.passed:
                 errors = [f for f in verdict.findings if f.severity == "error"]
@@ -304,11 +336,12 @@ class DesignNodes:
                 continue
             result = self.record.read_json(f"candidates/{candidate_id}/train.json", SandboxResult)
             assert result.training is not None
-            analysis = self.ctx.analyzer.analyze(
+            analysis = self.ctx.agents.analyzer.analyze(
                 self.record.candidate(candidate_id),
                 result.training,
                 self.record.candidate_dir(candidate_id) / "training",
                 self.record.rubric(state["rubric_version"]),
+                task=self.spec,
             )
             self.record.write_json(path, analysis)
             self.record.update_status(candidate_id, hacking_suspected=analysis.hacking_suspected)
@@ -379,7 +412,7 @@ class DesignNodes:
                 new_version = version + 1
             else:
                 analysis = self.record.read_json(f"candidates/{candidate_id}/analysis.json", Analysis)
-                revised = self.ctx.spec_corrector.correct(
+                revised = self.ctx.agents.spec_corrector.correct(
                     self.record.rubric(version), analysis, self.record.candidate(candidate_id)
                 )
                 if revised is not None:

@@ -154,9 +154,9 @@ class RunRecord:
     def exists(self, relative: str) -> bool:
         return self.path(relative).exists()
 
-    def event(self, kind: str, **data: object) -> None:
+    def event(self, name: str, /, **data: object) -> None:
         """Append one event to events.jsonl."""
-        line = json.dumps({"time": datetime.datetime.now(datetime.UTC).isoformat(), "event": kind, **data}, default=str)
+        line = json.dumps({"time": datetime.datetime.now(datetime.UTC).isoformat(), "event": name, **data}, default=str)
         with self._lock, self.path("events.jsonl").open("a") as stream:
             stream.write(line + "\n")
             stream.flush()

@@ -22,6 +22,8 @@ class Evaluation(BaseModel):
     fitness: list[float]
     episode_length: list[int]
     designed_return: list[float]
+    components: dict[str, list[float]] = {}
+    """Per-episode sum of each reward component."""
 
     @property
     def mean_fitness(self) -> float:
@@ -57,6 +59,7 @@ def evaluate(
     fitness = torch.zeros(num_envs, dtype=torch.float32, device=device)
     length = torch.zeros(num_envs, dtype=torch.int64, device=device)
     designed_return = torch.zeros(num_envs, dtype=torch.float32, device=device)
+    component_sums: dict[str, torch.Tensor] = {}
     recorded: list[dict[str, torch.Tensor]] = []
     step = 0
     while not bool(finished.all()):
@@ -64,6 +67,9 @@ def evaluate(
             output = task.step(policy(observation))
         total, components = call_reward(reward, output.state, num_envs, step)
         designed_return += torch.where(finished, torch.zeros_like(total), total)
+        for name, value in components.items():
+            running = component_sums.setdefault(name, torch.zeros_like(value))
+            running += torch.where(finished, torch.zeros_like(value), value)
         if record:
             frame = {f"state/{k}": v[:record].detach().to(torch.float32).cpu() for k, v in output.state.items()}
             frame.update({f"reward/{k}": v[:record].detach().cpu() for k, v in components.items()})
@@ -81,6 +87,7 @@ def evaluate(
         fitness=fitness.cpu().tolist(),
         episode_length=length.cpu().tolist(),
         designed_return=designed_return.cpu().tolist(),
+        components={name: value.cpu().tolist() for name, value in component_sums.items()},
     )
 
 

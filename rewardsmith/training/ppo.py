@@ -174,6 +174,7 @@ def train(
                 eval_fitness=evaluation.fitness,
                 eval_length=evaluation.episode_length,
                 eval_return=evaluation.designed_return,
+                eval_components={name: float(np.mean(sums)) for name, sums in evaluation.components.items()},
                 episode_file=episode_file,
             )
         )
@@ -313,6 +314,7 @@ class _EpisodeWindow:
         eval_fitness: list[float],
         eval_length: list[int],
         eval_return: list[float],
+        eval_components: dict[str, float],
         episode_file: str | None,
     ) -> Checkpoint:
         count = int(self.count)
@@ -333,6 +335,7 @@ class _EpisodeWindow:
             train_episode_length=mean(self.lengths),
             train_fitness=mean(self.fitness),
             components={name: float(total) / count for name, total in self.components.items()} if count else {},
+            eval_components=eval_components,
             episode_file=episode_file,
         )
         self._reset()

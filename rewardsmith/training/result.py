@@ -27,6 +27,9 @@ class Checkpoint(BaseModel):
     components: dict[str, float] = Field(
         default_factory=dict, description="Mean per-episode sum of each reward component, training episodes."
     )
+    eval_components: dict[str, float] = Field(
+        default_factory=dict, description="Mean per-episode sum of each reward component, evaluation episodes."
+    )
     episode_file: str | None = Field(default=None, description="Recorded evaluation episodes, relative to the run dir.")
 
 
