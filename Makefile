@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/rewardsmith train cartpole --reward reference
+	$(VENV)/bin/rewardsmith design cartpole --parallel 2
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -5,22 +5,19 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import platform
 from pathlib import Path
 from typing import Annotated
 
-import torch
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from rewardsmith import __version__
 from rewardsmith.api import design, resume
 from rewardsmith.cli_progress import RichReporter
 from rewardsmith.config import DesignConfig
-from rewardsmith.records import RunNotFoundError, RunRecord
+from rewardsmith.records import RunNotFoundError, RunRecord, library_versions
 from rewardsmith.results import DesignResult, FinalEvaluation
 from rewardsmith.rewards import RewardContractError, load_reward
 from rewardsmith.tasks import TaskLoadError, TaskSpec, load_task, task_names
@@ -98,7 +95,7 @@ def train_command(
                 "task": task_class.spec.name,
                 "reward": reward,
                 "config": resolved.model_dump(mode="json"),
-                "versions": _versions(),
+                "versions": library_versions(),
             },
             indent=2,
         )
@@ -167,17 +164,6 @@ def _make_run_dir(out: Path, label: str) -> Path:
             f"cannot create a run directory under '{out}': {error.strerror}; pass a writable --out"
         ) from None
     return run_dir
-
-
-def _versions() -> dict[str, str]:
-    import skrl
-
-    return {
-        "rewardsmith": __version__,
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "skrl": skrl.__version__,
-    }
 
 
 def _help(name: str) -> str:

@@ -43,28 +43,13 @@ from rewardsmith.config import DesignConfig
 from rewardsmith.evaluation import run_final_evaluation
 from rewardsmith.records import RunRecord
 from rewardsmith.report import write_report
-from rewardsmith.results import FinalEvaluation
+from rewardsmith.results import FinalEvaluation, IterationRecord
 from rewardsmith.rewards import VerifyResult
 from rewardsmith.rewards.rubric import Rubric
 from rewardsmith.sandbox import Sandbox, SandboxResult
 from rewardsmith.sandbox_jobs import train_job, verify_job
 from rewardsmith.tasks import BatchedTask, TaskSpec, render_context
 from rewardsmith.training import TrainingResult
-
-
-class IterationSummary(TypedDict):
-    """One design round, as kept in the graph state and the result's history."""
-
-    iteration: int
-    rubric_version: int
-    designed: int
-    rejected: int
-    trained: int
-    best_id: str | None
-    best_fitness: float | None
-    round_best_id: str | None
-    round_best_fitness: float | None
-    next: str
 
 
 class LoopState(TypedDict, total=False):
@@ -74,10 +59,19 @@ class LoopState(TypedDict, total=False):
     rubric_version: int
     designed: Annotated[list[str], operator.add]
     trained: Annotated[list[str], operator.add]
-    history: Annotated[list[IterationSummary], operator.add]
+    history: Annotated[list[dict], operator.add]  # IterationRecord dumps
     best_id: str | None
     best_fitness: float | None
     finished: bool
+
+
+class GateResult(BaseModel):
+    """The pre-training checks one candidate went through, and their verdict."""
+
+    passed: bool
+    checks: list[str]
+    reason_kind: str | None = None
+    reason: str | None = None
 
 
 class DesignTask(BaseModel):
@@ -276,6 +270,15 @@ class DesignNodes:
         for candidate_id in self._round(state, stage="designed"):
             verify = self.record.read_json(self._verify_path(candidate_id), SandboxResult).verify
             reason = _gate_reason(verify)
+            self.record.write_json(
+                f"candidates/{candidate_id}/gate.json",
+                GateResult(
+                    passed=reason is None,
+                    checks=["total reward varies over the sampled states"],
+                    reason_kind=reason[0] if reason else None,
+                    reason=reason[1] if reason else None,
+                ),
+            )
             self.record.event("gated", candidate=candidate_id, passed=reason is None)
             if reason is not None:
                 self._reject(candidate_id, "gate", reason[0], reason[1])
@@ -369,7 +372,7 @@ class DesignNodes:
             next_node = "correct_spec"
         else:
             next_node = "design"
-        summary = IterationSummary(
+        summary = IterationRecord(
             iteration=iteration,
             rubric_version=state["rubric_version"],
             designed=len(this_round),
@@ -381,12 +384,8 @@ class DesignNodes:
             round_best_fitness=round_best.fitness if round_best else None,
             next=next_node,
         )
-        self.record.event("selected", **summary)
-        update = {
-            "history": [summary],
-            "best_id": summary["best_id"],
-            "best_fitness": summary["best_fitness"],
-        }
+        self.record.event("selected", **summary.model_dump())
+        update = {"history": [summary.model_dump()], "best_id": summary.best_id, "best_fitness": summary.best_fitness}
         if next_node == "design":
             update["iteration"] = iteration + 1
             return Command(update=update, goto=self._design_sends(iteration + 1, state["rubric_version"]))

@@ -20,6 +20,7 @@ leaves a half-written record behind.
 from __future__ import annotations
 
 import datetime
+import importlib.metadata
 import json
 import os
 import platform
@@ -101,7 +102,7 @@ class RunRecord:
                 run_id=run_id,
                 created=datetime.datetime.now(datetime.UTC).isoformat(),
                 config=config,
-                versions=_versions(),
+                versions=library_versions(),
             ),
         )
         for folder in ("specs", "candidates", "final"):
@@ -217,8 +218,8 @@ class RunRecord:
         return [self.rubric(v) for v in versions]
 
 
-def _versions() -> dict[str, str]:
-    import langgraph
+def library_versions() -> dict[str, str]:
+    """Versions of rewardsmith and the libraries a run's results depend on."""
     import skrl
     import torch
 
@@ -227,5 +228,5 @@ def _versions() -> dict[str, str]:
         "python": platform.python_version(),
         "torch": torch.__version__,
         "skrl": skrl.__version__,
-        "langgraph": getattr(langgraph, "__version__", "unknown"),
+        "langgraph": importlib.metadata.version("langgraph"),
     }

@@ -95,6 +95,7 @@ def train(
         out_dir.mkdir(parents=True, exist_ok=True)
 
     observation = task.reset()
+    eval_time = 0.0
     start = time.perf_counter()
     step = 0
     total_steps = updates * rollouts
@@ -158,6 +159,7 @@ def train(
         episode_file = (
             f"episodes/checkpoint_{index:02d}.npz" if out_dir is not None and config.record_episodes else None
         )
+        eval_start = time.perf_counter()
         evaluation = evaluate(
             eval_task,
             _deterministic_policy(agent, discrete),
@@ -166,6 +168,7 @@ def train(
             record=config.record_episodes if episode_file else 0,
             record_path=out_dir / episode_file if out_dir is not None and episode_file else None,
         )
+        eval_time += time.perf_counter() - eval_start
         checkpoints.append(
             window.checkpoint(
                 index=index,
@@ -197,6 +200,7 @@ def train(
         steps=step,
         wall_time_s=wall,
         env_steps_per_second=step / wall if wall > 0 else 0.0,
+        eval_time_s=eval_time,
         checkpoints=checkpoints,
         component_stats=_component_stats(checkpoints),
         fitness=checkpoints[best].eval_fitness,

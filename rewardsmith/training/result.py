@@ -57,7 +57,8 @@ class TrainingResult(BaseModel):
     num_envs: int
     steps: int = Field(description="Environment steps actually taken.")
     wall_time_s: float
-    env_steps_per_second: float
+    env_steps_per_second: float = Field(description="Env steps per second of wall time, evaluations included.")
+    eval_time_s: float = Field(default=0.0, description="Seconds spent in checkpoint evaluations.")
     checkpoints: list[Checkpoint]
     component_stats: dict[str, ComponentStats]
     fitness: float = Field(description="Best evaluation fitness over checkpoints (the policy kept).")
