@@ -12,6 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from markdown_table import write_table
+
 from rewardsmith import design
 from rewardsmith.records import RunRecord
 from rewardsmith.results import FinalEvaluation
@@ -47,25 +49,23 @@ def main() -> None:
             f"{evaluation.steps:,} | {result.candidates} ({result.rejected} rejected) | {wall / 60:.1f} min |"
         )
         print(rows[-1], flush=True)
-    table = "\n".join(
+    table = write_table(
+        README,
+        START,
+        END,
         [
-            START,
             "Normalised score `(F − F_sparse) / |F_reference − F_sparse|` of the best offline-designed reward, "
             f"retrained on {len(evaluation.seeds)} final seeds beside the reference and sparse rewards (mean ± std of "
             "task fitness). Defaults: 2 rounds × 4 candidates, `--parallel 2`, 2 CPU cores. "
-            "Written by `bench/design_offline.py`.",
-            "",
+            "Written by `bench/design_offline.py`."
+        ],
+        [
             "| task | designed | reference | sparse | designed fitness | reference fitness | sparse fitness | "
             "steps per run | candidates | wall time |",
             "|---|---|---|---|---|---|---|---|---|---|",
-            *rows,
-            END,
-        ]
+        ],
+        rows,
     )
-    text = README.read_text()
-    if START in text:
-        before, rest = text.split(START, 1)
-        README.write_text(before + table + rest.split(END, 1)[1])
     print(table)
 
 

@@ -11,6 +11,8 @@ import statistics
 import tempfile
 from pathlib import Path
 
+from markdown_table import write_table
+
 from rewardsmith.rewards import load_reward
 from rewardsmith.tasks import load_task, task_names
 from rewardsmith.training import TrainConfig, train
@@ -33,9 +35,10 @@ def run(name: str, which: str, seed: int) -> tuple[float, float, bool]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=2, help="Seeds per task and reward.")
+    parser.add_argument("--tasks", nargs="*", default=task_names(), help="Tasks to run (others keep their rows).")
     args = parser.parse_args()
     rows = []
-    for name in task_names():
+    for name in args.tasks:
         spec = load_task(name).spec
         cells = {}
         for which in ("reference", "sparse"):
@@ -53,21 +56,17 @@ def main() -> None:
             f"{ref[0]:.3f} ± {ref[1]:.3f} ({ref[2]}/{args.seeds} solved, {ref[3]:.0f} s) | "
             f"{sparse[0]:.3f} ± {sparse[1]:.3f} ({sparse[2]}/{args.seeds} solved, {sparse[3]:.0f} s) |"
         )
-    table = "\n".join(
+    table = write_table(
+        README,
+        START,
+        END,
         [
-            START,
             f"Best checkpoint fitness (deterministic policy, 32 evaluation episodes), mean ± std over {args.seeds} "
-            "seeds, 2 CPU cores. Written by `bench/reference_vs_sparse.py`.",
-            "",
-            "| task | fitness | solved at | env steps | reference reward | sparse reward |",
-            "|---|---|---|---|---|---|",
-            *rows,
-            END,
-        ]
+            "seeds, 2 CPU cores. Written by `bench/reference_vs_sparse.py`."
+        ],
+        ["| task | fitness | solved at | env steps | reference reward | sparse reward |", "|---|---|---|---|---|---|"],
+        rows,
     )
-    text = README.read_text()
-    before, rest = text.split(START, 1)
-    README.write_text(before + table + rest.split(END, 1)[1])
     print(table)
 
 

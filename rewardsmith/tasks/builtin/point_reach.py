@@ -12,6 +12,7 @@ from its observation.
 | velocity                  | m/s  | ≈ [-1, 1]²   | puck velocity (damping caps it near 1 m/s per axis)  |
 | goal_position             | m    | fixed        | centre of the goal disc, constant within an episode  |
 | distance_to_goal          | m    | [0, 2.9]     | distance from the puck to the goal's centre          |
+| previous_position         | m    | [-1, 1]²     | ``position`` one step earlier                        |
 | previous_distance_to_goal | m    | [0, 2.9]     | ``distance_to_goal`` one step earlier                |
 | obstacle_clearance        | m    | [-0.3, 1.1]  | distance to the obstacle's surface, < 0 inside it    |
 | collided                  | -    | bool         | the puck is inside the obstacle (failure)            |
@@ -83,6 +84,12 @@ class PointReach(BatchedTask):
                 desired="low",
                 unit="m",
                 description="Euclidean distance from the point mass to the goal's centre.",
+            ),
+            StateVariable(
+                name="previous_position",
+                shape=(2,),
+                unit="m",
+                description="position one step earlier (equal to it on an episode's first state).",
             ),
             StateVariable(
                 name="previous_distance_to_goal",
@@ -180,6 +187,7 @@ class PointReach(BatchedTask):
         velocity: torch.Tensor,
         goal_position: torch.Tensor,
         previous_distance_to_goal: torch.Tensor | None = None,
+        previous_position: torch.Tensor | None = None,
     ) -> State:
         """The full task state for given integrated variables, e.g. to pass to :meth:`set_state`.
 
@@ -194,6 +202,7 @@ class PointReach(BatchedTask):
             "goal_position": goal_position,
             "distance_to_goal": distance,
             "previous_distance_to_goal": previous_distance,
+            "previous_position": position if previous_position is None else previous_position,
             "obstacle_clearance": clearance,
             "collided": clearance < 0,
             "out_of_bounds": (position.abs() > ARENA_HALF_WIDTH).any(dim=-1),
@@ -211,6 +220,7 @@ class PointReach(BatchedTask):
             velocity=new_velocity,
             goal_position=state["goal_position"],
             previous_distance_to_goal=state["distance_to_goal"],
+            previous_position=position,
         )
 
     def terminal(self, state: State) -> torch.Tensor:

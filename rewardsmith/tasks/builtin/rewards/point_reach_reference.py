@@ -1,17 +1,38 @@
 import torch
 
+OBSTACLE_RADIUS = 0.3  # m, the disc at the origin (from the task description)
+MARGIN = 0.05  # m kept from its surface by the shaping path
+
+
+def path_length(position: torch.Tensor, goal: torch.Tensor) -> torch.Tensor:
+    # Length of the shortest path from position to goal that goes around the (inflated) disc:
+    # straight where the segment clears it, else tangent, arc, tangent.
+    radius = OBSTACLE_RADIUS + MARGIN
+    a = torch.linalg.vector_norm(position, dim=-1).clamp(min=radius)
+    b = torch.linalg.vector_norm(goal, dim=-1).clamp(min=radius)
+    cross = position[:, 0] * goal[:, 1] - position[:, 1] * goal[:, 0]
+    angle = torch.atan2(cross.abs(), (position * goal).sum(dim=-1))
+    # Clamped because rounding can push radius / a a hair above 1, where acos is NaN.
+    tangent_angles = torch.acos((radius / a).clamp(max=1.0)) + torch.acos((radius / b).clamp(max=1.0))
+    tangents = (a**2 - radius**2).clamp(min=0.0).sqrt() + (b**2 - radius**2).clamp(min=0.0).sqrt()
+    around = tangents + radius * (angle - tangent_angles)
+    straight = torch.linalg.vector_norm(goal - position, dim=-1)
+    return torch.where(angle > tangent_angles, around, straight)
+
 
 def compute_reward(
-    distance_to_goal: torch.Tensor,
-    previous_distance_to_goal: torch.Tensor,
+    position: torch.Tensor,
+    previous_position: torch.Tensor,
+    goal_position: torch.Tensor,
     obstacle_clearance: torch.Tensor,
     collided: torch.Tensor,
     out_of_bounds: torch.Tensor,
     reached_goal: torch.Tensor,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    # Progress towards the goal telescopes over an episode, so a detour around the obstacle earns as
-    # much of it as the straight line; only the crash penalty and the lost goal bonus tell them apart.
-    progress = 10.0 * (previous_distance_to_goal - distance_to_goal)
+    # Progress along the path around the obstacle, not the straight line: straight-line progress
+    # stalls in front of the disc, where every way round first moves away from the goal. It
+    # telescopes over an episode (potential-based), so it cannot be farmed.
+    progress = 10.0 * (path_length(previous_position, goal_position) - path_length(position, goal_position))
     goal = 5.0 * reached_goal.float()
     crash = -5.0 * (collided | out_of_bounds).float()
     # A soft margin warns of the obstacle before contact, where the crash penalty alone is too late.
