@@ -18,7 +18,7 @@ from rewardsmith.api import design, resume
 from rewardsmith.cli_progress import RichReporter
 from rewardsmith.config import DesignConfig
 from rewardsmith.records import RunNotFoundError, RunRecord, library_versions
-from rewardsmith.results import DesignResult, FinalEvaluation
+from rewardsmith.results import DesignResult, FinalEvaluation, format_score
 from rewardsmith.rewards import RewardContractError, load_reward
 from rewardsmith.tasks import TaskLoadError, TaskSpec, load_task, task_names
 from rewardsmith.training import TrainConfig, TrainingError, train
@@ -249,11 +249,7 @@ def show_command(run: Annotated[Path, typer.Argument(help="A run directory, runs
     )
     table = Table("candidate", "status", "fitness", "norm. score", "reason", title=f"run {record.run_id}")
     for status in record.statuses():
-        score = None
-        if evaluation is not None and status.fitness is not None and evaluation.reference.mean is not None:
-            from rewardsmith.evaluation import normalized_score
-
-            score = normalized_score(status.fitness, evaluation.reference.mean, evaluation.sparse.mean or 0.0)
+        score = evaluation.normalize(status.fitness) if evaluation is not None else None
         stage = status.stage if status.stopped_at is None else f"{status.stage} at {status.stopped_at}"
         if status.hacking_suspected:
             stage += " (hacking?)"
@@ -261,8 +257,8 @@ def show_command(run: Annotated[Path, typer.Argument(help="A run directory, runs
         table.add_row(
             status.id,
             stage,
-            _fmt(status.fitness),
-            _fmt(score),
+            format_score(status.fitness),
+            format_score(score),
             reason[:120].replace("\n", " "),
         )
     console.print(table)
@@ -272,18 +268,15 @@ def show_command(run: Annotated[Path, typer.Argument(help="A run directory, runs
         console.print("the run has not finished; continue it with [bold]rewardsmith resume[/] " + str(run))
 
 
-def _fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
-
-
 def _print_result(result: DesignResult) -> None:
     if result.best_candidate_id is None:
         console.print(f"no candidate trained; see {result.run_dir}/report.html for the reasons")
         return
+    fitness, spread = format_score(result.fitness), format_score(result.fitness_std)
+    reference, sparse = format_score(result.reference_fitness), format_score(result.sparse_fitness)
     console.print(
-        f"best: [bold]{result.best_candidate_id}[/], fitness {_fmt(result.fitness)} ± {_fmt(result.fitness_std)} "
-        f"over the final seeds (reference {_fmt(result.reference_fitness)}, sparse {_fmt(result.sparse_fitness)}), "
-        f"normalised score [bold]{_fmt(result.normalized_score)}[/]"
+        f"best: [bold]{result.best_candidate_id}[/], fitness {fitness} ± {spread} over the final seeds "
+        f"(reference {reference}, sparse {sparse}), normalised score [bold]{format_score(result.normalized_score)}[/]"
     )
     console.print(
         f"run: {result.run_dir}  best reward: {result.best_reward_path}  report: {result.run_dir}/report.html"

@@ -59,5 +59,9 @@ class RichReporter:
 
     def note(self, text: str) -> None:
         with self._lock:
-            self.progress.update(self._rounds, completed=self.progress.tasks[0].total)
             self.progress.console.print(text, highlight=False)
+
+    def final_evaluation_started(self) -> None:
+        with self._lock:
+            self.progress.update(self._rounds, completed=self.progress.tasks[self._rounds].total)
+            self.progress.console.print("final evaluation: best reward, reference and sparse on each seed")

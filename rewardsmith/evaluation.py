@@ -17,14 +17,6 @@ FINAL_SEED_BASE = 10_000
 """Final seeds differ from the loop's seed, so the best candidate is not scored on the seed it was picked on."""
 
 
-def normalized_score(best: float, reference: float, sparse: float) -> float | None:
-    """``(F_best − F_sparse) / |F_reference − F_sparse|``; None where reference and sparse tie."""
-    spread = abs(reference - sparse)
-    if spread < 1e-9:
-        return None
-    return (best - sparse) / spread
-
-
 def run_final_evaluation(
     ctx: LoopContext, best_id: str | None, parallel: Callable[[Callable[[str], object], list[str]], list[object]]
 ) -> FinalEvaluation:
@@ -71,10 +63,8 @@ def run_final_evaluation(
 
     best = scores("best") if "best" in codes else None
     reference, sparse = scores("reference"), scores("sparse")
-    score = None
-    if best is not None and None not in (best.mean, reference.mean, sparse.mean):
-        score = normalized_score(best.mean, reference.mean, sparse.mean)  # type: ignore[arg-type]
     steps = config.steps or spec.ppo.steps
-    return FinalEvaluation(
-        best_id=best_id, seeds=seeds, steps=steps, best=best, reference=reference, sparse=sparse, normalized_score=score
+    evaluation = FinalEvaluation(
+        best_id=best_id, seeds=seeds, steps=steps, best=best, reference=reference, sparse=sparse, normalized_score=None
     )
+    return evaluation.model_copy(update={"normalized_score": evaluation.normalize(best.mean if best else None)})

@@ -99,6 +99,8 @@ class Reporter(Protocol):
 
     def note(self, text: str) -> None: ...
 
+    def final_evaluation_started(self) -> None: ...
+
 
 class SilentReporter:
     """A reporter that reports nothing."""
@@ -113,6 +115,9 @@ class SilentReporter:
         return None
 
     def note(self, text: str) -> None:
+        return None
+
+    def final_evaluation_started(self) -> None:
         return None
 
 
@@ -213,8 +218,9 @@ class DesignNodes:
     def _feedback(self, iteration: int) -> Feedback | None:
         if iteration == 1:
             return None
-        trained = [s for s in self.record.statuses() if s.stage == "trained" and s.fitness is not None]
-        previous = [s for s in self.record.statuses() if s.iteration == iteration - 1 and s.stage == "rejected"]
+        statuses = self.record.statuses()
+        trained = [s for s in statuses if s.stage == "trained" and s.fitness is not None]
+        previous = [s for s in statuses if s.iteration == iteration - 1 and s.stage == "rejected"]
         rejected = [(s.id, s.reason or "") for s in previous]
         if not trained:
             return Feedback(rejected=rejected)
@@ -428,7 +434,7 @@ class DesignNodes:
 
     def final_eval(self, state: LoopState) -> dict:
         if not self.record.exists("final/evaluation.json"):
-            self.ctx.reporter.note("final evaluation: best reward, reference and sparse on each seed")
+            self.ctx.reporter.final_evaluation_started()
             evaluation = run_final_evaluation(self.ctx, state.get("best_id"), self._parallel)
             self.record.write_json("final/evaluation.json", evaluation)
             self.record.event("final_evaluated", best=state.get("best_id"), score=evaluation.normalized_score)

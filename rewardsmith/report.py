@@ -14,7 +14,7 @@ matplotlib.use("Agg")  # no display on servers and CI
 import matplotlib.pyplot as plt
 
 from rewardsmith.records import RunRecord
-from rewardsmith.results import DesignResult, FinalEvaluation, IterationRecord
+from rewardsmith.results import DesignResult, FinalEvaluation, IterationRecord, format_score
 from rewardsmith.sandbox import SandboxResult
 from rewardsmith.tasks import BatchedTask
 from rewardsmith.training import TrainingResult
@@ -67,7 +67,7 @@ def _html(record: RunRecord, task_class: type[BatchedTask], result: DesignResult
     spec = task_class.spec
     statuses = record.statuses()
     rows = "".join(
-        f"<tr><td>{s.id}</td><td>{s.stage}</td><td>{_fmt(s.fitness)}</td>"
+        f"<tr><td>{s.id}</td><td>{s.stage}</td><td>{format_score(s.fitness)}</td>"
         f"<td>{html.escape(s.reason_kind or '')}</td><td>{html.escape((s.reason or '')[:300])}</td></tr>"
         for s in statuses
     )
@@ -90,7 +90,7 @@ vertical-align:top}}tr:nth-child(even){{background:#f4f4f4}}pre{{background:#f7f
 <tr><td>best ({result.best_candidate_id})</td><td>{_scores(evaluation.best)}</td></tr>
 <tr><td>reference</td><td>{_scores(evaluation.reference)}</td></tr>
 <tr><td>sparse</td><td>{_scores(evaluation.sparse)}</td></tr></table>
-<p>Normalised score: <b>{_fmt(result.normalized_score)}</b> (solved at {spec.fitness.solved_threshold:g}).</p>
+<p>Normalised score: <b>{format_score(result.normalized_score)}</b> (solved at {spec.fitness.solved_threshold:g}).</p>
 {images}
 <h2>Candidates</h2><table><tr><th>id</th><th>stage</th><th>fitness</th><th>reason</th><th>detail</th></tr>{rows}</table>
 <h2>Best reward</h2><pre>{code}</pre>
@@ -103,10 +103,6 @@ def _scores(scores: Any) -> str:
         return "-"
     failed = f" ({len(scores.failures)} failed)" if scores.failures else ""
     return f"{scores.mean:.3f} ± {scores.std:.3f}{failed}"
-
-
-def _fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
 
 
 def _png(figure: Any) -> str:

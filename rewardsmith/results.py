@@ -7,6 +7,19 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 
+def normalized_score(fitness: float, reference: float, sparse: float) -> float | None:
+    """``(F − F_sparse) / |F_reference − F_sparse|``; None where reference and sparse tie."""
+    spread = abs(reference - sparse)
+    if spread < 1e-9:
+        return None
+    return (fitness - sparse) / spread
+
+
+def format_score(value: float | None) -> str:
+    """A score for a table or a line of text, '-' when there is none."""
+    return "-" if value is None else f"{value:.3f}"
+
+
 class RewardScores(BaseModel):
     """One reward retrained on several seeds."""
 
@@ -29,6 +42,12 @@ class FinalEvaluation(BaseModel):
     normalized_score: float | None = Field(
         description="(F_best − F_sparse) / |F_reference − F_sparse| on mean fitness; None when undefined."
     )
+
+    def normalize(self, fitness: float | None) -> float | None:
+        """Any fitness on this run's scale; None where it, the reference or the sparse mean is missing."""
+        if fitness is None or self.reference.mean is None or self.sparse.mean is None:
+            return None
+        return normalized_score(fitness, self.reference.mean, self.sparse.mean)
 
 
 class IterationRecord(BaseModel):
