@@ -10,7 +10,7 @@ from rewardsmith.config import DesignConfig
 from rewardsmith.graph import Agents, LoopContext, Reporter, SilentReporter, build_graph
 from rewardsmith.records import RunRecord
 from rewardsmith.results import DesignResult
-from rewardsmith.sandbox import make_sandbox
+from rewardsmith.sandbox import UNISOLATED_WARNING, choose_backend, close_sandbox, open_sandbox
 from rewardsmith.tasks import BatchedTask, load_task
 
 THREAD_ID = "design"
@@ -36,6 +36,7 @@ def design(
         rewardsmith.tasks.TaskLoadError: The task cannot be found or breaks the task contract.
         pydantic.ValidationError: A config value is out of range.
         OSError: The run directory cannot be created under ``out``.
+        rewardsmith.sandbox.SandboxUnavailableError: No sandbox of the kind asked for can run here.
     """
     task_ref = task if isinstance(task, str) else task.spec.name
     task_class = load_task(task_ref)
@@ -44,6 +45,8 @@ def design(
         path, name = task_ref.rsplit(":", 1)
         task_ref = f"{Path(path).resolve()}:{name}"
     design_config = DesignConfig(task=task_ref, **config)
+    # Before the run directory exists: a host with no usable sandbox leaves nothing half made.
+    choose_backend(design_config.sandbox)
     record = RunRecord.create(design_config, task_class.spec.name)
     record.event("run_started", run_id=record.run_id, task=task_class.spec.name)
     return _run(record, task_class, reporter or SilentReporter(), agents or Agents(), fresh=True)
@@ -65,11 +68,17 @@ def _run(
     record: RunRecord, task_class: type[BatchedTask], reporter: Reporter, agents: Agents, fresh: bool
 ) -> DesignResult:
     config = record.config_record().config
+    choice = choose_backend(config.sandbox)
+    sandbox = open_sandbox(choice, pool_size=config.parallel, say=reporter.note)
+    record.event("sandbox_selected", backend=sandbox.name, reason=choice.reason, isolation=sandbox.isolation)
+    if choice.name == "none":
+        record.event("sandbox_unisolated", warning=UNISOLATED_WARNING)
+        reporter.note(UNISOLATED_WARNING)
     ctx = LoopContext(
         record=record,
         config=config,
         task_class=task_class,
-        sandbox=make_sandbox(config.sandbox),
+        sandbox=sandbox,
         reporter=reporter,
         agents=agents,
     )
@@ -89,6 +98,7 @@ def _run(
             graph.invoke(None, run_config, durability="sync")
     finally:
         connection.close()
+        close_sandbox(sandbox)
     if not record.exists("summary.json"):
         raise RuntimeError(f"the run in {record.dir} ended without a summary; see its events.jsonl")
     return record.read_json("summary.json", DesignResult)

@@ -10,16 +10,18 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from rewardsmith.api import design, resume
+from rewardsmith.cli_common import UserError, console, errors, fail
 from rewardsmith.cli_progress import RichReporter
+from rewardsmith.cli_sandbox import sandbox_app
 from rewardsmith.config import DesignConfig
 from rewardsmith.records import RunNotFoundError, RunRecord, library_versions
 from rewardsmith.results import DesignResult, FinalEvaluation, format_score
 from rewardsmith.rewards import RewardContractError, load_reward
+from rewardsmith.sandbox import UNISOLATED_WARNING, SandboxUnavailableError, choose_backend
 from rewardsmith.tasks import TaskLoadError, TaskSpec, load_task, task_names
 from rewardsmith.training import TrainConfig, TrainingError, train
 
@@ -29,17 +31,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
-errors = Console(stderr=True)
-
-
-class UserError(Exception):
-    """A problem with the user's input; printed as one line, exit status 2."""
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
+app.add_typer(sandbox_app, name="sandbox")
+_fail = fail
 
 
 @app.command("tasks")
@@ -183,7 +176,7 @@ def design_command(
     device: Annotated[str, typer.Option(help=_help("device"))] = "auto",
     out: Annotated[Path, typer.Option(help=_help("out"))] = Path("runs"),
     llm: Annotated[str, typer.Option(help=_help("llm"))] = "offline",
-    sandbox: Annotated[str, typer.Option(help=_help("sandbox"))] = "process",
+    sandbox: Annotated[str, typer.Option(help=_help("sandbox"))] = "auto",
     final_seeds: Annotated[int, typer.Option(help=_help("final_seeds"))] = DesignConfig.model_fields[
         "final_seeds"
     ].default,
@@ -208,7 +201,8 @@ def design_command(
         config = DesignConfig(task=task, **options)
         TrainConfig(device=config.device).torch_device()
         _check_writable(out)
-    except (TaskLoadError, UserError) as error:
+        choice = choose_backend(config.sandbox)
+    except (TaskLoadError, UserError, SandboxUnavailableError) as error:
         raise _fail(str(error)) from None
     except ValidationError as error:
         raise _fail(_validation_message(error)) from None
@@ -216,8 +210,10 @@ def design_command(
         raise _fail(str(error)) from None
     console.print(
         f"designing a reward for [bold]{task}[/]: {iterations} rounds × {samples} candidates, "
-        f"designer: rule-based (offline), sandbox: {sandbox}"
+        f"designer: rule-based (offline), sandbox: [bold]{choice.name}[/] ({choice.reason})"
     )
+    if choice.name == "none":
+        errors.print(f"[bold yellow]{UNISOLATED_WARNING}[/]", highlight=False, soft_wrap=True)
     with RichReporter(console, iterations, samples) as reporter:
         result = design(task, reporter=reporter, **options)
     _print_result(result)

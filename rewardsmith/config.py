@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from rewardsmith.sandbox.factory import SandboxName
 
 
 class DesignConfig(BaseModel):
@@ -24,8 +26,10 @@ class DesignConfig(BaseModel):
     device: str = Field(default="auto", description="Training device: 'cpu', 'cuda', 'cuda:N' or 'auto'.")
     out: Path = Field(default=Path("runs"), description="Directory that receives the run directory.")
     llm: Literal["offline"] = Field(default="offline", description="Who designs: 'offline' is the rule-based agents.")
-    sandbox: Literal["process", "none"] = Field(
-        default="process", description="Where candidate code runs: 'process' (rlimits, wall-clock kill)."
+    sandbox: SandboxName = Field(
+        default="auto",
+        description="Where candidate code runs: 'docker' (a hardened container), 'bwrap' (Linux namespaces), "
+        "'auto' (docker, else bwrap) or 'none' (a plain process with resource limits only: no isolation).",
     )
     final_seeds: int = Field(default=3, ge=1, le=20, description="Seeds the best reward is retrained on at the end.")
     target_fitness: float | None = Field(
@@ -35,6 +39,12 @@ class DesignConfig(BaseModel):
     verify_timeout_s: float = Field(default=60.0, gt=0, description="Wall-clock limit of one verify job.")
     memory_mb: int | None = Field(default=None, gt=0, description="Address-space limit of a sandbox job, MiB.")
     threads: int = Field(default=1, ge=1, le=64, description="Torch threads inside each sandbox job.")
+
+    @field_validator("sandbox", mode="before")
+    @classmethod
+    def _process_is_none(cls, value: object) -> object:
+        # Run records written before the isolating backends existed say "process" for what is now "none".
+        return "none" if value == "process" else value
 
     def recursion_limit(self) -> int:
         """LangGraph's step limit for this run, from the number of rounds rather than its 10007 default."""

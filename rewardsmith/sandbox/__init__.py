@@ -1,7 +1,17 @@
 """Sandboxes: run untrusted reward code (verification and PPO training) under limits, in a trusted runner."""
 
 from rewardsmith.sandbox.base import ProgressFn, Sandbox, check_job_dir, prepare_job, read_log_tail, read_result
-from rewardsmith.sandbox.factory import BACKENDS, make_sandbox
+from rewardsmith.sandbox.factory import (
+    BACKENDS,
+    UNISOLATED_WARNING,
+    BackendChoice,
+    SandboxName,
+    SandboxUnavailableError,
+    choose_backend,
+    close_sandbox,
+    make_sandbox,
+    open_sandbox,
+)
 from rewardsmith.sandbox.outcome import settle
 from rewardsmith.sandbox.process import ProcessSandbox
 from rewardsmith.sandbox.schema import (
@@ -30,6 +40,8 @@ __all__ = [
     "JOB_FILE",
     "PROGRESS_FILE",
     "RESULT_FILE",
+    "UNISOLATED_WARNING",
+    "BackendChoice",
     "Failure",
     "FailureKind",
     "JobSpec",
@@ -40,12 +52,17 @@ __all__ = [
     "SandboxErrorKind",
     "SandboxJob",
     "SandboxLimits",
+    "SandboxName",
     "SandboxResult",
+    "SandboxUnavailableError",
     "TrainJob",
     "TrainingErrorKind",
     "VerifyJob",
     "check_job_dir",
+    "choose_backend",
+    "close_sandbox",
     "make_sandbox",
+    "open_sandbox",
     "prepare_job",
     "read_log_tail",
     "read_result",

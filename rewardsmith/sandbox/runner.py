@@ -41,6 +41,7 @@ from pydantic import ValidationError
 
 from rewardsmith.rewards import RewardContractError, RewardFunction, VerifyResult, load_reward, verify_reward
 from rewardsmith.sandbox import failures
+from rewardsmith.sandbox.probe import ProbeJob, measure_confinement
 from rewardsmith.sandbox.progress import append_progress
 from rewardsmith.sandbox.schema import (
     EXIT_REPORTED,
@@ -247,6 +248,8 @@ class _Attempt:
 
     def run(self, job_dir: Path) -> RunnerResult:
         spec = self.job.job
+        if isinstance(spec, ProbeJob):
+            return RunnerResult(job_id=self.job.id, ok=True, probe=measure_confinement(spec))
         task_class = load_task(spec.task)
         text = (job_dir / self.job.reward_file).read_text(encoding="utf-8", errors="replace")
         self.reward = self._guarded(load_reward(text, task_class.spec, self.workdir))
@@ -391,6 +394,8 @@ def _lower(limit: int, soft: int, hard: int | None = None) -> None:
 
 def _device_type(job: SandboxJob) -> str:
     spec = job.job
+    if isinstance(spec, ProbeJob):
+        return "cpu"
     try:
         device = torch.device(spec.device) if isinstance(spec, VerifyJob) else spec.config.torch_device()
     except (RuntimeError, ValueError):

@@ -15,6 +15,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rewardsmith.rewards import ErrorKind, VerifyResult, verify_reward
+from rewardsmith.sandbox.probe import Confinement, ProbeJob
 from rewardsmith.training import TrainConfig, TrainingErrorKind, TrainingResult
 
 #: Names of the files the host and the runner exchange.
@@ -132,7 +133,7 @@ class TrainJob(BaseModel):
     config: TrainConfig = Field(default_factory=TrainConfig, description="The PPO run's settings.")
 
 
-JobSpec = Annotated[VerifyJob | TrainJob, Field(discriminator="kind")]
+JobSpec = Annotated[VerifyJob | TrainJob | ProbeJob, Field(discriminator="kind")]
 
 
 class SandboxJob(BaseModel):
@@ -141,7 +142,7 @@ class SandboxJob(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(pattern=_PLAIN_NAME, description="Unique id, used in names of files and processes.")
-    job: JobSpec = Field(description="Verify or train.")
+    job: JobSpec = Field(description="Verify, train, or probe the sandbox.")
     reward_file: str = Field(
         default="reward.py", pattern=_PLAIN_NAME, description="The candidate's file, a name inside the job dir."
     )
@@ -176,13 +177,14 @@ class RunnerResult(BaseModel):
         default=None, description="Verification result (verify jobs; kept on failure when verification ran)."
     )
     training: TrainingResult | None = Field(default=None, description="Training result (successful train jobs).")
+    probe: Confinement | None = Field(default=None, description="The measured confinement (probe jobs).")
 
     @model_validator(mode="after")
     def _consistent(self) -> RunnerResult:
         if self.ok != (self.failure is None):
             raise ValueError("ok must be true exactly when there is no failure")
-        if self.ok and self.verify is None and self.training is None:
-            raise ValueError("a successful result carries a verify or training result")
+        if self.ok and self.verify is None and self.training is None and self.probe is None:
+            raise ValueError("a successful result carries a verify, training or probe result")
         return self
 
 
