@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench sandbox-image clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,14 +16,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The strongest sandbox this machine has (docker, then bwrap); with neither, the unisolated process
+# backend, which the design command then warns about loudly. The built-in rewards are trusted code.
 run: $(STAMP)
-	$(VENV)/bin/rewardsmith design cartpole --parallel 2
+	$(VENV)/bin/rewardsmith design cartpole --parallel 2 \
+		--sandbox $$($(VENV)/bin/rewardsmith sandbox which 2>/dev/null || echo none)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+# The Docker image sandbox jobs run in, built from this machine's venv (no registry needed).
+sandbox-image: $(STAMP)
+	$(VENV)/bin/rewardsmith sandbox build
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 bench: $(STAMP)
 	$(PY) bench/train_throughput.py

@@ -23,3 +23,16 @@ def write_table(path: Path, start: str, end: str, preamble: list[str], header: l
     block = "\n".join([start, *preamble, "", *header, *(merged[name] for name in sorted(merged)), end])
     path.write_text(before + block + after)
     return block
+
+
+def write_section(path: Path, start: str, end: str, lines: list[str]) -> str:
+    """Replace the block between ``start`` and ``end`` in ``path`` with ``lines`` (appended if absent)."""
+    section = "\n".join([start, *lines, end])
+    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        text = before + section + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    path.write_text(text)
+    return section

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -48,6 +49,16 @@ def build_command(
             console.print(f"removed {removed}")
 
 
+@sandbox_app.command("which")
+def which_command() -> None:
+    """Print the backend --sandbox auto would use here (docker or bwrap); exit status 1 when there is none."""
+    try:
+        choice = choose_backend("auto")
+    except SandboxUnavailableError as error:
+        raise fail(str(error), code=1) from None
+    print(choice.name)
+
+
 @sandbox_app.command("check")
 def check_command(
     sandbox: Annotated[str, typer.Option(help=f"Backend to check: {', '.join(BACKENDS)}.")] = "auto",
@@ -60,13 +71,17 @@ def check_command(
         raise fail(str(error)) from None
     console.print(f"backend: [bold]{backend.name}[/] ({choice.reason})")
     console.print(f"isolation: {backend.isolation}")
-    probed = _probed_host_paths()
+    # A file in this user's home, made for the check: if a job can read it, it can read the home.
+    secret = Path.home() / f".rewardsmith-check-{os.getpid()}"
+    secret.write_text("a host secret\n")
+    probed = (str(secret), *_probed_host_paths())
     try:
         with tempfile.TemporaryDirectory(prefix="rewardsmith-check-") as scratch:
             job = SandboxJob(id="check", job=ProbeJob(host_paths=probed), limits=SandboxLimits(wall_time_s=120))
             job_dir = prepare_job(job, "# the probe loads no reward\n", Path(scratch) / "job")
             result = backend.run(job, job_dir, Path(scratch) / "out")
     finally:
+        secret.unlink(missing_ok=True)
         close_sandbox(backend)
     if not result.ok or result.probe is None:
         reason = result.failure.message if result.failure else "no measurement came back"
@@ -75,7 +90,7 @@ def check_command(
 
 
 def _probed_host_paths() -> tuple[str, ...]:
-    candidates = [Path.home(), _PROJECT_ROOT / "README.md", _PROJECT_ROOT / "pyproject.toml", Path("/etc/shadow")]
+    candidates = [_PROJECT_ROOT / "README.md", _PROJECT_ROOT / "pyproject.toml", Path("/etc/shadow")]
     return tuple(str(path) for path in candidates if path.exists())
 
 

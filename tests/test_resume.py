@@ -1,4 +1,7 @@
-"""A design process killed with SIGKILL during training resumes without retraining finished work."""
+"""A design process killed with SIGKILL during training resumes without retraining finished work.
+
+It runs on the default sandbox: docker where an engine answers (as in CI), else bwrap.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +24,18 @@ def events(run_dir: Path) -> list[dict]:
 def runner_processes(run_dir: Path) -> list[str]:
     found = subprocess.run(["pgrep", "-af", "rewardsmith.sandbox.runner"], capture_output=True, text=True).stdout
     return [line for line in found.splitlines() if str(run_dir) in line]
+
+
+def running_containers(host_pid: int) -> list[str]:
+    """Sandbox containers still running for the design process ``host_pid`` (none without Docker)."""
+    from rewardsmith.sandbox.docker import OWNER_LABEL, DockerUnavailableError, docker_client
+
+    try:
+        client = docker_client()
+    except DockerUnavailableError:
+        return []
+    owner = f"{OWNER_LABEL}={os.uname().nodename}/{host_pid}"
+    return [container.name for container in client.containers.list(filters={"label": owner})]
 
 
 def test_sigkill_during_training_then_resume(tmp_path: Path) -> None:
@@ -68,12 +83,13 @@ def test_sigkill_during_training_then_resume(tmp_path: Path) -> None:
     before = events(run_dir)
     finished_before = {e["candidate"] for e in before if e["event"] == "train_finished"}
     assert "finished" not in [e["event"] for e in before]
-    # The sandboxed trainer dies with its parent rather than training on as an orphan.
-    for _ in range(100):
-        if not runner_processes(run_dir):
-            break
-        time.sleep(0.1)
+    # The sandboxed trainer dies with its parent rather than training on as an orphan: at once for a
+    # process job, within the heartbeat's allowance for a container.
+    deadline = time.monotonic() + 30
+    while (runner_processes(run_dir) or running_containers(process.pid)) and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert runner_processes(run_dir) == []
+    assert running_containers(process.pid) == []
 
     resumed = subprocess.run(
         [sys.executable, "-m", "rewardsmith", "resume", str(run_dir)], capture_output=True, text=True, timeout=600

@@ -53,8 +53,10 @@ from rewardsmith.sandbox.schema import (
     VerifyJob,
     clean_text,
 )
-from rewardsmith.sandbox.supervisor import JOB_LOG, JobEnding, JobRequest, SupervisorReady
+from rewardsmith.sandbox.supervisor import HEARTBEAT_FILE, JOB_LOG, JobEnding, JobRequest, SupervisorReady
 
+#: Names an image to use instead of building this host's (e.g. one made from deploy/Dockerfile).
+IMAGE_VARIABLE = "REWARDSMITH_SANDBOX_IMAGE"
 #: The job's uid and gid inside every container.
 JOB_UID = 65534
 #: Labels on every container this backend starts: what it is, and which host process owns it.
@@ -72,6 +74,7 @@ _WORKER_HEADROOM_MB = 1024
 _HOST_MARGIN_S = 15.0
 _READY_TIMEOUT_S = 120.0
 _WAIT_POLL_S = 0.25
+_HEARTBEAT_INTERVAL_S = 2.0
 # A warm container is replaced after this many jobs, however well they went.
 _MAX_JOBS_PER_CONTAINER = 500
 
@@ -165,7 +168,8 @@ class DockerSandbox:
 
     Args:
         client: A ``docker.DockerClient``; by default one for the local engine.
-        image: The image to run; by default this host's sandbox image, built if missing.
+        image: The image to run; by default ``$REWARDSMITH_SANDBOX_IMAGE`` (e.g. one built from
+            ``deploy/Dockerfile``), else this host's sandbox image, built if missing.
         pool_size: Warm verify containers kept idle per set of limits.
         term_grace_s: Seconds between SIGTERM and SIGKILL when a job runs out of time.
         scratch_root: Where the warm containers' exchange directories go; the system temp dir by default.
@@ -190,7 +194,8 @@ class DockerSandbox:
         say: Any = None,
     ) -> None:
         self._client = client if client is not None else docker_client()
-        self.image = image if image is not None else ensure_image(self._client, say=say or (lambda _: None))
+        image = image or os.environ.get(IMAGE_VARIABLE)
+        self.image = image if image else ensure_image(self._client, say=say or (lambda _: None))
         self._term_grace_s = term_grace_s
         remove_orphans(self._client)
         self._pool = _WarmPool(self._client, self.image, pool_size, term_grace_s, scratch_root)
@@ -237,8 +242,15 @@ class DockerSandbox:
         limits = job.limits
         gpu = isinstance(job.job, TrainJob) and _wants_gpu(job.job)
         request = JobRequest(
-            seq=1, job_dir="/job", out_dir="/out", wall_time_s=limits.wall_time_s, grace_s=self._term_grace_s
+            seq=1,
+            job_dir="/job",
+            out_dir="/out",
+            wall_time_s=limits.wall_time_s,
+            grace_s=self._term_grace_s,
+            heartbeat=f"/job/{HEARTBEAT_FILE}",
         )
+        heartbeat = job_dir / HEARTBEAT_FILE
+        heartbeat.touch()
         command = [PYTHON, "-m", "rewardsmith.sandbox.supervisor", "once", request.model_dump_json()]
         volumes = {str(job_dir): {"bind": "/job", "mode": "ro"}, str(out_dir): {"bind": "/out", "mode": "rw"}}
         if isinstance(job.job, TrainJob):
@@ -249,7 +261,7 @@ class DockerSandbox:
             )
             try:
                 progress = ProgressReader(out_dir / PROGRESS_FILE, on_progress)
-                ending = _run_to_end(container, limits, self._term_grace_s, progress)
+                ending = run_to_end(container, limits, self._term_grace_s, progress, heartbeat=heartbeat)
             finally:
                 _discard(container)
         log_tail = read_log_tail(out_dir / JOB_LOG, limits.max_log_bytes)
@@ -310,16 +322,31 @@ class _Ending:
     max_rss_mb: float | None = None
 
 
-def _run_to_end(container: Any, limits: SandboxLimits, grace_s: float, progress: ProgressReader) -> _Ending:
-    """Start ``container`` and wait for it, relaying progress; kill it when it outlives its limits."""
+def run_to_end(
+    container: Any,
+    limits: SandboxLimits,
+    grace_s: float,
+    progress: ProgressReader,
+    margin_s: float = _HOST_MARGIN_S,
+    heartbeat: Path | None = None,
+) -> _Ending:
+    """Start ``container`` and wait for it, relaying progress; kill it when it outlives its limits.
+
+    The supervisor inside ends the job at ``limits.wall_time_s`` plus ``grace_s``; the host waits
+    ``margin_s`` more (for the container's and the interpreter's start) before it kills the container.
+    While it waits it touches ``heartbeat``, so that the supervisor ends the job if this host dies.
+    """
     import requests
 
     container.start()
-    deadline = time.monotonic() + limits.wall_time_s + grace_s + _HOST_MARGIN_S
+    deadline = time.monotonic() + limits.wall_time_s + grace_s + margin_s
     status: dict[str, Any] | None = None
     try:
         while status is None:
             progress.poll()
+            if heartbeat is not None:
+                with contextlib.suppress(OSError):
+                    heartbeat.touch()
             if time.monotonic() >= deadline:
                 _stop(container)
                 return _Ending(timed_out=True)
@@ -474,6 +501,8 @@ class _WarmPool:
         self._all: dict[int, _WarmContainer] = {}
         self._refills: list[threading.Thread] = []
         self._closed = False
+        self._heartbeat = threading.Thread(target=self._beat, daemon=True)
+        self._heartbeat.start()
 
     def warm(self, limits: SandboxLimits, count: int, mounts: _Mounts) -> None:
         started = [self._start(limits, mounts) for _ in range(count)]
@@ -507,6 +536,16 @@ class _WarmPool:
         for warm in containers:
             _discard(warm.container)
             shutil.rmtree(warm.scratch, ignore_errors=True)
+
+    def _beat(self) -> None:
+        """Touch every warm container's heartbeat; a supervisor whose host stops touching it exits."""
+        while not self._closed:
+            with self._lock:
+                containers = list(self._all.values())
+            for warm in containers:
+                with contextlib.suppress(OSError):
+                    (warm.requests / HEARTBEAT_FILE).touch()
+            time.sleep(_HEARTBEAT_INTERVAL_S)
 
     def _acquire(self, limits: SandboxLimits, mounts: _Mounts) -> _WarmContainer:
         with self._lock:
@@ -544,6 +583,7 @@ class _WarmPool:
         scratch = Path(tempfile.mkdtemp(prefix="rewardsmith-warm-", dir=self._scratch_root))
         scratch.chmod(0o755)
         (scratch / "requests").mkdir(mode=0o755)
+        (scratch / "requests" / HEARTBEAT_FILE).touch()
         (scratch / "out").mkdir(mode=0o755)
         volumes = {
             str(scratch / "requests"): {"bind": "/requests", "mode": "ro"},

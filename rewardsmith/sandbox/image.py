@@ -11,7 +11,7 @@ Two images, so that editing rewardsmith rebuilds seconds of work, not minutes:
   top; its hash covers the base tag and every file of the package.
 
 A tag is the hash of what the image holds, so a stale image is never used: a changed venv or package
-gives another tag, which :func:`ensure_image` builds. ``docker/Dockerfile`` in the repository builds
+gives another tag, which :func:`ensure_image` builds. ``deploy/Dockerfile`` in the repository builds
 an equivalent image from a public Python or CUDA base for machines that can pull.
 """
 

@@ -128,7 +128,7 @@ class ProcessSandbox:
             # Output goes to a file, not a pipe: a pipe nobody drains would block the job when it fills.
             with log_path.open("ab") as log:
                 process = subprocess.Popen(
-                    [sys.executable, "-m", _RUNNER, str(job_dir), str(out_dir)],
+                    self._command(job, job_dir, out_dir, home, tmp, token),
                     stdin=subprocess.DEVNULL,
                     stdout=log,
                     stderr=log,
@@ -157,6 +157,19 @@ class ProcessSandbox:
             log_tail=read_log_tail(log_path, job.limits.max_log_bytes),
         )
 
+    def _command(self, job: SandboxJob, job_dir: Path, out_dir: Path, home: Path, tmp: Path, token: str) -> list[str]:
+        """The job's command line; a backend that wraps the runner (in a container, say) overrides this.
+
+        It runs in ``tmp`` with the environment of :func:`_environment` (``home``, ``tmp``, ``token``), in a
+        new session whose process group the host signals at the wall-clock limit.
+        """
+        return [sys.executable, "-m", _RUNNER, str(job_dir), str(out_dir)]
+
+    def _exit_status(self, exit_code: int | None, signal_number: int | None) -> tuple[int | None, int | None]:
+        """The runner's ``(exit code, signal)`` from its command's; a wrapper that reports a signal as an exit
+        code translates it back here."""
+        return exit_code, signal_number
+
     def _wait(
         self, process: subprocess.Popen[bytes], limits: SandboxLimits, progress: ProgressReader, started: float
     ) -> _Ending:
@@ -184,9 +197,13 @@ class ProcessSandbox:
             process.returncode = os.waitstatus_to_exitcode(status)
             _wait_until_gone(lambda: os.killpg(pid, 0))
         progress.poll()
+        exit_code, signal_number = self._exit_status(
+            os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+            os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+        )
         return _Ending(
-            exit_code=os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-            signal_number=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            exit_code=exit_code,
+            signal_number=signal_number,
             timed_out=timed_out,
             cpu_time_s=usage.ru_utime + usage.ru_stime,
             max_rss_mb=usage.ru_maxrss / 1024,  # ru_maxrss is in KiB on Linux

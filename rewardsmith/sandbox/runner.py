@@ -70,6 +70,8 @@ _NO_SPEED_LIMIT_MS = 1e6
 _CPU_ALLOCATION_FAILED = "can't allocate memory"
 _ASKED_BYTES = re.compile(r"tried to allocate (\d+) bytes")
 _PR_SET_PDEATHSIG = 1
+# Open files per process: torch and a PPO run need a few dozen; a leak or a flood stops here.
+_OPEN_FILES = 1024
 
 
 class _StoppedError(BaseException):
@@ -376,6 +378,7 @@ def _apply_limits(job: SandboxJob) -> None:
     limits = job.limits
     _lower(resource.RLIMIT_CORE, 0)
     _lower(resource.RLIMIT_FSIZE, limits.file_size_mb << 20)
+    _lower(resource.RLIMIT_NOFILE, _OPEN_FILES)
     cpu = math.ceil(limits.effective_cpu_time_s)
     _lower(resource.RLIMIT_CPU, cpu, cpu + _CPU_GRACE_S)
     if limits.memory_mb is not None and _device_type(job) != "cuda":

@@ -41,8 +41,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 #: The job's stdout and stderr, in its output directory.
 JOB_LOG = "job.log"
+#: A heartbeat older than this means the host died: nobody will read the job's result any more.
+HOST_GONE_S = 10.0
 _PR_SET_DUMPABLE = 4
+#: The file in a serving supervisor's requests directory that the host keeps touching.
+HEARTBEAT_FILE = ".heartbeat"
+# A request is looked for every millisecond right after the last one, backing off to 10 ms when idle,
+# so that a waiting supervisor costs the training next to it nothing measurable.
 _POLL_S = 0.001
+_IDLE_POLL_S = 0.01
+_HEARTBEAT_CHECK_S = 1.0
 _REAP_TIMEOUT_S = 2.0
 
 
@@ -56,6 +64,9 @@ class JobRequest(BaseModel):
     out_dir: str = Field(description="The output directory inside the container; the host made it, empty.")
     wall_time_s: float = Field(gt=0, description="Wall-clock limit of the job.")
     grace_s: float = Field(ge=0, description="Seconds between SIGTERM and SIGKILL at the limit.")
+    heartbeat: str | None = Field(
+        default=None, description="A file the host touches while it waits; when it goes stale, the host is gone."
+    )
 
 
 class JobEnding(BaseModel):
@@ -70,6 +81,7 @@ class JobEnding(BaseModel):
     cpu_time_s: float = Field(description="CPU seconds of the job's process.")
     max_rss_mb: float = Field(description="Peak resident memory of the job's process, MiB.")
     strays: int = Field(description="Processes the job left behind, killed after it.")
+    host_gone: bool = Field(default=False, description="The host stopped touching the heartbeat; the job was killed.")
 
 
 class SupervisorReady(BaseModel):
@@ -97,10 +109,16 @@ def main(argv: list[str] | None = None) -> None:
         return
     _emit(SupervisorReady(import_s=time.monotonic() - started))
     requests = Path(args[1])
+    heartbeat = requests / HEARTBEAT_FILE
     seq = 1
     while True:
-        request = _wait_for(requests / f"{seq}.json", seq)
-        _emit(_serve(request))
+        request = _wait_for(requests / f"{seq}.json", seq, heartbeat)
+        if request is None:
+            return  # the host is gone; the container ends with this process
+        ending = _serve(request)
+        _emit(ending)
+        if ending.host_gone:
+            return
         seq += 1
 
 
@@ -110,11 +128,14 @@ def _serve(request: JobRequest) -> JobEnding:
     pid = os.fork()
     if pid == 0:
         _child(request)
-    timed_out = not _wait_exit(pid, request.wall_time_s)
+    heartbeat = Path(request.heartbeat) if request.heartbeat else None
+    exited, host_gone = _wait_exit(pid, request.wall_time_s, heartbeat)
+    timed_out = not exited and not host_gone
     if timed_out:
         _signal_group(pid, signal.SIGTERM)
-        if not _wait_exit(pid, request.grace_s):
-            _signal_group(pid, signal.SIGKILL)
+        exited, _ = _wait_exit(pid, request.grace_s, None)
+    if not exited:
+        _signal_group(pid, signal.SIGKILL)
     _, status, usage = os.wait4(pid, 0)
     strays = _end_all_others()
     _empty(Path("/tmp"))
@@ -126,6 +147,7 @@ def _serve(request: JobRequest) -> JobEnding:
         cpu_time_s=usage.ru_utime + usage.ru_stime,
         max_rss_mb=usage.ru_maxrss / 1024,
         strays=strays,
+        host_gone=host_gone,
     )
 
 
@@ -147,14 +169,34 @@ def _child(request: JobRequest) -> None:
         os._exit(70)
 
 
-def _wait_exit(pid: int, timeout_s: float) -> bool:
-    """Whether ``pid`` exited within ``timeout_s``; it stays a zombie until reaped."""
+def _wait_exit(pid: int, timeout_s: float, heartbeat: Path | None) -> tuple[bool, bool]:
+    """(exited, host gone): whether ``pid`` exited within ``timeout_s``, or the host stopped first.
+
+    The process stays a zombie until reaped.
+    """
+    deadline = time.monotonic() + timeout_s
     fd = os.pidfd_open(pid)
     try:
-        readable, _, _ = select.select([fd], [], [], timeout_s)
-        return bool(readable)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False, False
+            readable, _, _ = select.select([fd], [], [], min(left, _HEARTBEAT_CHECK_S))
+            if readable:
+                return True, False
+            if _host_gone(heartbeat):
+                return False, True
     finally:
         os.close(fd)
+
+
+def _host_gone(heartbeat: Path | None) -> bool:
+    if heartbeat is None:
+        return False
+    try:
+        return time.time() - heartbeat.stat().st_mtime > HOST_GONE_S
+    except OSError:
+        return False  # not made yet, or the mount is going away with the container
 
 
 def _signal_group(pgid: int, signum: int) -> None:
@@ -190,16 +232,23 @@ def _empty(directory: Path) -> None:
                     entry.unlink()
 
 
-def _wait_for(path: Path, seq: int) -> JobRequest:
+def _wait_for(path: Path, seq: int, heartbeat: Path) -> JobRequest | None:
+    """Request ``seq`` once the host has written it; None when the host is gone."""
+    checked = time.monotonic()
+    poll = _POLL_S
     while True:
         try:
             request = JobRequest.model_validate_json(path.read_bytes())
         except (OSError, ValueError):
-            time.sleep(_POLL_S)
-            continue
-        if request.seq == seq:
+            request = None
+        if request is not None and request.seq == seq:
             return request
-        time.sleep(_POLL_S)
+        if time.monotonic() - checked > _HEARTBEAT_CHECK_S:
+            checked = time.monotonic()
+            if _host_gone(heartbeat):
+                return None
+        time.sleep(poll)
+        poll = min(poll * 1.1, _IDLE_POLL_S)
 
 
 def _emit(message: BaseModel) -> None:

@@ -49,8 +49,8 @@ def sandbox_processes() -> list[str]:
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if "rewardsmith.sandbox.runner" in command or "rewardsmith.sandbox.supervisor" in command:
-            found.append(f"{entry.name}: {command[:200]}")
-        elif command.startswith("bwrap "):
+        markers = ("rewardsmith.sandbox.runner", "rewardsmith.sandbox.supervisor")
+        program = Path(command.split(" ", 1)[0]).name
+        if any(marker in command for marker in markers) or program == "bwrap":
             found.append(f"{entry.name}: {command[:200]}")
     return found

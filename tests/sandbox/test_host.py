@@ -17,12 +17,10 @@ from rewardsmith.sandbox import (
     Failure,
     ProcessSandbox,
     RunnerResult,
-    Sandbox,
     SandboxJob,
     SandboxLimits,
     TrainJob,
     VerifyJob,
-    make_sandbox,
     prepare_job,
     read_result,
     settle,
@@ -207,16 +205,3 @@ def test_cpu_limit_defaults_to_wall_time_times_threads() -> None:
 def test_failure_kinds_cover_reward_training_and_sandbox_errors() -> None:
     for kind in ("syntax_error", "non_finite_reward", "timeout", "out_of_memory", "crashed", "invalid_result"):
         assert kind in FAILURE_KINDS
-
-
-@pytest.mark.parametrize("name", ["process", "none"])
-def test_make_sandbox_gives_the_process_backend(name: str) -> None:
-    sandbox = make_sandbox(name)
-    assert isinstance(sandbox, ProcessSandbox) and isinstance(sandbox, Sandbox)
-    assert "does not isolate the filesystem" in sandbox.isolation
-
-
-def test_make_sandbox_names_the_backends_that_exist() -> None:
-    with pytest.raises(ValueError, match="available backends are process, none") as caught:
-        make_sandbox("docker")
-    assert "\n" not in str(caught.value)
