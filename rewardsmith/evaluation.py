@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from rewardsmith.results import FinalEvaluation, RewardScores
 from rewardsmith.sandbox import SandboxResult
+from rewardsmith.sandbox.confirm import run_confirmed
 from rewardsmith.sandbox_jobs import final_train_job
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ def run_final_evaluation(
             config, name, record.path(f"final/{name}"), int(seed_text), codes[label]
         )
         record.event("final_train_started", run=name)
-        result = ctx.sandbox.run(job, job_dir, out_dir)
+        result = run_confirmed(ctx.sandbox, job, job_dir, out_dir)
         record.write_json(path, result)
         record.event("final_train_finished", run=name, ok=result.ok)
         ctx.reporter.candidate_done(name, "final", "ok" if result.ok else "failed")

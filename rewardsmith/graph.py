@@ -47,6 +47,7 @@ from rewardsmith.results import FinalEvaluation, IterationRecord
 from rewardsmith.rewards import VerifyResult
 from rewardsmith.rewards.rubric import Rubric
 from rewardsmith.sandbox import Sandbox, SandboxResult
+from rewardsmith.sandbox.confirm import run_confirmed
 from rewardsmith.sandbox_jobs import train_job, verify_job
 from rewardsmith.tasks import BatchedTask, TaskSpec, render_context
 from rewardsmith.training import TrainingResult
@@ -309,7 +310,7 @@ class DesignNodes:
             def progress(steps: int, total: int) -> None:
                 self.ctx.reporter.training_progress(candidate_id, steps, total)
 
-            result = self.ctx.sandbox.run(job, job_dir, out_dir, on_progress=progress)
+            result = run_confirmed(self.ctx.sandbox, job, job_dir, out_dir, on_progress=progress)
             self.record.write_json(result_path, result)
             self.record.event("train_finished", candidate=candidate_id, ok=result.ok, wall_time_s=result.wall_time_s)
         result = self.record.read_json(result_path, SandboxResult)

@@ -1,8 +1,13 @@
-"""The design loop end to end, on cartpole with small budgets, through the process sandbox."""
+"""The design loop end to end, on cartpole with small budgets, through the default sandbox.
+
+That is docker where an engine answers (as in CI), else bwrap; on a machine with neither, outside CI,
+the unisolated process backend, which these candidates cannot harm.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -14,7 +19,21 @@ from rewardsmith.records import RunRecord
 from rewardsmith.tasks import TaskSpec, load_task
 
 CARTPOLE = load_task("cartpole").spec
-SMALL = {"steps": 12_000, "final_seeds": 1, "job_timeout_s": 300, "verify_timeout_s": 12}
+
+
+def _loop_sandbox() -> str:
+    from rewardsmith.sandbox import SandboxUnavailableError, choose_backend
+
+    try:
+        return choose_backend("auto").name
+    except SandboxUnavailableError as error:
+        if os.environ.get("CI", "").lower() == "true":
+            raise
+        print(f"no isolating sandbox here ({error}); the loop tests use --sandbox none")
+        return "none"
+
+
+SMALL = {"steps": 12_000, "final_seeds": 1, "job_timeout_s": 300, "verify_timeout_s": 12, "sandbox": _loop_sandbox()}
 
 PLANTED = {
     "good": CARTPOLE.reference_reward_code,
@@ -30,6 +49,10 @@ PLANTED = {
         "    scratch = torch.empty(5 * 2**30)  # 20 GB\n    return pole_angle + scratch[0], {}\n"
     ),
     "abort": "import os\nimport torch\ndef compute_reward(pole_angle):\n    os.abort()\n",
+    "network_egress": (
+        "import socket\ndef compute_reward(pole_angle):\n"
+        "    socket.create_connection(('127.0.0.1', 9), timeout=1)\n    return pole_angle, {}\n"
+    ),
 }
 EXPECTED_REASON = {
     "syntax_error": "syntax_error",
@@ -38,6 +61,7 @@ EXPECTED_REASON = {
     "infinite_loop": "timeout",
     "huge_allocation": "out_of_memory",
     "abort": "crashed",
+    "network_egress": "runtime_error",
 }
 
 

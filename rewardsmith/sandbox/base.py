@@ -122,7 +122,7 @@ def read_result(out_dir: Path, job: SandboxJob) -> RunnerResult | Failure:
         return failures.invalid_result(f"result.json does not match the result schema (at {where}: {first['type']})")
     if result.job_id != job.id:
         return failures.invalid_result("result.json belongs to another job")
-    expected = {"train": "training", "verify": "verify", "probe": "probe"}[job.job.kind]
+    expected = {"train": "training", "verify": "verify", "probe": "probe", "rescore": "rescore"}[job.job.kind]
     if result.ok and getattr(result, expected) is None:
         return failures.invalid_result(f"result.json reports success without a {expected} result")
     return result

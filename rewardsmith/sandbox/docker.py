@@ -45,6 +45,7 @@ from rewardsmith.sandbox.schema import (
     JOB_FILE,
     PROGRESS_FILE,
     RESULT_FILE,
+    RescoreJob,
     RunnerResult,
     SandboxJob,
     SandboxLimits,
@@ -215,7 +216,8 @@ class DockerSandbox:
         out_dir.mkdir(parents=True, exist_ok=True)
         for stale in (out_dir / RESULT_FILE, out_dir / PROGRESS_FILE):
             _remove(stale)
-        if isinstance(job.job, VerifyJob):
+        # Jobs that load no training run go to warm containers: verification, and re-scoring a policy.
+        if isinstance(job.job, VerifyJob | RescoreJob):
             outcome, ending, log_tail = self._pool.run(job, job_dir.resolve(), out_dir.resolve())
         else:
             outcome, ending, log_tail = self._fresh(job, job_dir.resolve(), out_dir.resolve(), on_progress)
@@ -511,7 +513,7 @@ class _WarmPool:
 
     def run(self, job: SandboxJob, job_dir: Path, out_dir: Path) -> tuple[RunnerResult, _Ending, str]:
         limits = job.limits
-        assert isinstance(job.job, VerifyJob)
+        assert isinstance(job.job, VerifyJob | RescoreJob)
         mounts = task_mounts(job.job.task)
         warm = self._acquire(limits, mounts)
         keep = False
@@ -624,7 +626,10 @@ class _WarmPool:
         job_out = warm.outputs / str(seq)
         # The job reads the host's copy: the job directory itself stays outside the container.
         request_dir.mkdir(mode=0o755)
-        for name in (JOB_FILE, job.reward_file):
+        inputs = [JOB_FILE, job.reward_file]
+        if isinstance(job.job, RescoreJob):
+            inputs.append(job.job.policy_file)
+        for name in inputs:
             shutil.copyfile(job_dir / name, request_dir / name)
             (request_dir / name).chmod(0o644)
         _remove_tree(job_out)
@@ -639,6 +644,7 @@ class _WarmPool:
             out_dir=f"/out/{seq}",
             wall_time_s=job.limits.wall_time_s,
             grace_s=self._grace_s,
+            heartbeat=f"/requests/{HEARTBEAT_FILE}",
         )
         partial = warm.requests / f".{seq}.partial"
         partial.write_text(request.model_dump_json())

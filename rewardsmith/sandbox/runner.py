@@ -49,6 +49,8 @@ from rewardsmith.sandbox.schema import (
     PROGRESS_FILE,
     RESULT_FILE,
     Failure,
+    Rescore,
+    RescoreJob,
     RunnerResult,
     SandboxJob,
     TrainingErrorKind,
@@ -56,6 +58,7 @@ from rewardsmith.sandbox.schema import (
 )
 from rewardsmith.tasks import load_task
 from rewardsmith.training import TrainingError, train
+from rewardsmith.training.rescore import PolicyFileError, rescore_policy
 
 #: Wrong arguments or an unreadable job.json: the host's mistake, not the job's.
 EXIT_USAGE = 2
@@ -252,6 +255,8 @@ class _Attempt:
         spec = self.job.job
         if isinstance(spec, ProbeJob):
             return RunnerResult(job_id=self.job.id, ok=True, probe=measure_confinement(spec))
+        if isinstance(spec, RescoreJob):
+            return self._rescore(spec, job_dir)
         task_class = load_task(spec.task)
         text = (job_dir / self.job.reward_file).read_text(encoding="utf-8", errors="replace")
         self.reward = self._guarded(load_reward(text, task_class.spec, self.workdir))
@@ -287,6 +292,14 @@ class _Attempt:
             progress=self._progress,
         )
         return RunnerResult(job_id=self.job.id, ok=True, verify=self.verify, training=training)
+
+    def _rescore(self, spec: RescoreJob, job_dir: Path) -> RunnerResult:
+        try:
+            evaluation = rescore_policy(load_task(spec.task), spec.config, job_dir / spec.policy_file)
+        except PolicyFileError as error:
+            return self._failed(failures.invalid_result(f"the saved policy cannot be loaded ({error})"))
+        rescore = Rescore(fitness=evaluation.mean_fitness, episodes=len(evaluation.fitness))
+        return RunnerResult(job_id=self.job.id, ok=True, rescore=rescore)
 
     def failure(self, error: BaseException) -> Failure:
         """The typed failure for an exception that ended the job."""

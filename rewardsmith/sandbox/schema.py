@@ -133,7 +133,27 @@ class TrainJob(BaseModel):
     config: TrainConfig = Field(default_factory=TrainConfig, description="The PPO run's settings.")
 
 
-JobSpec = Annotated[VerifyJob | TrainJob | ProbeJob, Field(discriminator="kind")]
+class RescoreJob(BaseModel):
+    """Re-evaluate a train job's saved policy with no reward code loaded (``rewardsmith.training.rescore``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["rescore"] = "rescore"
+    task: str = Field(description="Task reference: a registry name or path/file.py:ClassName.")
+    config: TrainConfig = Field(description="The train job's config: seed, evaluation episodes, network, device.")
+    policy_file: str = Field(default="policy.pt", pattern=_PLAIN_NAME, description="The policy, in the job dir.")
+
+
+class Rescore(BaseModel):
+    """A saved policy's fitness, measured by a job that loaded no candidate code."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fitness: float = Field(description="Mean task fitness over the evaluation episodes.")
+    episodes: int = Field(description="Evaluation episodes.")
+
+
+JobSpec = Annotated[VerifyJob | TrainJob | ProbeJob | RescoreJob, Field(discriminator="kind")]
 
 
 class SandboxJob(BaseModel):
@@ -142,7 +162,7 @@ class SandboxJob(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(pattern=_PLAIN_NAME, description="Unique id, used in names of files and processes.")
-    job: JobSpec = Field(description="Verify, train, or probe the sandbox.")
+    job: JobSpec = Field(description="Verify, train, re-score a trained policy, or probe the sandbox.")
     reward_file: str = Field(
         default="reward.py", pattern=_PLAIN_NAME, description="The candidate's file, a name inside the job dir."
     )
@@ -178,13 +198,14 @@ class RunnerResult(BaseModel):
     )
     training: TrainingResult | None = Field(default=None, description="Training result (successful train jobs).")
     probe: Confinement | None = Field(default=None, description="The measured confinement (probe jobs).")
+    rescore: Rescore | None = Field(default=None, description="The re-measured fitness (rescore jobs).")
 
     @model_validator(mode="after")
     def _consistent(self) -> RunnerResult:
         if self.ok != (self.failure is None):
             raise ValueError("ok must be true exactly when there is no failure")
-        if self.ok and self.verify is None and self.training is None and self.probe is None:
-            raise ValueError("a successful result carries a verify, training or probe result")
+        if self.ok and not (self.verify or self.training or self.probe or self.rescore):
+            raise ValueError("a successful result carries a verify, training, probe or rescore result")
         return self
 
 
@@ -199,3 +220,8 @@ class SandboxResult(RunnerResult):
     pid: int | None = Field(default=None, description="Host PID of the job's main process (and its process group).")
     log_tail: str = Field(default="", description="The end of the job's output, cleaned and capped.")
     backend: str = Field(description="The sandbox backend that ran it.")
+    confirmed_fitness: float | None = Field(
+        default=None,
+        description="Train jobs: the saved policy's fitness re-measured by a job that loaded no reward code; "
+        "a result whose reported fitness differs is rejected as invalid.",
+    )

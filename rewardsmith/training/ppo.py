@@ -37,7 +37,10 @@ from rewardsmith.training.spaces import action_space, observation_space
 ProgressFn = Callable[[int, int], None]
 """Called as ``progress(steps_done, steps_total)`` after every update."""
 
-_EVAL_SEED_OFFSET = 1_000_003
+EVAL_SEED_OFFSET = 1_000_003
+#: Key prefixes in a saved policy file (policy_best.pt).
+POLICY_PREFIX = "policy."
+NORMALISER_PREFIX = "observation_preprocessor."
 
 
 def train(
@@ -162,9 +165,9 @@ def train(
         eval_start = time.perf_counter()
         evaluation = evaluate(
             eval_task,
-            _deterministic_policy(agent, discrete),
+            deterministic_policy(agent, discrete),
             reward,
-            seed=config.seed + _EVAL_SEED_OFFSET,
+            seed=config.seed + EVAL_SEED_OFFSET,
             record=config.record_episodes if episode_file else 0,
             record_path=out_dir / episode_file if out_dir is not None and episode_file else None,
         )
@@ -183,7 +186,7 @@ def train(
         )
         if evaluation.mean_fitness > best_fitness:
             best_fitness = evaluation.mean_fitness
-            best_state = {k: v.detach().clone() for k, v in agent.policy.state_dict().items()}
+            best_state = policy_state(agent)
 
     wall = time.perf_counter() - start
     best = max(range(len(checkpoints)), key=lambda i: checkpoints[i].eval_fitness)
@@ -263,7 +266,29 @@ def make_agent(task_class: type[BatchedTask], config: TrainConfig, device: torch
     return agent
 
 
-def _deterministic_policy(agent: PPO, discrete: bool) -> Callable[[torch.Tensor], torch.Tensor]:
+def policy_state(agent: PPO) -> dict[str, torch.Tensor]:
+    """What acting needs, as one flat dict of tensors: the policy network and the observation normaliser.
+
+    The normaliser's running statistics change with training, so the network alone would act
+    differently from the policy that was evaluated.
+    """
+    state = {f"{POLICY_PREFIX}{k}": v.detach().clone() for k, v in agent.policy.state_dict().items()}
+    normalise = agent.checkpoint_modules.get("observation_preprocessor")
+    if normalise is not None:
+        state.update({f"{NORMALISER_PREFIX}{k}": v.detach().clone() for k, v in normalise.state_dict().items()})
+    return state
+
+
+def load_policy_state(agent: PPO, state: dict[str, torch.Tensor]) -> None:
+    """Load what :func:`policy_state` saved into ``agent`` (made by :func:`make_agent` for the same task)."""
+    agent.policy.load_state_dict({k[len(POLICY_PREFIX) :]: v for k, v in state.items() if k.startswith(POLICY_PREFIX)})
+    normalise = agent.checkpoint_modules.get("observation_preprocessor")
+    normaliser = {k[len(NORMALISER_PREFIX) :]: v for k, v in state.items() if k.startswith(NORMALISER_PREFIX)}
+    if normalise is not None:
+        normalise.load_state_dict(normaliser)
+
+
+def deterministic_policy(agent: PPO, discrete: bool) -> Callable[[torch.Tensor], torch.Tensor]:
     # The network alone, behind the same observation normaliser as in training: skrl's act() would
     # also build a distribution and sample from it, which costs more than the network on small batches.
     normalise = agent.checkpoint_modules.get("observation_preprocessor")
