@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import json
 import os
 import select
@@ -102,8 +103,14 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     _not_dumpable()
     from rewardsmith.sandbox import runner  # noqa: F401  (the import is the point: the children inherit it)
-    from rewardsmith.tasks import builtin  # noqa: F401
+    from rewardsmith.tasks import load_task, task_names
 
+    for name in task_names():  # each built-in task's module, so that no child imports it again
+        load_task(name)
+
+    # Everything imported so far moves to a generation the collector never visits: a collection in a
+    # child would otherwise touch every object, and copy every page the fork shares with it.
+    gc.freeze()
     if args[0] == "once":
         _emit(_serve(JobRequest.model_validate_json(args[1])))
         return
