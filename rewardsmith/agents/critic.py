@@ -19,6 +19,10 @@ Decisions:
   the same rule.
 - Literal coefficients above :data:`LARGE_COEFFICIENT` are a warning (``large_coefficient``); verify
   measures the actual magnitudes.
+- Besides torch, math and typing, reward code may import :data:`TRANSFORMS_MODULE` (the bounded reward
+  transforms), as a module or by name, but use only its :data:`~rewardsmith.rewards.transforms.REWARD_TRANSFORMS`:
+  the module's other attributes (its ``torch``, and the rest of ``rewardsmith`` through the package
+  name) would reach past the other rules (``forbidden_api``).
 """
 
 from __future__ import annotations
@@ -31,10 +35,13 @@ from rewardsmith.agents.types import Candidate, CriticFinding, CriticVerdict
 from rewardsmith.rewards.errors import NoCodeError
 from rewardsmith.rewards.extract import extract_code
 from rewardsmith.rewards.loader import ENTRY_POINT
+from rewardsmith.rewards.transforms import REWARD_TRANSFORMS
 from rewardsmith.tasks.spec import TaskSpec
 
 #: Modules reward code may import (``__future__`` only changes how the code compiles).
 ALLOWED_MODULES = frozenset({"torch", "math", "typing", "__future__"})
+#: The one rewardsmith module reward code may import: the bounded reward transforms.
+TRANSFORMS_MODULE = "rewardsmith.rewards.transforms"
 #: torch submodules that hold pure tensor maths; the rest (hub, utils, distributed, ...) do I/O.
 ALLOWED_TORCH_SUBMODULES = frozenset(
     {"torch.nn", "torch.nn.functional", "torch.linalg", "torch.special", "torch.jit", "torch.distributions"}
@@ -314,10 +321,21 @@ def _return_problem(value: ast.expr | None, assigned: dict[str, list[ast.expr]])
 
 
 def _import_rules(tree: ast.Module) -> Iterator[CriticFinding]:
-    allowed = ", ".join(sorted(ALLOWED_MODULES - {"__future__"}))
+    allowed = ", ".join([*sorted(ALLOWED_MODULES - {"__future__"}), TRANSFORMS_MODULE])
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             refused = [alias.name for alias in node.names if not _import_allowed(alias.name)]
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module in _TRANSFORMS_IMPORTS:
+            unknown = [alias.name for alias in node.names if alias.name not in _TRANSFORMS_IMPORTS[node.module]]
+            if unknown:
+                yield CriticFinding(
+                    rule="forbidden_import",
+                    severity="error",
+                    message=f"'{unknown[0]}' cannot be imported from {node.module}; reward code may import "
+                    f"only {', '.join(sorted(_TRANSFORMS_IMPORTS[node.module]))} from it.",
+                    line=node.lineno,
+                )
+            continue
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level or not _import_allowed(base):
@@ -343,6 +361,8 @@ def _import_rules(tree: ast.Module) -> Iterator[CriticFinding]:
 
 
 def _import_allowed(module: str) -> bool:
+    if module == TRANSFORMS_MODULE:
+        return True
     root = module.split(".")[0]
     if root not in ALLOWED_MODULES:
         return False
@@ -352,6 +372,40 @@ def _import_allowed(module: str) -> bool:
         module in ALLOWED_TORCH_SUBMODULES
         or any(module.startswith(f"{allowed}.") for allowed in ALLOWED_TORCH_SUBMODULES)
     )
+
+
+# What 'from <module> import <name>' may name, for the modules that lead to the transforms.
+_TRANSFORMS_IMPORTS: dict[str, frozenset[str]] = {
+    TRANSFORMS_MODULE: frozenset(REWARD_TRANSFORMS),
+    TRANSFORMS_MODULE.rsplit(".", 1)[0]: frozenset({TRANSFORMS_MODULE.rsplit(".", 1)[1]}),
+}
+
+
+def _transforms_names(tree: ast.Module) -> dict[str, str]:
+    """Names that reach the transforms module, each with the dotted path that denotes the module itself.
+
+    'import rewardsmith.rewards.transforms' binds the whole package 'rewardsmith', so that name is
+    always watched; aliases ('import ... as T', 'from rewardsmith.rewards import transforms') add theirs.
+    """
+    names = {TRANSFORMS_MODULE.split(".")[0]: TRANSFORMS_MODULE}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(
+                {alias.asname: alias.asname for alias in node.names if alias.asname and alias.name == TRANSFORMS_MODULE}
+            )
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module in _TRANSFORMS_IMPORTS:
+            for alias in node.names:
+                if f"{node.module}.{alias.name}" == TRANSFORMS_MODULE:
+                    names[alias.asname or alias.name] = alias.asname or alias.name
+    return names
+
+
+def _outside_transforms(dotted: str, transforms_names: dict[str, str]) -> bool:
+    """Whether ``dotted`` starts at a name bound to the transforms module but leaves its public transforms."""
+    module = transforms_names.get(dotted.split(".")[0])
+    if module is None or dotted == module or module.startswith(f"{dotted}."):
+        return False
+    return not any(dotted == f"{module}.{name}" or dotted.startswith(f"{module}.{name}.") for name in REWARD_TRANSFORMS)
 
 
 def _forbidden_torch_api(dotted: str) -> bool:
@@ -374,6 +428,7 @@ def _is_dunder(name: str) -> bool:
 
 
 def _access_rules(tree: ast.Module) -> Iterator[CriticFinding]:
+    transforms_names = _transforms_names(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.Global | ast.Nonlocal):
             keyword = "global" if isinstance(node, ast.Global) else "nonlocal"
@@ -385,7 +440,7 @@ def _access_rules(tree: ast.Module) -> Iterator[CriticFinding]:
                 line=node.lineno,
             )
         elif isinstance(node, ast.Attribute):
-            yield from _attribute_rules(node)
+            yield from _attribute_rules(node, transforms_names)
         elif isinstance(node, ast.Name) and node.id in FORBIDDEN_BUILTINS:
             # Flagged as a name, not only as a call, so that 'run = eval; run(...)' is caught too.
             yield CriticFinding(
@@ -403,10 +458,10 @@ def _access_rules(tree: ast.Module) -> Iterator[CriticFinding]:
                 line=node.lineno,
             )
         elif isinstance(node, ast.Call):
-            yield from _call_rules(node)
+            yield from _call_rules(node, transforms_names)
 
 
-def _attribute_rules(node: ast.Attribute) -> Iterator[CriticFinding]:
+def _attribute_rules(node: ast.Attribute, transforms_names: dict[str, str]) -> Iterator[CriticFinding]:
     if node.attr.startswith("__"):
         yield CriticFinding(
             rule="dunder_access",
@@ -426,7 +481,20 @@ def _attribute_rules(node: ast.Attribute) -> Iterator[CriticFinding]:
         )
         return
     dotted = _dotted(node)
-    if dotted and _forbidden_torch_api(dotted) and not _forbidden_torch_api(dotted.rsplit(".", 1)[0]):
+    # Only the outermost offending link is reported, not every longer chain built on it.
+    if (
+        dotted
+        and _outside_transforms(dotted, transforms_names)
+        and not _outside_transforms(dotted.rsplit(".", 1)[0], transforms_names)
+    ):
+        yield CriticFinding(
+            rule="forbidden_api",
+            severity="error",
+            message=f"'{dotted}' is not a reward transform; from {TRANSFORMS_MODULE} reward code may use only "
+            f"{', '.join(REWARD_TRANSFORMS)}.",
+            line=node.lineno,
+        )
+    elif dotted and _forbidden_torch_api(dotted) and not _forbidden_torch_api(dotted.rsplit(".", 1)[0]):
         yield CriticFinding(
             rule="forbidden_api",
             severity="error",
@@ -436,7 +504,7 @@ def _attribute_rules(node: ast.Attribute) -> Iterator[CriticFinding]:
         )
 
 
-def _call_rules(node: ast.Call) -> Iterator[CriticFinding]:
+def _call_rules(node: ast.Call, transforms_names: dict[str, str]) -> Iterator[CriticFinding]:
     if not isinstance(node.func, ast.Name):
         return
     name = node.func.id
@@ -457,8 +525,10 @@ def _call_rules(node: ast.Call) -> Iterator[CriticFinding]:
                 "not access dunder attributes.",
                 line=node.lineno,
             )
-        elif attribute.value in SMUGGLED_MODULES or _forbidden_torch_api(
-            f"{_dotted(node.args[0]) or ''}.{attribute.value}"
+        elif (
+            attribute.value in SMUGGLED_MODULES
+            or _forbidden_torch_api(f"{_dotted(node.args[0]) or ''}.{attribute.value}")
+            or _outside_transforms(f"{_dotted(node.args[0]) or ''}.{attribute.value}", transforms_names)
         ):
             yield CriticFinding(
                 rule="forbidden_api",

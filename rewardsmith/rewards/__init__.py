@@ -1,4 +1,4 @@
-"""Rewards: the reward contract, loading candidate code, and verifying it on sampled states."""
+"""Rewards: the reward contract, loading candidate code, verifying it on sampled states, and bounded transforms."""
 
 from rewardsmith.rewards.contract import RewardOutput, check_output, check_unchanged, input_versions
 from rewardsmith.rewards.errors import (
@@ -24,6 +24,15 @@ from rewardsmith.rewards.errors import (
 )
 from rewardsmith.rewards.extract import extract_code
 from rewardsmith.rewards.loader import ENTRY_POINT, PRELUDE, RewardFunction, load_reward
+from rewardsmith.rewards.transforms import (
+    REWARD_TRANSFORMS,
+    clip_below,
+    delta,
+    describe_transforms,
+    gated,
+    potential_shaping,
+    squash,
+)
 from rewardsmith.rewards.verify import ValueStats, VerifyResult, verify_reward
 
 __all__ = [
@@ -31,6 +40,7 @@ __all__ = [
     "ERROR_CLASSES",
     "ERROR_KINDS",
     "PRELUDE",
+    "REWARD_TRANSFORMS",
     "BadSignatureError",
     "ErrorKind",
     "MutatesStateError",
@@ -53,9 +63,15 @@ __all__ = [
     "WrongShapeError",
     "check_output",
     "check_unchanged",
+    "clip_below",
+    "delta",
+    "describe_transforms",
     "error_from_model",
     "extract_code",
+    "gated",
     "input_versions",
     "load_reward",
+    "potential_shaping",
+    "squash",
     "verify_reward",
 ]

@@ -180,15 +180,15 @@ class BwrapSandbox(ProcessSandbox):
         if bwrap is None:  # only if bwrap vanished since it was probed
             bwrap = "bwrap"
         cgroup: JobCgroup | None = getattr(self._local, "cgroup", None)
-        mounts = [
-            *_base_mounts(self._tmp_size_mb),
+        binds = [
+            *_host_mounts(),
             *("--ro-bind", str(job_dir), JOB_MOUNT),
             *("--bind", str(out_dir), OUT_MOUNT),
             *_task_mounts(getattr(job.job, "task", "")),
             # The job may read its own cgroup's limits where /sys shows them (sandbox check measures them).
             *(arg for host, inside in (cgroup.mounts() if cgroup else []) for arg in ("--ro-bind", str(host), inside)),
-            *_read_only_root(),
         ]
+        mounts = [*_scratch_mounts(self._tmp_size_mb), *_shielded(binds), *_read_only_root()]
         enter = "".join(f"echo $$ > {shlex.quote(str(f))} || exit {_CGROUP_FAILED}; " for f in _procs(cgroup))
         return [
             "/bin/sh",
@@ -288,14 +288,40 @@ def _environment_args(limits: SandboxLimits, token: str) -> list[str]:
 
 def _base_mounts(tmp_size_mb: int) -> list[str]:
     """Every job's filesystem: system and Python directories read-only, /proc, /dev and a private /tmp."""
+    return [*_scratch_mounts(tmp_size_mb), *_shielded(list(_host_mounts()))]
+
+
+def _scratch_mounts(tmp_size_mb: int) -> list[str]:
     # The tmpfs first: a directory bound later under /tmp (a task's, say) must land on it, not under it.
-    args = [
+    return [
         *("--proc", "/proc"),
         *("--dev", "/dev"),
         *("--size", str(tmp_size_mb << 20), "--tmpfs", TMP_MOUNT),
         *("--dir", HOME_DIR, "--dir", TMP_DIR),
     ]
-    return [*args, *_host_mounts()]
+
+
+def _shielded(binds: list[str]) -> list[str]:
+    """``binds``, with the directories bwrap makes for them under the job's writable /tmp made read-only.
+
+    A host path bound at its own path under /tmp (a checkout or a task in /tmp/...) would otherwise sit
+    in directories of the job's own tmpfs, which the job could write: a file it made at the project's
+    path would look, from inside, like a write to the project. Each first-level directory under /tmp
+    that holds a bind gets a tmpfs of its own, remounted read-only once the binds inside it exist.
+    """
+    scratch = (Path(HOME_DIR), Path(TMP_DIR))
+    shields: dict[Path, None] = {}
+    for index, argument in enumerate(binds):
+        if argument not in ("--ro-bind", "--bind") or index + 2 >= len(binds):
+            continue
+        destination = Path(binds[index + 2])
+        if destination.is_relative_to(TMP_MOUNT) and destination != Path(TMP_MOUNT):
+            shield = Path(TMP_MOUNT) / destination.relative_to(TMP_MOUNT).parts[0]
+            if shield not in scratch:
+                shields[shield] = None
+    before = [argument for shield in shields for argument in ("--tmpfs", str(shield))]
+    after = [argument for shield in shields for argument in ("--remount-ro", str(shield))]
+    return [*before, *binds, *after]
 
 
 @functools.cache
