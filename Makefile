@@ -20,7 +20,7 @@ install: $(STAMP)
 # backend, which the design command then warns about loudly. The built-in rewards are trusted code.
 run: $(STAMP)
 	$(VENV)/bin/rewardsmith design cartpole --parallel 2 \
-		--sandbox $$($(VENV)/bin/rewardsmith sandbox which 2>/dev/null || echo none)
+		--sandbox $$($(VENV)/bin/rewardsmith sandbox which >/dev/null 2>&1 && echo auto || echo none)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
