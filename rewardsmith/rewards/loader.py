@@ -312,7 +312,8 @@ def _import(path: Path, sha256: str) -> Callable[..., Any]:
     except (Exception, SystemExit) as error:
         raise RewardRuntimeError(
             f"Importing the code raised {_describe_exception(error)}{_where(error, path)}"
-            f"{_exception_hint(error)}\nOnly torch, math and the Python standard library can be imported."
+            f"{_exception_hint(error)}\nOnly torch, math, the Python standard library and "
+            "rewardsmith.rewards.transforms can be imported."
         ) from None
     finally:
         sys.modules.pop(module_name, None)

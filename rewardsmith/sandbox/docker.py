@@ -303,12 +303,16 @@ def task_mounts(task: str) -> _Mounts:
 
 
 def remove_orphans(client: Any) -> list[str]:
-    """Remove containers this backend started from host processes that no longer run; their ids."""
+    """Remove containers this backend started from processes of this host that no longer run; their ids.
+
+    Containers of other hosts sharing the engine are left alone: whether their owner lives cannot be
+    told from here.
+    """
     removed = []
     for container in client.containers.list(all=True, filters={"label": LABEL}):
         owner = container.labels.get(OWNER_LABEL, "")
         host, _, pid = owner.rpartition("/")
-        if host == os.uname().nodename and pid.isdigit() and _alive(int(pid)):
+        if host != os.uname().nodename or not pid.isdigit() or _alive(int(pid)):
             continue
         _discard(container)
         removed.append(container.id)
