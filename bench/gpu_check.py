@@ -7,15 +7,11 @@ Docker (or the NVIDIA container runtime) is missing, it records that instead of 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import torch
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from markdown_table import write_section
 
 from rewardsmith.rewards import load_reward
@@ -43,8 +39,10 @@ def main() -> None:
         reward = load_reward(task_class.spec.reference_reward_code, task_class.spec, scratch)
         started = time.perf_counter()
         result = train(task_class, reward, config, out_dir=scratch / "in-process")
-        rows.append(f"| in this process | {result.env_steps_per_second:,.0f} | {time.perf_counter() - started:.1f} | "
-                    f"{result.fitness:.1f} |")  # fmt: skip
+        rows.append(
+            f"| in this process | {result.env_steps_per_second:,.0f} | {time.perf_counter() - started:.1f} | "
+            f"{result.fitness:.1f} |"
+        )
         rows.append(_docker_row(config, scratch, task_class.spec.reference_reward_code))
     lines = [
         "## Training on a GPU (`bench/gpu_check.py`)",

@@ -25,9 +25,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from markdown_table import write_section
 
 from rewardsmith.rewards import load_reward, verify_reward
@@ -93,10 +90,12 @@ def bare_starts(runs: int, image: str) -> dict[str, float]:
     commands = {
         "plain": [python, "-S", "-c", "pass"],
         "bwrap": [*bare_command(), python, "-S", "-c", "pass"],
-        "docker": ["docker", "run", "--rm", "--network", "none", "--read-only", "--user", "65534:65534",
-                   "--cap-drop", "ALL", "--security-opt", "no-new-privileges", image,
-                   "/opt/venv/bin/python", "-S", "-c", "pass"],
-    }  # fmt: skip
+        "docker": [
+            *("docker", "run", "--rm", "--network", "none", "--read-only", "--user", "65534:65534"),
+            *("--cap-drop", "ALL", "--security-opt", "no-new-privileges"),
+            *(image, "/opt/venv/bin/python", "-S", "-c", "pass"),
+        ],
+    }
     return {
         name: statistics.median(time_runs(runs, lambda _, c=command: subprocess.run(c, check=True)))
         for name, command in commands.items()

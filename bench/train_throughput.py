@@ -23,6 +23,7 @@ from typing import Any
 
 import gymnasium
 import torch
+from markdown_table import write_section
 from skrl.agents.torch.ppo import PPO
 from skrl.envs.wrappers.torch import Wrapper
 from skrl.trainers.torch import SequentialTrainer
@@ -163,7 +164,6 @@ def main() -> None:
 
     hints = load_task("cartpole").spec.ppo
     lines = [
-        START,
         "## Training throughput (`bench/train_throughput.py`)",
         "",
         f"Measured {time.strftime('%Y-%m-%d')} on {platform.processor() or platform.machine()}, "
@@ -192,17 +192,8 @@ def main() -> None:
         "| task | env-steps/s |",
         "|---|---|",
         *(f"| {name} | {value / 1e6:.2f} M |" for name, value in raw.items()),
-        END,
     ]
-    section = "\n".join(lines)
-    text = BENCHMARKS.read_text() if BENCHMARKS.exists() else "# Benchmarks\n\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        text = before + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    BENCHMARKS.write_text(text)
-    print(section)
+    print(write_section(BENCHMARKS, START, END, lines))
 
 
 if __name__ == "__main__":

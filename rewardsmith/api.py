@@ -10,7 +10,7 @@ from rewardsmith.config import DesignConfig
 from rewardsmith.graph import Agents, LoopContext, Reporter, SilentReporter, build_graph
 from rewardsmith.records import RunRecord
 from rewardsmith.results import DesignResult
-from rewardsmith.sandbox import UNISOLATED_WARNING, choose_backend, close_sandbox, open_sandbox
+from rewardsmith.sandbox import UNISOLATED_WARNING, BackendChoice, choose_backend, close_sandbox, open_sandbox
 from rewardsmith.tasks import BatchedTask, load_task
 
 THREAD_ID = "design"
@@ -46,10 +46,10 @@ def design(
         task_ref = f"{Path(path).resolve()}:{name}"
     design_config = DesignConfig(task=task_ref, **config)
     # Before the run directory exists: a host with no usable sandbox leaves nothing half made.
-    choose_backend(design_config.sandbox)
+    choice = choose_backend(design_config.sandbox)
     record = RunRecord.create(design_config, task_class.spec.name)
     record.event("run_started", run_id=record.run_id, task=task_class.spec.name)
-    return _run(record, task_class, reporter or SilentReporter(), agents or Agents(), fresh=True)
+    return _run(record, task_class, reporter or SilentReporter(), agents or Agents(), fresh=True, choice=choice)
 
 
 def resume(run_dir: str | Path, reporter: Reporter | None = None, agents: Agents | None = None) -> DesignResult:
@@ -65,10 +65,15 @@ def resume(run_dir: str | Path, reporter: Reporter | None = None, agents: Agents
 
 
 def _run(
-    record: RunRecord, task_class: type[BatchedTask], reporter: Reporter, agents: Agents, fresh: bool
+    record: RunRecord,
+    task_class: type[BatchedTask],
+    reporter: Reporter,
+    agents: Agents,
+    fresh: bool,
+    choice: BackendChoice | None = None,
 ) -> DesignResult:
     config = record.config_record().config
-    choice = choose_backend(config.sandbox)
+    choice = choice or choose_backend(config.sandbox)
     sandbox = open_sandbox(choice, pool_size=config.parallel, say=reporter.note)
     record.event("sandbox_selected", backend=sandbox.name, reason=choice.reason, isolation=sandbox.isolation)
     if choice.name == "none":

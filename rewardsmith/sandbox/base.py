@@ -16,9 +16,10 @@ from typing import Protocol, runtime_checkable
 from pydantic import ValidationError
 
 from rewardsmith.sandbox import failures
-from rewardsmith.sandbox.files import NotARegularFileError, read_untrusted
+from rewardsmith.sandbox.files import NotARegularFileError, read_untrusted, remove_path
 from rewardsmith.sandbox.schema import (
     JOB_FILE,
+    PROGRESS_FILE,
     RESULT_FILE,
     Failure,
     RunnerResult,
@@ -96,6 +97,22 @@ def check_job_dir(job: SandboxJob, job_dir: Path) -> Failure | None:
         return failures.sandbox_error(f"{job_dir / JOB_FILE} holds another job than the one asked to run.")
     if not (job_dir / job.reward_file).is_file():
         return failures.sandbox_error(f"the reward file {job.reward_file} is missing from {job_dir}.")
+    return None
+
+
+def begin_job(job: SandboxJob, job_dir: Path, out_dir: Path) -> Failure | None:
+    """A backend's first step: check ``job_dir`` holds ``job``, make ``out_dir``, clear what a run left there.
+
+    Returns:
+        The failure to report when the job directory is wrong; None when the job can start.
+    """
+    mismatch = check_job_dir(job, job_dir)
+    if mismatch is not None:
+        return mismatch
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # A result or progress left from an earlier run would be read as this one's.
+    for stale in (out_dir / RESULT_FILE, out_dir / PROGRESS_FILE):
+        remove_path(stale)
     return None
 
 

@@ -34,11 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rewardsmith.sandbox.base import ProgressFn, check_job_dir, read_log_tail
-from rewardsmith.sandbox.failures import signal_name
+from rewardsmith.sandbox.base import ProgressFn, begin_job, read_log_tail
 from rewardsmith.sandbox.files import read_untrusted
 from rewardsmith.sandbox.image import LABEL, PYTHON, docker_socket_hint, ensure_image
-from rewardsmith.sandbox.outcome import settle
+from rewardsmith.sandbox.outcome import Ending, sandbox_result
 from rewardsmith.sandbox.progress import ProgressReader
 from rewardsmith.sandbox.schema import (
     EXIT_REPORTED,
@@ -210,18 +209,16 @@ class DockerSandbox:
     ) -> SandboxResult:
         """Run ``job`` in a container; see :meth:`rewardsmith.sandbox.Sandbox.run`."""
         started = time.monotonic()
-        mismatch = check_job_dir(job, job_dir)
+        mismatch = begin_job(job, job_dir, out_dir)
         if mismatch is not None:
-            return self._result(RunnerResult(job_id=job.id, ok=False, failure=mismatch), started, _Ending())
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for stale in (out_dir / RESULT_FILE, out_dir / PROGRESS_FILE):
-            _remove(stale)
+            outcome = RunnerResult(job_id=job.id, ok=False, failure=mismatch)
+            return sandbox_result(outcome, backend=self.name, started=started)
         # Jobs that load no training run go to warm containers: verification, and re-scoring a policy.
         if isinstance(job.job, VerifyJob | RescoreJob):
             outcome, ending, log_tail = self._pool.run(job, job_dir.resolve(), out_dir.resolve())
         else:
             outcome, ending, log_tail = self._fresh(job, job_dir.resolve(), out_dir.resolve(), on_progress)
-        return self._result(outcome, started, ending, log_tail)
+        return sandbox_result(outcome, backend=self.name, started=started, ending=ending, log_tail=log_tail)
 
     def warm(self, limits: SandboxLimits, count: int = 1, task: str = "cartpole") -> None:
         """Start ``count`` warm verify containers for ``task``'s jobs with ``limits`` now, not on first use."""
@@ -239,7 +236,7 @@ class DockerSandbox:
 
     def _fresh(
         self, job: SandboxJob, job_dir: Path, out_dir: Path, on_progress: ProgressFn | None
-    ) -> tuple[RunnerResult, _Ending, str]:
+    ) -> tuple[RunnerResult, Ending, str]:
         """Run ``job`` in a container of its own, removed afterwards."""
         limits = job.limits
         gpu = isinstance(job.job, TrainJob) and _wants_gpu(job.job)
@@ -266,28 +263,7 @@ class DockerSandbox:
                 ending = run_to_end(container, limits, self._term_grace_s, progress, heartbeat=heartbeat)
             finally:
                 _discard(container)
-        log_tail = read_log_tail(out_dir / JOB_LOG, limits.max_log_bytes)
-        outcome = settle(
-            job,
-            out_dir,
-            exit_code=ending.exit_code,
-            signal_number=ending.signal_number,
-            timed_out=ending.timed_out,
-            cpu_time_s=ending.cpu_time_s,
-        )
-        return outcome, ending, log_tail
-
-    def _result(self, outcome: RunnerResult, started: float, ending: _Ending, log_tail: str = "") -> SandboxResult:
-        return SandboxResult(
-            **{name: getattr(outcome, name) for name in RunnerResult.model_fields},
-            wall_time_s=time.monotonic() - started,
-            cpu_time_s=ending.cpu_time_s,
-            max_rss_mb=ending.max_rss_mb,
-            exit_code=ending.exit_code,
-            signal=signal_name(ending.signal_number) if ending.signal_number is not None else None,
-            log_tail=log_tail,
-            backend=self.name,
-        )
+        return ending.settle(job, out_dir), ending, read_log_tail(out_dir / JOB_LOG, limits.max_log_bytes)
 
 
 _Mounts = dict[str, dict[str, str]]
@@ -319,15 +295,6 @@ def remove_orphans(client: Any) -> list[str]:
     return removed
 
 
-@dataclass(frozen=True, slots=True)
-class _Ending:
-    exit_code: int | None = None
-    signal_number: int | None = None
-    timed_out: bool = False
-    cpu_time_s: float | None = None
-    max_rss_mb: float | None = None
-
-
 def run_to_end(
     container: Any,
     limits: SandboxLimits,
@@ -335,7 +302,7 @@ def run_to_end(
     progress: ProgressReader,
     margin_s: float = _HOST_MARGIN_S,
     heartbeat: Path | None = None,
-) -> _Ending:
+) -> Ending:
     """Start ``container`` and wait for it, relaying progress; kill it when it outlives its limits.
 
     The supervisor inside ends the job at ``limits.wall_time_s`` plus ``grace_s``; the host waits
@@ -355,7 +322,7 @@ def run_to_end(
                     heartbeat.touch()
             if time.monotonic() >= deadline:
                 _stop(container)
-                return _Ending(timed_out=True)
+                return Ending(timed_out=True)
             with contextlib.suppress(requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
                 status = container.wait(timeout=_WAIT_POLL_S)
     except BaseException:
@@ -364,34 +331,44 @@ def run_to_end(
     progress.poll()
     container.reload()
     if container.attrs.get("State", {}).get("OOMKilled"):
-        return _Ending(signal_number=signal.SIGKILL)
+        return Ending(signal_number=signal.SIGKILL)
     ending = _last_ending(container)
     if ending is not None:
         return ending
     # No report from the supervisor: it died, which only the kernel can do to PID 1.
     exit_code, signal_number = _split_status(int(status.get("StatusCode", -1)))
-    return _Ending(exit_code=exit_code, signal_number=signal_number if signal_number else signal.SIGKILL)
+    return Ending(exit_code=exit_code, signal_number=signal_number if signal_number else signal.SIGKILL)
 
 
-def _last_ending(container: Any) -> _Ending | None:
+def _last_ending(container: Any) -> Ending | None:
     """The supervisor's report in the container's output; the job's own output went to its log file."""
     try:
         output = container.logs(stdout=True, stderr=False, tail=5)
     except Exception:  # a container already gone has no report
         return None
     for line in reversed(output.splitlines()):
-        try:
-            ending = JobEnding.model_validate_json(line)
-        except ValueError:
-            continue
-        return _Ending(
-            exit_code=ending.exit_code,
-            signal_number=ending.signal_number,
-            timed_out=ending.timed_out,
-            cpu_time_s=ending.cpu_time_s,
-            max_rss_mb=ending.max_rss_mb,
-        )
+        report = _report(line)
+        if report is not None:
+            return _from_report(report)
     return None
+
+
+def _report(line: bytes) -> JobEnding | None:
+    """The supervisor's ending report in one line of its output, or None when the line is not one."""
+    try:
+        return JobEnding.model_validate_json(line)
+    except ValueError:
+        return None
+
+
+def _from_report(report: JobEnding) -> Ending:
+    return Ending(
+        exit_code=report.exit_code,
+        signal_number=report.signal_number,
+        timed_out=report.timed_out,
+        cpu_time_s=report.cpu_time_s,
+        max_rss_mb=report.max_rss_mb,
+    )
 
 
 def _split_status(code: int) -> tuple[int | None, int | None]:
@@ -438,17 +415,24 @@ def _wants_gpu(job: TrainJob) -> bool:
 @contextlib.contextmanager
 def _granted(out_dir: Path) -> Iterator[None]:
     """Let the job's uid write ``out_dir`` for the duration, then give everything in it back to this user."""
-    if os.geteuid() == 0:
-        os.chown(out_dir, JOB_UID, JOB_UID)
-        try:
-            yield
-        finally:
-            _chown_tree(out_dir, 0, 0)
-    else:
-        # Without root, files the job makes stay its uid's; a world-writable directory at least lets the
-        # host remove them.
-        out_dir.chmod(0o777)
+    _let_job_write(out_dir)
+    try:
         yield
+    finally:
+        if os.geteuid() == 0:
+            _chown_tree(out_dir, 0, 0)
+
+
+def _let_job_write(directory: Path) -> None:
+    """Make ``directory`` writable by the job's uid: its owner as root; otherwise world-writable.
+
+    Without root, files the job makes stay its uid's; a world-writable directory at least lets the host
+    remove them.
+    """
+    if os.geteuid() == 0:
+        os.chown(directory, JOB_UID, JOB_UID)
+    else:
+        directory.chmod(0o777)
 
 
 def _chown_tree(root: Path, uid: int, gid: int) -> None:
@@ -456,13 +440,6 @@ def _chown_tree(root: Path, uid: int, gid: int) -> None:
         for name in (Path(directory), *(Path(directory, entry) for entry in dirnames + filenames)):
             with contextlib.suppress(OSError):
                 os.chown(name, uid, gid, follow_symlinks=False)
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    else:
-        path.unlink(missing_ok=True)
 
 
 # --- warm verify containers ------------------------------------------------------------------------
@@ -515,7 +492,7 @@ class _WarmPool:
         for warm in started:
             self._release(limits, mounts, warm, keep=True)
 
-    def run(self, job: SandboxJob, job_dir: Path, out_dir: Path) -> tuple[RunnerResult, _Ending, str]:
+    def run(self, job: SandboxJob, job_dir: Path, out_dir: Path) -> tuple[RunnerResult, Ending, str]:
         limits = job.limits
         assert isinstance(job.job, VerifyJob | RescoreJob)
         mounts = task_mounts(job.job.task)
@@ -623,7 +600,7 @@ class _WarmPool:
 
     def _run_in(
         self, warm: _WarmContainer, job: SandboxJob, job_dir: Path, out_dir: Path
-    ) -> tuple[RunnerResult, _Ending, str]:
+    ) -> tuple[RunnerResult, Ending, str]:
         warm.seq += 1
         seq = warm.seq
         request_dir = warm.requests / str(seq)
@@ -638,10 +615,7 @@ class _WarmPool:
             (request_dir / name).chmod(0o644)
         _remove_tree(job_out)
         job_out.mkdir()
-        if os.geteuid() == 0:
-            os.chown(job_out, JOB_UID, JOB_UID)
-        else:
-            job_out.chmod(0o777)
+        _let_job_write(job_out)
         request = JobRequest(
             seq=seq,
             job_dir=f"/requests/{seq}",
@@ -656,14 +630,7 @@ class _WarmPool:
         partial.replace(warm.requests / f"{seq}.json")
         try:
             ending = self._ending(warm, job)
-            outcome = settle(
-                job,
-                job_out,
-                exit_code=ending.exit_code,
-                signal_number=ending.signal_number,
-                timed_out=ending.timed_out,
-                cpu_time_s=ending.cpu_time_s,
-            )
+            outcome = ending.settle(job, job_out)
             if ending.exit_code == EXIT_REPORTED and ending.signal_number is None:
                 _copy_capped(job_out / RESULT_FILE, out_dir / RESULT_FILE, job.limits.max_result_bytes)
             log_tail = read_log_tail(job_out / JOB_LOG, job.limits.max_log_bytes)
@@ -674,32 +641,22 @@ class _WarmPool:
                 (warm.requests / f"{seq}.json").unlink()
         return outcome, ending, log_tail
 
-    def _ending(self, warm: _WarmContainer, job: SandboxJob) -> _Ending:
+    def _ending(self, warm: _WarmContainer, job: SandboxJob) -> Ending:
         deadline = time.monotonic() + job.limits.wall_time_s + self._grace_s + _HOST_MARGIN_S
         line = warm.next_line(deadline - time.monotonic())
-        if line is not None:
-            try:
-                ending = JobEnding.model_validate_json(line)
-            except ValueError:
-                ending = None
-            if ending is not None and ending.seq == warm.seq:
-                return _Ending(
-                    exit_code=ending.exit_code,
-                    signal_number=ending.signal_number,
-                    timed_out=ending.timed_out,
-                    cpu_time_s=ending.cpu_time_s,
-                    max_rss_mb=ending.max_rss_mb,
-                )
+        report = _report(line) if line is not None else None
+        if report is not None and report.seq == warm.seq:
+            return _from_report(report)
         # No ending: the worker died (the container's memory limit, most likely) or hangs; either way the
         # container is done for.
         _stop(warm.container)
         with contextlib.suppress(Exception):
             warm.container.reload()
             if warm.container.attrs.get("State", {}).get("OOMKilled"):
-                return _Ending(signal_number=signal.SIGKILL)
+                return Ending(signal_number=signal.SIGKILL)
         if line is None and time.monotonic() >= deadline:
-            return _Ending(timed_out=True)
-        return _Ending(exit_code=None, signal_number=signal.SIGKILL)
+            return Ending(timed_out=True)
+        return Ending(exit_code=None, signal_number=signal.SIGKILL)
 
 
 def _container_key(limits: SandboxLimits, mounts: _Mounts) -> tuple[object, ...]:

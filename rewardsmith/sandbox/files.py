@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -46,3 +47,14 @@ def read_untrusted(path: Path, size: int, offset: int = 0) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def remove_path(path: Path) -> None:
+    """Remove a file, link or directory tree at ``path``, whatever the job left there; nothing if absent.
+
+    A link is removed itself, never followed.
+    """
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)

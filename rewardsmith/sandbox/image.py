@@ -17,6 +17,7 @@ an equivalent image from a public Python or CUDA base for machines that can pull
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import io
@@ -167,8 +168,13 @@ def _package_files() -> Iterator[Path]:
             yield path
 
 
-def _shared_libraries() -> set[Path]:
-    """The system libraries the interpreter and every installed extension module link against."""
+@functools.cache
+def _shared_libraries() -> frozenset[Path]:
+    """The system libraries the interpreter and every installed extension module link against.
+
+    Cached: the tag's hash and the image's contents both need them, and each asks ldd about every
+    extension module.
+    """
     objects = [Path(sys.executable).resolve()]
     objects += Path(sys.base_prefix, "lib").glob("libpython*.so*")
     dynload = Path(sysconfig.get_paths()["stdlib"], "lib-dynload").glob("*.so")
@@ -190,7 +196,7 @@ def _shared_libraries() -> set[Path]:
             if (directory / name).exists():
                 found.add(directory / name)
                 break
-    return found
+    return frozenset(found)
 
 
 def _inside(path: Path, *roots: str) -> bool:

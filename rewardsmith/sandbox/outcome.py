@@ -9,11 +9,69 @@ in the grace period or reported the timeout itself.
 from __future__ import annotations
 
 import signal
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from rewardsmith.sandbox import failures
 from rewardsmith.sandbox.base import read_result
-from rewardsmith.sandbox.schema import EXIT_REPORTED, Failure, RunnerResult, SandboxJob
+from rewardsmith.sandbox.failures import signal_name
+from rewardsmith.sandbox.schema import EXIT_REPORTED, Failure, RunnerResult, SandboxJob, SandboxResult
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    """How a job's main process ended, as the host (or a container's supervisor) saw it."""
+
+    exit_code: int | None = None
+    signal_number: int | None = None
+    timed_out: bool = False
+    cpu_time_s: float | None = None
+    max_rss_mb: float | None = None
+
+    def settle(self, job: SandboxJob, out_dir: Path) -> RunnerResult:
+        """:func:`settle` for this ending."""
+        return settle(
+            job,
+            out_dir,
+            exit_code=self.exit_code,
+            signal_number=self.signal_number,
+            timed_out=self.timed_out,
+            cpu_time_s=self.cpu_time_s,
+        )
+
+
+def sandbox_result(
+    outcome: RunnerResult,
+    *,
+    backend: str,
+    started: float,
+    ending: Ending | None = None,
+    pid: int | None = None,
+    log_tail: str = "",
+) -> SandboxResult:
+    """The :class:`SandboxResult` a backend returns: ``outcome`` plus what the host saw of the job.
+
+    Args:
+        outcome: The settled outcome.
+        backend: The backend's name.
+        started: ``time.monotonic()`` when the job was asked for.
+        ending: How its process ended, when it got that far.
+        pid: Host PID of its main process, where there is one.
+        log_tail: The end of its output, already cleaned and capped.
+    """
+    ending = ending or Ending()
+    return SandboxResult(
+        **{name: getattr(outcome, name) for name in RunnerResult.model_fields},
+        wall_time_s=time.monotonic() - started,
+        cpu_time_s=ending.cpu_time_s,
+        max_rss_mb=ending.max_rss_mb,
+        exit_code=ending.exit_code,
+        signal=signal_name(ending.signal_number) if ending.signal_number is not None else None,
+        pid=pid,
+        log_tail=log_tail,
+        backend=backend,
+    )
 
 
 def settle(

@@ -21,18 +21,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import rewardsmith
 from rewardsmith.sandbox import failures
-from rewardsmith.sandbox.base import ProgressFn, check_job_dir, read_log_tail
-from rewardsmith.sandbox.failures import signal_name
-from rewardsmith.sandbox.outcome import settle
+from rewardsmith.sandbox.base import ProgressFn, begin_job, read_log_tail
+from rewardsmith.sandbox.outcome import Ending, sandbox_result
 from rewardsmith.sandbox.progress import ProgressReader
 from rewardsmith.sandbox.schema import (
     PROGRESS_FILE,
-    RESULT_FILE,
     RunnerResult,
     SandboxJob,
     SandboxLimits,
@@ -47,17 +44,6 @@ _THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS
 _PASSED_VARIABLES = ("PATH", "LANG", "CUDA_VISIBLE_DEVICES")
 _PACKAGE_ROOT = Path(rewardsmith.__file__).resolve().parent.parent
 _GONE_TIMEOUT_S = 2.0
-
-
-@dataclass(frozen=True, slots=True)
-class _Ending:
-    """How the job's main process ended."""
-
-    exit_code: int | None
-    signal_number: int | None
-    timed_out: bool
-    cpu_time_s: float
-    max_rss_mb: float
 
 
 class ProcessSandbox:
@@ -94,13 +80,9 @@ class ProcessSandbox:
     ) -> SandboxResult:
         """Run ``job`` in a child process; see :meth:`rewardsmith.sandbox.Sandbox.run`."""
         started = time.monotonic()
-        mismatch = check_job_dir(job, job_dir)
+        mismatch = begin_job(job, job_dir, out_dir)
         if mismatch is not None:
             return self._result(RunnerResult(job_id=job.id, ok=False, failure=mismatch), started)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        # A result or progress left from an earlier run would be read as this one's.
-        for stale in (out_dir / RESULT_FILE, out_dir / PROGRESS_FILE):
-            _remove(stale)
         if self._scratch_root is not None:
             self._scratch_root.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=f"rewardsmith-{job.id[:40]}-", dir=self._scratch_root))
@@ -141,16 +123,8 @@ class ProcessSandbox:
             return self._result(RunnerResult(job_id=job.id, ok=False, failure=failure), started)
 
         ending = self._wait(process, job.limits, ProgressReader(out_dir / PROGRESS_FILE, on_progress), started)
-        outcome = settle(
-            job,
-            out_dir,
-            exit_code=ending.exit_code,
-            signal_number=ending.signal_number,
-            timed_out=ending.timed_out,
-            cpu_time_s=ending.cpu_time_s,
-        )
         return self._result(
-            outcome,
+            ending.settle(job, out_dir),
             started,
             ending=ending,
             pid=process.pid,
@@ -172,7 +146,7 @@ class ProcessSandbox:
 
     def _wait(
         self, process: subprocess.Popen[bytes], limits: SandboxLimits, progress: ProgressReader, started: float
-    ) -> _Ending:
+    ) -> Ending:
         """Wait for the job to end or run out of time, relaying progress; nothing of it outlives this call."""
         pid = process.pid
         deadline = started + limits.wall_time_s
@@ -201,7 +175,7 @@ class ProcessSandbox:
             os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
             os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
         )
-        return _Ending(
+        return Ending(
             exit_code=exit_code,
             signal_number=signal_number,
             timed_out=timed_out,
@@ -214,21 +188,11 @@ class ProcessSandbox:
         outcome: RunnerResult,
         started: float,
         *,
-        ending: _Ending | None = None,
+        ending: Ending | None = None,
         pid: int | None = None,
         log_tail: str = "",
     ) -> SandboxResult:
-        return SandboxResult(
-            **{name: getattr(outcome, name) for name in RunnerResult.model_fields},
-            wall_time_s=time.monotonic() - started,
-            cpu_time_s=ending.cpu_time_s if ending else None,
-            max_rss_mb=ending.max_rss_mb if ending else None,
-            exit_code=ending.exit_code if ending else None,
-            signal=signal_name(ending.signal_number) if ending and ending.signal_number is not None else None,
-            pid=pid,
-            log_tail=log_tail,
-            backend=self.name,
-        )
+        return sandbox_result(outcome, backend=self.name, started=started, ending=ending, pid=pid, log_tail=log_tail)
 
 
 def _environment(limits: SandboxLimits, home: Path, tmp: Path, token: str) -> dict[str, str]:
@@ -296,10 +260,3 @@ def _wait_until_gone(probe: Callable[[], None]) -> None:
         except (ProcessLookupError, PermissionError):
             return
         time.sleep(0.01)
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    else:
-        path.unlink(missing_ok=True)

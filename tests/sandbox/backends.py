@@ -40,17 +40,28 @@ def open_backend(name: str, scratch: Path) -> Sandbox:
 
 
 def sandbox_processes() -> list[str]:
-    """Command lines of host processes that belong to a sandbox job: runners, warm workers, bwrap."""
+    """Command lines of host processes that belong to a sandbox job: runners, supervisors, bwrap."""
+    markers = ("rewardsmith.sandbox.runner", "rewardsmith.sandbox.supervisor")
+    found = []
+    for pid, _, _, _, argv in live_processes():
+        command = argv.replace(b"\0", b" ").decode(errors="replace")
+        program = Path(command.split(" ", 1)[0]).name
+        if pid != os.getpid() and (any(marker in command for marker in markers) or program == "bwrap"):
+            found.append(f"{pid}: {command[:200]}")
+    return found
+
+
+def live_processes() -> list[tuple[int, str, int, int, bytes]]:
+    """(pid, state, process group, session, argv) of every live process."""
     found = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+        if not entry.name.isdigit():
             continue
         try:
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            stat = (entry / "stat").read_text()
+            argv = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        markers = ("rewardsmith.sandbox.runner", "rewardsmith.sandbox.supervisor")
-        program = Path(command.split(" ", 1)[0]).name
-        if any(marker in command for marker in markers) or program == "bwrap":
-            found.append(f"{entry.name}: {command[:200]}")
+        fields = stat[stat.rindex(")") + 2 :].split()
+        found.append((int(entry.name), fields[0], int(fields[2]), int(fields[3]), argv))
     return found

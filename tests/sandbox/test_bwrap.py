@@ -27,6 +27,7 @@ from rewardsmith.sandbox.bwrap import JOB_MOUNT, OUT_MOUNT, BwrapSandbox, _host_
 from rewardsmith.training import TrainConfig
 
 from . import candidates as c
+from .backends import live_processes
 
 UNAVAILABLE = bwrap_available()
 if UNAVAILABLE is not None and os.environ.get("CI") != "true":
@@ -159,27 +160,11 @@ class Runs:
     task_dir: Path
 
 
-def _processes() -> list[tuple[int, str, int, int, bytes]]:
-    """(pid, state, process group, session, argv) of every live process."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            argv = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        found.append((int(entry.name), fields[0], int(fields[2]), int(fields[3]), argv))
-    return found
-
-
 def _alive(pgid: int | None, out_dir: Path) -> list[str]:
     """Live processes of the job: in its group or session, or bwrap processes naming its output directory."""
     return [
         f"{pid} {state} {argv!r}"
-        for pid, state, group, session, argv in _processes()
+        for pid, state, group, session, argv in live_processes()
         if state != "Z" and (pgid in (group, session) or str(out_dir).encode() in argv)
     ]
 
@@ -370,7 +355,7 @@ def test_nothing_of_any_job_outlives_it(runs: Runs) -> None:
     for name, outcome in runs.outcomes.items():
         assert outcome.alive == [], name
     wanted = f"sleep\0{STRAY}\0".encode()
-    assert [pid for pid, state, _, _, argv in _processes() if state != "Z" and argv == wanted] == []
+    assert [pid for pid, state, _, _, argv in live_processes() if state != "Z" and argv == wanted] == []
 
 
 # ---- what the job sees inside ----------------------------------------------------------------------

@@ -69,9 +69,20 @@ def test_a_valid_result_is_read(tmp_path: Path) -> None:
         (lambda out: (out / RESULT_FILE).mkdir(), "not a regular file"),
         (lambda out: (out / RESULT_FILE).write_bytes(b"\xff\xfe{"), "does not match"),
     ],
-    ids=["missing", "oversized", "not-json", "no-payload", "unknown-kind", "other-job", "null-payloads", "symlink",
-         "fifo", "directory", "not-utf8"],
-)  # fmt: skip
+    ids=[
+        "missing",
+        "oversized",
+        "not-json",
+        "no-payload",
+        "unknown-kind",
+        "other-job",
+        "null-payloads",
+        "symlink",
+        "fifo",
+        "directory",
+        "not-utf8",
+    ],
+)
 def test_an_unusable_result_is_an_invalid_result_failure_not_an_exception(
     tmp_path: Path, plant: object, reason: str
 ) -> None:

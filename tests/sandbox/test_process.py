@@ -28,6 +28,7 @@ from rewardsmith.sandbox.schema import MAX_FAILURE_CHARS
 from rewardsmith.training import TrainConfig
 
 from . import candidates as c
+from .backends import live_processes
 
 VERIFY = VerifyJob(task="cartpole")
 TINY = TrainConfig(
@@ -128,7 +129,7 @@ def _cancel_a_run(sandbox: ProcessSandbox, scratch: Path, root: Path) -> Cancell
         raised=raised,
         scratch_left=sorted(path.name for path in scratch.iterdir() if path.name.startswith("rewardsmith-cancelled-")),
         result_written=(root / "out" / RESULT_FILE).exists(),
-        alive=[argv for _, state, _, _, argv in _processes() if state != "Z" and str(job_dir).encode() in argv],
+        alive=[argv for _, state, _, _, argv in live_processes() if state != "Z" and str(job_dir).encode() in argv],
     )
 
 
@@ -165,34 +166,18 @@ def cancellation(runs: Runs) -> Cancellation:
     return runs.cancellation
 
 
-def _processes() -> list[tuple[int, str, int, int, bytes]]:
-    """(pid, state, process group, session, argv) of every live process."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            argv = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        found.append((int(entry.name), fields[0], int(fields[2]), int(fields[3]), argv))
-    return found
-
-
 def _alive_in_group(pgid: int | None) -> list[str]:
     assert pgid is not None
     return [
         f"{pid} {state} {argv!r}"
-        for pid, state, group, session, argv in _processes()
+        for pid, state, group, session, argv in live_processes()
         if state != "Z" and pgid in (group, session)
     ]
 
 
 def _running(*argv: str) -> list[int]:
     wanted = b"\0".join(part.encode() for part in argv) + b"\0"
-    return [pid for pid, state, _, _, args in _processes() if state != "Z" and args == wanted]
+    return [pid for pid, state, _, _, args in live_processes() if state != "Z" and args == wanted]
 
 
 # ---- after every case ----------------------------------------------------------------------------
