@@ -96,7 +96,6 @@ def test_reward_exception_and_wrong_shape_are_typed() -> None:
     assert "(32, 1)" in str(caught.value)
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message shown when no CUDA device exists")
 def test_reward_code_cannot_change_the_dynamics_in_place() -> None:
     def freeze_time(state):
         state["episode_step"].zero_()  # would dodge truncation if it reached the task
@@ -109,6 +108,7 @@ def test_reward_code_cannot_change_the_dynamics_in_place() -> None:
     assert result.checkpoints[0].eval_episode_length < 200
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message shown when no CUDA device exists")
 def test_cuda_without_a_gpu_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="no CUDA device"):
         TrainConfig(device="cuda").torch_device()
