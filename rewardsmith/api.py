@@ -7,13 +7,17 @@ from pathlib import Path
 from typing import Any
 
 from rewardsmith.config import DesignConfig
-from rewardsmith.graph import Agents, LoopContext, Reporter, SilentReporter, build_graph
+from rewardsmith.graph import SEED_REWARD, Agents, LoopContext, Reporter, SilentReporter, build_graph
 from rewardsmith.records import RunRecord
 from rewardsmith.results import DesignResult
 from rewardsmith.sandbox import UNISOLATED_WARNING, BackendChoice, choose_backend, close_sandbox, open_sandbox
 from rewardsmith.tasks import BatchedTask, load_task
 
 THREAD_ID = "design"
+
+
+class SeedRewardError(ValueError):
+    """The seed reward file cannot be read; the message says which and why."""
 
 
 def design(
@@ -37,6 +41,7 @@ def design(
         pydantic.ValidationError: A config value is out of range.
         OSError: The run directory cannot be created under ``out``.
         rewardsmith.sandbox.SandboxUnavailableError: No sandbox of the kind asked for can run here.
+        SeedRewardError: ``seed_reward`` names a file that cannot be read.
     """
     task_ref = task if isinstance(task, str) else task.spec.name
     task_class = load_task(task_ref)
@@ -45,11 +50,26 @@ def design(
         path, name = task_ref.rsplit(":", 1)
         task_ref = f"{Path(path).resolve()}:{name}"
     design_config = DesignConfig(task=task_ref, **config)
-    # Before the run directory exists: a host with no usable sandbox leaves nothing half made.
+    # Before the run directory exists: a host with no usable sandbox, or a seed reward that cannot be
+    # read, leaves nothing half made.
     choice = choose_backend(design_config.sandbox)
+    seed_code = _read_seed_reward(design_config.seed_reward)
     record = RunRecord.create(design_config, task_class.spec.name)
+    if seed_code is not None:
+        # A copy in the run: a resumed run designs from the same seed even if the file moved.
+        record.path(SEED_REWARD).write_text(seed_code)
     record.event("run_started", run_id=record.run_id, task=task_class.spec.name)
     return _run(record, task_class, reporter or SilentReporter(), agents or Agents(), fresh=True, choice=choice)
+
+
+def _read_seed_reward(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
+        raise SeedRewardError(f"cannot read the seed reward '{path}': {reason}; pass a reward file") from None
 
 
 def resume(run_dir: str | Path, reporter: Reporter | None = None, agents: Agents | None = None) -> DesignResult:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from rewardsmith.api import design, resume
+from rewardsmith.api import SeedRewardError, design, resume
 from rewardsmith.cli_common import UserError, console, errors, fail
 from rewardsmith.cli_progress import RichReporter
 from rewardsmith.cli_sandbox import sandbox_app
@@ -181,6 +181,8 @@ def design_command(
         "final_seeds"
     ].default,
     target_fitness: Annotated[float | None, typer.Option(help=_help("target_fitness"))] = None,
+    seed_reward: Annotated[Path | None, typer.Option(help=_help("seed_reward"))] = None,
+    gate_pool: Annotated[bool, typer.Option("--gate-pool/--no-gate-pool", help=_help("gate_pool"))] = True,
 ) -> None:
     """Design a reward for TASK: rounds of design, critique, verification, training and analysis."""
     options = {
@@ -195,9 +197,13 @@ def design_command(
         "sandbox": sandbox,
         "final_seeds": final_seeds,
         "target_fitness": target_fitness,
+        "seed_reward": seed_reward.resolve() if seed_reward is not None else None,
+        "gate_pool": gate_pool,
     }
     try:
         load_task(task)
+        if seed_reward is not None and not seed_reward.is_file():
+            raise UserError(f"--seed-reward '{seed_reward}' is not a file; pass a reward file")
         config = DesignConfig(task=task, **options)
         TrainConfig(device=config.device).torch_device()
         _check_writable(out)
@@ -215,7 +221,10 @@ def design_command(
     if choice.name == "none":
         errors.print(f"[bold yellow]{UNISOLATED_WARNING}[/]", highlight=False, soft_wrap=True)
     with RichReporter(console, iterations, samples) as reporter:
-        result = design(task, reporter=reporter, **options)
+        try:
+            result = design(task, reporter=reporter, **options)
+        except SeedRewardError as error:
+            raise _fail(str(error)) from None
     _print_result(result)
 
 

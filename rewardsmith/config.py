@@ -39,6 +39,15 @@ class DesignConfig(BaseModel):
     verify_timeout_s: float = Field(default=60.0, gt=0, description="Wall-clock limit of one verify job.")
     memory_mb: int | None = Field(default=None, gt=0, description="Address-space limit of a sandbox job, MiB.")
     threads: int = Field(default=1, ge=1, le=64, description="Torch threads inside each sandbox job.")
+    gate_pool: bool = Field(
+        default=True,
+        description="Score every candidate on a pool of labelled trajectories and hack probes before training, and "
+        "train none that ranks them wrongly; building the pool costs one reference-reward training per run.",
+    )
+    seed_reward: Path | None = Field(
+        default=None,
+        description="A reward file to start from: it is the first round's first candidate, checked like any other.",
+    )
 
     @field_validator("sandbox", mode="before")
     @classmethod

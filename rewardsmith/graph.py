@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import operator
 import sqlite3
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from rewardsmith.agents import (
     RuleBasedSpecWriter,
     StaticCritic,
 )
+from rewardsmith.agents.gate_evidence import analysis_from_gate
 from rewardsmith.agents.types import Analysis, Candidate, CriticVerdict, DesignRequest, Feedback
 from rewardsmith.config import DesignConfig
 from rewardsmith.evaluation import run_final_evaluation
@@ -45,12 +47,18 @@ from rewardsmith.records import RunRecord
 from rewardsmith.report import write_report
 from rewardsmith.results import FinalEvaluation, IterationRecord
 from rewardsmith.rewards import VerifyResult
-from rewardsmith.rewards.rubric import Rubric
+from rewardsmith.rewards.gate import GateReport, GateThresholds, judge
+from rewardsmith.rewards.pool import POOL_ARRAYS, POOL_MANIFEST, TRAINED_EPISODES, TrajectoryPool, add_episodes
+from rewardsmith.rewards.pool_builder import build_pool
+from rewardsmith.rewards.rubric import DEFAULT_GOAL_FLAG, Rubric, RubricCheckResult
 from rewardsmith.sandbox import Sandbox, SandboxResult
-from rewardsmith.sandbox.confirm import run_confirmed
-from rewardsmith.sandbox_jobs import train_job, verify_job
+from rewardsmith.sandbox.confirm import Confirmation, rescore_dir_for, rescore_out_dir, run_confirmed
+from rewardsmith.sandbox_jobs import pool_reference_job, train_job, verify_job
 from rewardsmith.tasks import BatchedTask, TaskSpec, render_context
 from rewardsmith.training import TrainingResult
+
+#: Where a run keeps its copy of the seed reward (``--seed-reward``).
+SEED_REWARD = "seed_reward.py"
 
 
 class LoopState(TypedDict, total=False):
@@ -73,6 +81,7 @@ class GateResult(BaseModel):
     checks: list[str]
     reason_kind: str | None = None
     reason: str | None = None
+    report: GateReport | None = None
 
 
 class DesignTask(BaseModel):
@@ -87,6 +96,7 @@ class TrainTask(BaseModel):
     """What one training branch gets through ``Send``."""
 
     candidate_id: str
+    rubric_version: int = 1
 
 
 class Reporter(Protocol):
@@ -132,7 +142,14 @@ class Critic(Protocol):
 
 class Analyzer(Protocol):
     def analyze(
-        self, candidate: Candidate, result: TrainingResult, run_dir: Path, rubric: Rubric, *, task: TaskSpec
+        self,
+        candidate: Candidate,
+        result: TrainingResult,
+        run_dir: Path,
+        rubric: Rubric,
+        *,
+        task: TaskSpec,
+        rubric_results: list[RubricCheckResult] | None = None,
     ) -> Analysis: ...
 
 
@@ -175,6 +192,8 @@ class DesignNodes:
         self.record = ctx.record
         self.config = ctx.config
         self.spec = ctx.task_class.spec
+        # Training branches run in threads and each adds its policy's episodes to the one pool.
+        self._pool_lock = threading.Lock()
 
     # ---- specify -----------------------------------------------------------------------------
 
@@ -183,7 +202,35 @@ class DesignNodes:
             rubric = self.ctx.agents.spec_writer.initial(self.spec)
             self.record.save_rubric(rubric)
             self.record.event("spec_written", version=rubric.version, author=rubric.author)
+        self._prepare_pool()
         return {"iteration": 1, "rubric_version": 1, "best_id": None, "best_fitness": None, "finished": False}
+
+    def _prepare_pool(self) -> None:
+        pool_dir = self.record.path("pool")
+        if not self.config.gate_pool or (pool_dir / POOL_MANIFEST).exists():
+            return
+        self.ctx.reporter.note("building the gate's trajectory pool: one reference-reward training, then the probes")
+        job, job_dir, out_dir = pool_reference_job(self.config, pool_dir, self.spec.reference_reward_code)
+        result = self.ctx.sandbox.run(job, job_dir, out_dir)
+        files: list[tuple[str, Path]] = []
+        if result.ok and result.training is not None:
+            files = [
+                (f"reference/checkpoint_{c.index:02d}", out_dir / c.episode_file)
+                for c in result.training.checkpoints
+                if c.episode_file is not None and (out_dir / c.episode_file).is_file()
+            ]
+        else:
+            # Probes and random play still make a pool; without competent trajectories it is a weaker one.
+            reason = result.failure.message.splitlines()[0] if result.failure else "no result"
+            self.record.event("pool_reference_failed", reason=reason)
+            self.ctx.reporter.note(f"the pool's reference run failed ({reason}); the pool holds probes only")
+        pool = build_pool(self.ctx.task_class, self.config.task, files, pool_dir, seed=self.config.seed)
+        self.record.event(
+            "pool_built",
+            trajectories=len(pool.trajectories),
+            successes=sum(t.success for t in pool.trajectories),
+            probes=sorted({t.probe for t in pool.trajectories if t.probe}),
+        )
 
     def fan_out_design(self, state: LoopState) -> list[Send]:
         return self._design_sends(state["iteration"], state["rubric_version"])
@@ -211,7 +258,16 @@ class DesignNodes:
             seed=self.config.seed * 100_003 + task.iteration,
             feedback=self._feedback(task.iteration),
         )
-        candidate = self.ctx.agents.designer.design(request)[task.index].model_copy(update={"id": candidate_id})
+        if task.iteration == 1 and task.index == 0 and self.config.seed_reward is not None:
+            candidate = Candidate(
+                id=candidate_id,
+                iteration=1,
+                code=self.record.path(SEED_REWARD).read_text(),
+                rationale=f"the seed reward {self.config.seed_reward}",
+                designer="seed",
+            )
+        else:
+            candidate = self.ctx.agents.designer.design(request)[task.index].model_copy(update={"id": candidate_id})
         self.record.save_candidate(candidate)
         self.record.event("candidate_designed", candidate=candidate_id, designer=candidate.designer)
         return {"designed": [candidate_id]}
@@ -222,7 +278,7 @@ class DesignNodes:
         statuses = self.record.statuses()
         trained = [s for s in statuses if s.stage == "trained" and s.fitness is not None]
         previous = [s for s in statuses if s.iteration == iteration - 1 and s.stage == "rejected"]
-        rejected = [(s.id, s.reason or "") for s in previous]
+        rejected = [(s.id, self._rejection_evidence(s.id, s.stopped_at, s.reason or "")) for s in previous]
         if not trained:
             return Feedback(rejected=rejected)
         best = max(trained, key=lambda s: s.fitness or float("-inf"))
@@ -231,6 +287,14 @@ class DesignNodes:
         return Feedback(
             best=self.record.candidate(best.id), best_fitness=best.fitness, analysis=analysis, rejected=rejected
         )
+
+    def _rejection_evidence(self, candidate_id: str, stopped_at: str | None, reason: str) -> str:
+        # The gate's full evidence (the misranked trajectories and by how much) is what a designer can act on.
+        path = f"candidates/{candidate_id}/gate.json"
+        if stopped_at != "gate" or not self.record.exists(path):
+            return reason
+        report = self.record.read_json(path, GateResult).report
+        return report.evidence() if report is not None else reason
 
     # ---- critic ------------------------------------------------------------------------------
 
@@ -266,7 +330,18 @@ class DesignNodes:
 
     def _verify_one(self, candidate_id: str) -> None:
         candidate_dir = self.record.candidate_dir(candidate_id)
-        job, job_dir, out_dir = verify_job(self.config, candidate_id, candidate_dir)
+        pool_dir = self.record.path("pool")
+        pool_arrays = None
+        if self.config.gate_pool and (pool_dir / POOL_MANIFEST).exists():
+            with self._pool_lock:
+                # The labels the returns will be read against, frozen with the arrays the job gets.
+                (candidate_dir / "pool.json").write_bytes((pool_dir / POOL_MANIFEST).read_bytes())
+                pool_arrays = candidate_dir / "jobs" / POOL_ARRAYS
+                pool_arrays.parent.mkdir(parents=True, exist_ok=True)
+                pool_arrays.write_bytes((pool_dir / POOL_ARRAYS).read_bytes())
+        job, job_dir, out_dir = verify_job(self.config, candidate_id, candidate_dir, pool_arrays)
+        if pool_arrays is not None:
+            pool_arrays.unlink()
         result = self.ctx.sandbox.run(job, job_dir, out_dir)
         self.record.write_json(self._verify_path(candidate_id), result)
         self.record.event("verified", candidate=candidate_id, ok=result.ok, wall_time_s=result.wall_time_s)
@@ -275,27 +350,52 @@ class DesignNodes:
 
     def gate(self, state: LoopState) -> dict:
         for candidate_id in self._round(state, stage="designed"):
-            verify = self.record.read_json(self._verify_path(candidate_id), SandboxResult).verify
-            reason = _gate_reason(verify)
-            self.record.write_json(
-                f"candidates/{candidate_id}/gate.json",
-                GateResult(
-                    passed=reason is None,
-                    checks=["total reward varies over the sampled states"],
-                    reason_kind=reason[0] if reason else None,
-                    reason=reason[1] if reason else None,
-                ),
-            )
-            self.record.event("gated", candidate=candidate_id, passed=reason is None)
-            if reason is not None:
-                self._reject(candidate_id, "gate", reason[0], reason[1])
+            gate = self._gate_one(candidate_id)
+            self.record.write_json(f"candidates/{candidate_id}/gate.json", gate)
+            self.record.event("gated", candidate=candidate_id, passed=gate.passed, kind=gate.reason_kind)
+            if not gate.passed:
+                self._reject(candidate_id, "gate", gate.reason_kind or "gate", gate.reason or "")
         return {}
+
+    def _gate_one(self, candidate_id: str) -> GateResult:
+        result = self.record.read_json(self._verify_path(candidate_id), SandboxResult)
+        checks = ["total reward varies over the sampled states"]
+        reason = _gate_reason(result.verify)
+        labels_path = f"candidates/{candidate_id}/pool.json"
+        if reason is not None or result.pool_scores is None or not self.record.exists(labels_path):
+            return GateResult(
+                passed=reason is None,
+                checks=checks,
+                reason_kind=reason[0] if reason else None,
+                reason=reason[1] if reason else None,
+            )
+        thresholds = GateThresholds()
+        checks += [
+            "no hack probe (idle, random, jitter, circling, early termination) scores at or above the median "
+            "competent trajectory",
+            f"pairwise preference accuracy on the pool ≥ {thresholds.min_pairwise_accuracy}",
+            f"rank correlation of return with fitness ≥ {thresholds.min_rank_correlation}",
+            "CARD's test (recorded)",
+        ]
+        pool = self.record.read_json(labels_path, TrajectoryPool)
+        fitness = self.spec.fitness
+        report = judge(result.pool_scores, pool, fitness.low, fitness.high, thresholds)
+        kind = None
+        if not report.passed:
+            kind = "gate_probe" if any(outcome.outscored for outcome in report.probes) else "gate_ranking"
+        return GateResult(
+            passed=report.passed,
+            checks=checks,
+            reason_kind=kind,
+            reason="; ".join(report.reasons) or None,
+            report=report,
+        )
 
     def fan_out_train(self, state: LoopState) -> list[Send] | Literal["select"]:
         survivors = self._round(state, stage="designed")
         if not survivors:
             return "select"
-        return [Send("train", TrainTask(candidate_id=c)) for c in survivors]
+        return [Send("train", TrainTask(candidate_id=c, rubric_version=state["rubric_version"])) for c in survivors]
 
     # ---- train ×n ----------------------------------------------------------------------------
 
@@ -310,7 +410,10 @@ class DesignNodes:
             def progress(steps: int, total: int) -> None:
                 self.ctx.reporter.training_progress(candidate_id, steps, total)
 
-            result = run_confirmed(self.ctx.sandbox, job, job_dir, out_dir, on_progress=progress)
+            check = Confirmation(
+                record=TRAINED_EPISODES, rubric=self.record.rubric(task.rubric_version), goal_flag=self._goal_flag()
+            )
+            result = run_confirmed(self.ctx.sandbox, job, job_dir, out_dir, on_progress=progress, check=check)
             self.record.write_json(result_path, result)
             self.record.event("train_finished", candidate=candidate_id, ok=result.ok, wall_time_s=result.wall_time_s)
         result = self.record.read_json(result_path, SandboxResult)
@@ -325,6 +428,7 @@ class DesignNodes:
                 train_time_s=training.wall_time_s,
             )
             self.ctx.reporter.candidate_done(candidate_id, "trained", f"fitness {training.fitness:.3f}")
+            self._grow_pool(candidate_id, result)
         else:
             failure = result.failure
             self.record.update_status(
@@ -336,6 +440,32 @@ class DesignNodes:
             )
             self.ctx.reporter.candidate_done(candidate_id, "failed", failure.kind if failure else "sandbox_error")
         return {"trained": [candidate_id]}
+
+    def _grow_pool(self, candidate_id: str, result: SandboxResult) -> None:
+        # Episodes from the confirming job: a policy re-run with no candidate code, so labels are true.
+        confirmation = result.confirmation
+        pool_dir = self.record.path("pool")
+        if confirmation is None or confirmation.episode_file is None or not (pool_dir / POOL_MANIFEST).exists():
+            return
+        job_dir = self.record.candidate_dir(candidate_id) / "jobs" / "train"
+        episodes = rescore_out_dir(rescore_dir_for(job_dir)) / confirmation.episode_file
+        if not episodes.is_file():
+            return
+        with self._pool_lock:
+            pool = add_episodes(
+                pool_dir,
+                episodes,
+                "trained",
+                f"trained/{candidate_id}",
+                self.spec.fitness.solved_threshold,
+                self.spec.episode_length,
+            )
+        self.record.event(
+            "pool_grown", candidate=candidate_id, version=pool.version, trajectories=len(pool.trajectories)
+        )
+
+    def _goal_flag(self) -> str:
+        return next((v.name for v in self.spec.state_variables if v.desired == "true"), DEFAULT_GOAL_FLAG)
 
     # ---- analyze -----------------------------------------------------------------------------
 
@@ -352,6 +482,8 @@ class DesignNodes:
                 self.record.candidate_dir(candidate_id) / "training",
                 self.record.rubric(state["rubric_version"]),
                 task=self.spec,
+                # The checks ran in the sandbox, on the confirming job's episodes of the trusted re-run.
+                rubric_results=result.confirmation.rubric_results if result.confirmation is not None else None,
             )
             self.record.write_json(path, analysis)
             self.record.update_status(candidate_id, hacking_suspected=analysis.hacking_suspected)
@@ -372,7 +504,7 @@ class DesignNodes:
         round_best = max(round_trained, key=lambda s: s.fitness or float("-inf"), default=None)
         target = self.config.target_fitness
         reached = best is not None and target is not None and (best.fitness or float("-inf")) >= target
-        hacking = round_best is not None and self._calls_for_correction(round_best.id)
+        hacking = self._correction_source(iteration, round_best.id if round_best else None) is not None
         if iteration >= self.config.iterations or reached:
             next_node: Literal["design", "correct_spec", "final_eval"] = "final_eval"
         elif hacking:
@@ -406,25 +538,45 @@ class DesignNodes:
         violated = any(result.passed is False for result in analysis.rubric_results)
         return analysis.hacking_suspected or violated
 
+    def _correction_source(self, iteration: int, round_best_id: str | None) -> tuple[str, Analysis] | None:
+        """The candidate and analysis a spec correction answers: the round's best when training showed
+        hacking or a violated rubric, else the first candidate a hack probe caught at the gate."""
+        if round_best_id is not None and self._calls_for_correction(round_best_id):
+            return round_best_id, self.record.read_json(f"candidates/{round_best_id}/analysis.json", Analysis)
+        for status in self.record.statuses():
+            path = f"candidates/{status.id}/gate.json"
+            if status.iteration != iteration or status.reason_kind != "gate_probe" or not self.record.exists(path):
+                continue
+            report = self.record.read_json(path, GateResult).report
+            if report is not None:
+                return status.id, analysis_from_gate(status.id, report, self.spec)
+        return None
+
     # ---- correct_spec ------------------------------------------------------------------------
 
     def correct_spec(self, state: LoopState) -> Command[Literal["design"]]:
         iteration, version = state["iteration"], state["rubric_version"]
-        candidate_id = state["history"][-1]["round_best_id"]
         new_version = version
-        if candidate_id is not None:
+        source = self._correction_source(iteration, state["history"][-1]["round_best_id"])
+        if source is not None:
+            candidate_id, analysis = source
             existing = self.record.path(f"specs/v{version + 1}.json")
             if existing.exists():
                 new_version = version + 1
             else:
-                analysis = self.record.read_json(f"candidates/{candidate_id}/analysis.json", Analysis)
                 revised = self.ctx.agents.spec_corrector.correct(
                     self.record.rubric(version), analysis, self.record.candidate(candidate_id)
                 )
                 if revised is not None:
                     self.record.save_rubric(revised)
                     new_version = revised.version
-                    self.record.event("spec_corrected", version=new_version, reason=revised.reason, diff=revised.diff)
+                    self.record.event(
+                        "spec_corrected",
+                        version=new_version,
+                        candidate=candidate_id,
+                        reason=revised.reason,
+                        diff=revised.diff,
+                    )
                     self.ctx.reporter.note(f"spec v{new_version}: {revised.reason}")
         return Command(
             update={"iteration": iteration + 1, "rubric_version": new_version},

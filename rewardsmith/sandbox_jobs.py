@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from rewardsmith.config import DesignConfig
+from rewardsmith.rewards.pool import POOL_ARRAYS
 from rewardsmith.sandbox import SandboxJob, SandboxLimits, TrainJob, VerifyJob, prepare_job
 from rewardsmith.training import TrainConfig
 
@@ -23,15 +24,49 @@ def _fresh(out_dir: Path) -> Path:
     return out_dir
 
 
-def verify_job(config: DesignConfig, candidate_id: str, candidate_dir: Path) -> tuple[SandboxJob, Path, Path]:
-    """A verify job for the candidate whose code is ``candidate_dir/reward.py``."""
+def verify_job(
+    config: DesignConfig, candidate_id: str, candidate_dir: Path, pool_arrays: Path | None = None
+) -> tuple[SandboxJob, Path, Path]:
+    """A verify job for the candidate whose code is ``candidate_dir/reward.py``.
+
+    With ``pool_arrays`` (a pool's ``pool.npz``) the job also scores the candidate on the pool's
+    trajectories; the file is copied into the job dir, the only place a job reads from.
+    """
     job = SandboxJob(
         id=f"verify-{candidate_id}",
-        job=VerifyJob(task=config.task, device=config.device if config.device != "auto" else "cpu"),
+        job=VerifyJob(
+            task=config.task,
+            device=config.device if config.device != "auto" else "cpu",
+            pool_file=POOL_ARRAYS if pool_arrays is not None else None,
+        ),
         limits=_limits(config, config.verify_timeout_s),
     )
     job_dir = prepare_job(job, (candidate_dir / "reward.py").read_text(), candidate_dir / "jobs" / "verify")
+    if pool_arrays is not None:
+        shutil.copyfile(pool_arrays, job_dir / POOL_ARRAYS)
+        (job_dir / POOL_ARRAYS).chmod(0o644)
     return job, job_dir, _fresh(candidate_dir / "verify_out")
+
+
+#: Episodes recorded per checkpoint of the pool's reference run: ten checkpoints give the pool
+#: forty reference trajectories, from the first clumsy policy to the trained one.
+POOL_REFERENCE_EPISODES = 4
+
+
+def pool_reference_job(config: DesignConfig, pool_dir: Path, reward_code: str) -> tuple[SandboxJob, Path, Path]:
+    """The reference-reward training whose recorded episodes seed the gate's trajectory pool."""
+    job = SandboxJob(
+        id="pool-reference",
+        job=TrainJob(
+            task=config.task,
+            config=TrainConfig(
+                steps=config.steps, seed=config.seed, device=config.device, record_episodes=POOL_REFERENCE_EPISODES
+            ),
+        ),
+        limits=_limits(config, config.job_timeout_s),
+    )
+    job_dir = prepare_job(job, reward_code, pool_dir / "reference_job")
+    return job, job_dir, _fresh(pool_dir / "reference")
 
 
 def train_job(config: DesignConfig, candidate_id: str, candidate_dir: Path) -> tuple[SandboxJob, Path, Path]:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rewardsmith.agents.detectors import detect_hacking, load_recordings
 from rewardsmith.agents.types import Analysis, Candidate, ComponentReflection, EpisodeDigest, Finding
 from rewardsmith.rewards.rubric import DEFAULT_GOAL_FLAG, Rubric, RubricCheckResult, evaluate_rubric, load_episodes
 from rewardsmith.tasks.registry import load_task
@@ -61,6 +62,7 @@ class RuleBasedAnalyzer:
         rubric: Rubric,
         *,
         task: TaskSpec | None = None,
+        rubric_results: list[RubricCheckResult] | None = None,
     ) -> Analysis:
         """Reflect on a training run of ``candidate``.
 
@@ -70,6 +72,8 @@ class RuleBasedAnalyzer:
             run_dir: The training output directory; episode files are read relative to it.
             rubric: The specification whose machine checks run on the best checkpoint's episodes.
             task: The task's spec; looked up by ``result.task`` in the registry when omitted.
+            rubric_results: The rubric's checks as the sandbox evaluated them (on the confirming job's
+                episodes); evaluated here on the recorded episodes when omitted.
 
         Returns:
             The analysis, with the reflection text a designer reads.
@@ -86,13 +90,14 @@ class RuleBasedAnalyzer:
         best = max(digests, key=lambda d: (d.fitness, d.checkpoint), default=None)
         others = [d for d in digests if d is not best] or digests
         worst = min(others, key=lambda d: (d.fitness, -d.checkpoint), default=None)
-        rubric_results = _rubric_results(result, run_dir, rubric, spec)
+        if rubric_results is None:
+            rubric_results = _rubric_results(result, run_dir, rubric, spec)
         findings = [
             *_component_findings(components, result, fitness),
             *_divergence_findings(returns, fitness, _component_curves(components, digests), spec),
             *_fitness_findings(result, spec),
             *_rubric_findings(rubric_results),
-            *_behaviour_findings(result, run_dir, spec),
+            *detect_hacking(result, load_recordings(result, run_dir), spec),
         ]
         suggestions = _suggestions(findings, components, spec)
         analysis = Analysis(
@@ -448,31 +453,6 @@ def _magnitude(value: np.ndarray) -> float:
     # A vector variable is summarised by its norm, a scalar by itself.
     array = np.asarray(value, dtype=np.float64)
     return float(array) if array.ndim == 0 else float(np.linalg.norm(array))
-
-
-def _behaviour_findings(result: TrainingResult, run_dir: Path, spec: TaskSpec) -> list[Finding]:
-    if result.fitness >= spec.fitness.solved_threshold:
-        return []
-    constant = []
-    for path in _best_files(result, run_dir):
-        episodes = load_episodes(path)
-        if "state/action" not in episodes:
-            continue
-        for episode, length in enumerate(np.asarray(episodes["length"]).astype(int).tolist()):
-            trace = np.asarray(episodes["state/action"][episode][:length], dtype=np.float64)
-            if length > 1 and float(np.std(trace, axis=0).max()) < 1e-9:
-                constant.append(f"episode {episode} of {path.name}: action {_fmt(_magnitude(trace[0]))} throughout")
-    if not constant:
-        return []
-    return [
-        Finding(
-            kind="degenerate_behaviour",
-            severity="warning",
-            message="The kept policy repeats one action for whole episodes while the task is unsolved; the "
-            "reward likely pays for a fixed reflex (idling, or pushing one way) rather than for the task.",
-            evidence="; ".join(constant),
-        )
-    ]
 
 
 # ---- suggestions and the reflection text --------------------------------------------------------

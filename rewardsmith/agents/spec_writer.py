@@ -8,13 +8,18 @@ unit gives a scale (:func:`~rewardsmith.agents.reward_terms.typical_scale`).
 
 :class:`RuleBasedSpecCorrector` writes v(n+1) when an analysis reports hacking or a violated
 criterion: it adds a criterion that names the exploit, or tightens the violated one, and records
-the reason and a line of diff per change.
+the reason and a line of diff per change. A behavioural exploit found by
+:mod:`~rewardsmith.agents.detectors` (oscillation, loitering, ending episodes early, spinning) gets a
+machine check of its own, written from the finding's evidence; any other exploit restates the most
+important check it skipped.
 """
 
 from __future__ import annotations
 
+import math
 import re
 
+from rewardsmith.agents.detectors import CHECK_MARGIN, evidence_values
 from rewardsmith.agents.reward_terms import action_bound, has_idle_action, typical_scale, value_range
 from rewardsmith.agents.types import Analysis, Candidate, Finding
 from rewardsmith.rewards.rubric import Criterion, Rubric, parse_check
@@ -26,6 +31,8 @@ TIGHTEN_FACTOR = 1.5
 MAX_WEIGHT = 10.0
 #: An exploit criterion asks its check to hold in this many more of the episodes than its anchor.
 EXPLOIT_PASS_STEP = 0.25
+#: A spin check allows this many net turns of an angle per episode: a swing-up needs less than one.
+ALLOWED_TURNS = 1.5
 
 
 class RuleBasedSpecWriter:
@@ -166,10 +173,13 @@ class RuleBasedSpecCorrector:
     def correct(self, rubric: Rubric, analysis: Analysis, candidate: Candidate) -> Rubric | None:
         """Write v(n+1) when the analysis calls for it.
 
-        Each hacking finding adds a criterion named after the exploit (``no_exploit_<component>``),
-        which restates the most important check the exploit skipped, demanding it in more
-        episodes; a second sighting of the same exploit tightens that criterion further. Each
-        violated criterion gains weight and names the candidate that violated it.
+        Each hacking finding adds a criterion named after the exploit (``no_exploit_<component>``,
+        or ``no_exploit_<kind>`` for a behaviour), whose check refuses the behaviour where the check
+        language can state it (e.g. ``reversals(action) < 0.4 or mean(abs(diff(action))) < 0.3``
+        for oscillation) and otherwise restates the most important check the exploit skipped,
+        demanding it in more episodes; a second sighting of the same exploit tightens that
+        criterion further. Each violated criterion gains weight and names the candidate that
+        violated it.
 
         Args:
             rubric: The current version.
@@ -181,6 +191,9 @@ class RuleBasedSpecCorrector:
             rubric violation.
         """
         hacking = [finding for finding in analysis.findings if finding.severity == "hacking"]
+        # A return that rose while fitness fell also decorrelates from it: one exploit, named once.
+        if any(finding.kind == "reward_fitness_divergence" for finding in hacking):
+            hacking = [finding for finding in hacking if finding.kind != "return_fitness_decorrelation"]
         violations = [
             finding for finding in analysis.findings if finding.kind == "rubric_violation" and finding.criterion
         ]
@@ -220,7 +233,13 @@ class _Revision:
         if identifier in self.touched:
             return
         self.touched.add(identifier)
-        farmed = f"farming component '{exploit}'" if finding.component else f"the exploit '{exploit}'"
+        behaviour = exploit_check(finding)
+        if finding.component:
+            farmed = f"farming component '{exploit}'"
+        elif behaviour is not None:
+            farmed = behaviour[0]
+        else:
+            farmed = f"the exploit '{exploit}'"
         self.reasons.append(f"{self.candidate.id} hacked the reward by {farmed}: {finding.message.rstrip('.')}")
         evidence = f" Evidence: {finding.evidence}." if finding.evidence else ""
         existing = self.criteria.get(identifier)
@@ -239,15 +258,20 @@ class _Revision:
                 f"{self.candidate.id})"
             )
             return
-        anchor = self._anchor()
+        anchor = None if behaviour is not None and behaviour[1] is not None else self._anchor()
         restated = f" Instead: {anchor.text}" if anchor is not None else ""
+        if behaviour is not None and behaviour[1] is not None:
+            check, pass_fraction = behaviour[1], 0.5 + EXPLOIT_PASS_STEP
+        else:
+            check = anchor.check if anchor is not None else None
+            pass_fraction = (anchor.pass_fraction if anchor is not None else 0.5) + EXPLOIT_PASS_STEP
         criterion = Criterion(
             id=identifier,
             text=f"The return must come from doing the task, not from {farmed} (seen in {self.candidate.id}: "
             f"{finding.message.rstrip('.')}).{restated}{evidence}",
             weight=min(MAX_WEIGHT, max(c.weight for c in self.rubric.criteria)),
-            check=anchor.check if anchor is not None else None,
-            pass_fraction=min(1.0, (anchor.pass_fraction if anchor is not None else 0.5) + EXPLOIT_PASS_STEP),
+            check=check,
+            pass_fraction=min(1.0, pass_fraction),
         )
         self.criteria[identifier] = criterion
         check = f", check `{criterion.check}` in ≥ {criterion.pass_fraction:.0%} of episodes" if criterion.check else ""
@@ -278,6 +302,59 @@ class _Revision:
         self.criteria[identifier] = current.model_copy(update={"weight": weight, "text": f"{text} {note}"})
         change = f"weight {current.weight:g} → {weight:g}" if weight != current.weight else "weight at its cap"
         self.diff.append(f"tightened {identifier}: {change}; {finding.message}")
+
+
+def exploit_check(finding: Finding) -> tuple[str, str | None] | None:
+    """How a behavioural exploit is named in a criterion, and the check that refuses it.
+
+    Args:
+        finding: A finding of :mod:`~rewardsmith.agents.detectors`, with ``key=value`` evidence.
+
+    Returns:
+        (phrase naming the exploit, check or None where the language cannot state it), or None for
+        a finding that is not a behavioural exploit, or whose evidence lacks what the check needs.
+    """
+    values = evidence_values(finding)
+    variable = values.get("variable")
+    if finding.kind == "oscillation" and variable:
+        phrase = f"driving '{variable}' back and forth (oscillation)"
+        reversals, step = _number(values.get("reversals")), _number(values.get("mean_step"))
+        if reversals is None or step is None or reversals <= 0 or step <= 0:
+            return phrase, None
+        # Either it rarely turns back, or its steps are small: a hold's small corrections still pass.
+        return (
+            phrase,
+            f"reversals({variable}) < {CHECK_MARGIN * reversals:.3g} or "
+            f"mean(abs(diff({variable}))) < {CHECK_MARGIN * step:.3g}",
+        )
+    if finding.kind == "loitering" and variable:
+        flag, near = values.get("goal_flag"), _number(values.get("near"))
+        phrase = f"hovering near the target of '{variable}' without finishing (loitering)"
+        if not flag or near is None or near <= 0:
+            return phrase, None
+        return phrase, f"final({flag}) or fraction(abs({variable}) < {near:.3g}) < 0.5"
+    if finding.kind == "early_termination_exploit":
+        limit, flag = _number(values.get("early_limit")), values.get("goal_flag")
+        phrase = "ending episodes early without success (early_termination_exploit)"
+        if limit is None:
+            return phrase, None
+        succeeded = f" or final({flag})" if flag and flag != "none" else ""
+        return phrase, f"length > {limit:g}{succeeded}"
+    if finding.kind == "spinning" and variable:
+        phrase = f"spinning '{variable}' through full turns (spinning)"
+        # A wrapped angle's ends do not tell its winding, and the language has no unwrap.
+        if values.get("wrapped") != "0":
+            return phrase, None
+        return phrase, f"abs(final({variable}) - initial({variable})) < {2 * math.pi * ALLOWED_TURNS:.3g}"
+    return None
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        value = float(text) if text is not None else math.nan
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 def _slug(text: str) -> str:

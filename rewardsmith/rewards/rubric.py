@@ -17,11 +17,14 @@ The language:
   never is, so that ``time_to_goal < 100`` fails for an episode that never arrives);
 - functions of one argument: ``abs`` (elementwise), ``mean``, ``max``, ``min``, ``sum``, ``std``,
   ``count`` (how many elements are non-zero) and ``fraction`` (the share of them), which reduce
-  over every element of the valid steps, and ``final`` and ``initial``, which take the last or first
-  valid step.
+  over every element of the valid steps, ``final`` and ``initial``, which take the last or first
+  valid step, ``diff``, the change from each step to the next (``[length - 1, *shape]``), and
+  ``reversals``, the share of steps whose change reverses the direction of the element's last
+  change (0 for a monotone or constant trace, near 1 for one that goes back and forth every step).
 
 A check must reduce to one number per episode, e.g. ``mean(abs(pole_angle)) < 0.05``,
-``final(reached_goal)``, ``fraction(abs(normalized_angle) < 0.2) > 0.5`` or ``max(collided) < 0.5``.
+``final(reached_goal)``, ``fraction(abs(normalized_angle) < 0.2) > 0.5``, ``max(collided) < 0.5`` or
+``reversals(action) < 0.5 or mean(abs(diff(action))) < 0.2``.
 """
 
 from __future__ import annotations
@@ -66,6 +69,28 @@ def _step(index: int) -> Callable[[_Value], _Value]:
     return take
 
 
+def _diff(value: _Value) -> _Value:
+    array = np.asarray(value, dtype=np.float64)
+    # A single number has no steps to difference; an empty array reduces to NaN downstream.
+    return np.diff(array, axis=0) if array.ndim else np.empty(0)
+
+
+def _reversals(value: _Value) -> _Value:
+    array = np.asarray(value, dtype=np.float64)
+    if array.ndim == 0 or array.size == 0:
+        return math.nan
+    if len(array) < 3:
+        return 0.0
+    signs = np.sign(np.diff(array, axis=0).reshape(len(array) - 1, -1))
+    # A pause (a zero change) keeps the direction it interrupted, so that a two-valued signal
+    # held for a few steps between switches still counts each switch as a turn.
+    steps = np.arange(len(signs))[:, None]
+    last_moved = np.maximum.accumulate(np.where(signs != 0, steps, 0), axis=0)
+    direction = np.take_along_axis(signs, last_moved, axis=0)
+    turned = (signs[1:] != 0) & (direction[:-1] != 0) & (signs[1:] != direction[:-1])
+    return float(np.mean(turned))
+
+
 #: Every function a check may call, by name.
 CHECK_FUNCTIONS: dict[str, Callable[[_Value], _Value]] = {
     "abs": np.abs,
@@ -78,6 +103,8 @@ CHECK_FUNCTIONS: dict[str, Callable[[_Value], _Value]] = {
     "fraction": _reduce(lambda array: np.mean(array != 0)),
     "final": _step(-1),
     "initial": _step(0),
+    "diff": _diff,
+    "reversals": _reversals,
 }
 
 _BINARY: dict[type[ast.operator], Callable[[_Value, _Value], _Value]] = {

@@ -12,6 +12,9 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from pydantic import BaseModel, Field
+
+from rewardsmith.rewards.rubric import DEFAULT_GOAL_FLAG, Rubric
 from rewardsmith.sandbox import failures
 from rewardsmith.sandbox.base import ProgressFn, Sandbox, prepare_job
 from rewardsmith.sandbox.files import read_untrusted
@@ -32,8 +35,12 @@ def run_confirmed(
     job_dir: Path,
     out_dir: Path,
     on_progress: ProgressFn | None = None,
+    check: Confirmation | None = None,
 ) -> SandboxResult:
     """Run ``job``; when it is a train job that succeeded, confirm its fitness (see the module docstring).
+
+    ``check`` asks the confirming job to also record episodes of the trusted re-run and evaluate a
+    rubric's machine checks on them; both come back in ``confirmation``.
 
     Returns:
         The job's result with ``confirmed_fitness`` set, or, when the fitness cannot be confirmed, the
@@ -42,11 +49,34 @@ def run_confirmed(
     result = sandbox.run(job, job_dir, out_dir, on_progress)
     if not isinstance(job.job, TrainJob) or not result.ok or result.training is None:
         return result
-    return confirm_fitness(sandbox, job, result, job_dir.parent / f"{job_dir.name}-rescore", out_dir)
+    return confirm_fitness(sandbox, job, result, rescore_dir_for(job_dir), out_dir, check)
+
+
+class Confirmation(BaseModel):
+    """What a confirming job records besides the fitness."""
+
+    record: int = Field(default=4, ge=0, description="Episodes of the re-run policy to save whole.")
+    rubric: Rubric | None = Field(default=None, description="The spec whose machine checks run on them.")
+    goal_flag: str = DEFAULT_GOAL_FLAG
+
+
+def rescore_dir_for(job_dir: Path) -> Path:
+    """The job dir :func:`run_confirmed` gives the confirming job of the train job in ``job_dir``."""
+    return job_dir.parent / f"{job_dir.name}-rescore"
+
+
+def rescore_out_dir(rescore_dir: Path) -> Path:
+    """Where the confirming job of ``rescore_dir`` writes (its recorded episodes among others)."""
+    return rescore_dir.parent / f"{rescore_dir.name}-out"
 
 
 def confirm_fitness(
-    sandbox: Sandbox, job: SandboxJob, result: SandboxResult, rescore_dir: Path, out_dir: Path
+    sandbox: Sandbox,
+    job: SandboxJob,
+    result: SandboxResult,
+    rescore_dir: Path,
+    out_dir: Path,
+    check: Confirmation | None = None,
 ) -> SandboxResult:
     """Re-measure the fitness of the policy a successful train job saved in ``out_dir``."""
     assert isinstance(job.job, TrainJob) and result.training is not None
@@ -61,13 +91,13 @@ def confirm_fitness(
         return _invalid(result, f"the saved policy file is larger than {MAX_POLICY_BYTES >> 20} MiB")
     rescore_job = SandboxJob(
         id=f"{job.id}-rescore"[:128],
-        job=RescoreJob(task=job.job.task, config=job.job.config),
+        job=RescoreJob(task=job.job.task, config=job.job.config, **(check.model_dump() if check else {})),
         limits=job.limits.model_copy(update={"wall_time_s": min(job.limits.wall_time_s, _RESCORE_WALL_S)}),
     )
     prepare_job(rescore_job, "# a rescore job loads no reward\n", rescore_dir)
     (rescore_dir / rescore_job.job.policy_file).write_bytes(policy)
     (rescore_dir / rescore_job.job.policy_file).chmod(0o644)
-    rescored = sandbox.run(rescore_job, rescore_dir, rescore_dir.parent / f"{rescore_dir.name}-out")
+    rescored = sandbox.run(rescore_job, rescore_dir, rescore_out_dir(rescore_dir))
     if not rescored.ok or rescored.rescore is None:
         reason = rescored.failure.message.split(". Reward code")[0] if rescored.failure else "no result"
         return _invalid(result, f"its saved policy could not be re-evaluated: {reason}")
@@ -78,7 +108,7 @@ def confirm_fitness(
             f"it reported fitness {training.fitness:.6g}, but its saved policy scores {measured:.6g} when "
             "re-evaluated without the reward code",
         )
-    return result.model_copy(update={"confirmed_fitness": measured})
+    return result.model_copy(update={"confirmed_fitness": measured, "confirmation": rescored.rescore})
 
 
 def _invalid(result: SandboxResult, reason: str) -> SandboxResult:

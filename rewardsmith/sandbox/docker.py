@@ -41,7 +41,6 @@ from rewardsmith.sandbox.outcome import Ending, sandbox_result
 from rewardsmith.sandbox.progress import ProgressReader
 from rewardsmith.sandbox.schema import (
     EXIT_REPORTED,
-    JOB_FILE,
     PROGRESS_FILE,
     RESULT_FILE,
     RescoreJob,
@@ -607,10 +606,7 @@ class _WarmPool:
         job_out = warm.outputs / str(seq)
         # The job reads the host's copy: the job directory itself stays outside the container.
         request_dir.mkdir(mode=0o755)
-        inputs = [JOB_FILE, job.reward_file]
-        if isinstance(job.job, RescoreJob):
-            inputs.append(job.job.policy_file)
-        for name in inputs:
+        for name in job.input_files():
             shutil.copyfile(job_dir / name, request_dir / name)
             (request_dir / name).chmod(0o644)
         _remove_tree(job_out)
@@ -633,6 +629,9 @@ class _WarmPool:
             outcome = ending.settle(job, job_out)
             if ending.exit_code == EXIT_REPORTED and ending.signal_number is None:
                 _copy_capped(job_out / RESULT_FILE, out_dir / RESULT_FILE, job.limits.max_result_bytes)
+                # Artefacts (a rescore job's recorded episodes) are capped by the job's file-size limit.
+                for name in job.artefact_files():
+                    _copy_capped(job_out / name, out_dir / name, job.limits.file_size_mb << 20)
             log_tail = read_log_tail(job_out / JOB_LOG, job.limits.max_log_bytes)
         finally:
             _remove_tree(request_dir)

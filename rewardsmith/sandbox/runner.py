@@ -36,10 +36,13 @@ from pathlib import Path
 from types import FrameType
 from typing import NoReturn, TextIO, get_args
 
+import numpy as np
 import torch
 from pydantic import ValidationError
 
 from rewardsmith.rewards import RewardContractError, RewardFunction, VerifyResult, load_reward, verify_reward
+from rewardsmith.rewards.pool import score_pool
+from rewardsmith.rewards.rubric import evaluate_rubric
 from rewardsmith.sandbox import failures
 from rewardsmith.sandbox.probe import ProbeJob, measure_confinement
 from rewardsmith.sandbox.progress import append_progress
@@ -47,6 +50,7 @@ from rewardsmith.sandbox.schema import (
     EXIT_REPORTED,
     JOB_FILE,
     PROGRESS_FILE,
+    RESCORE_EPISODES,
     RESULT_FILE,
     Failure,
     Rescore,
@@ -282,7 +286,20 @@ class _Attempt:
                 return self._failed(failures.sandbox_error("verification failed without a reason."))
             return self._failed(Failure(kind=error.kind, message=error.message))
         if isinstance(spec, VerifyJob):
-            return RunnerResult(job_id=self.job.id, ok=True, verify=self.verify)
+            scores = None
+            if spec.pool_file is not None:
+                with np.load(job_dir / spec.pool_file, allow_pickle=False) as data:
+                    arrays = {key: data[key] for key in data.files}
+                try:
+                    scores = score_pool(self.reward, task_class, arrays, spec.device)
+                except TrainingError as error:
+                    kind = "runtime_error" if error.kind == "reward_runtime_error" else "wrong_shape"
+                    cause = error.__cause__
+                    detail = self.reward.runtime_error(cause).message if cause is not None else str(error)
+                    return self._failed(
+                        Failure(kind=kind, message=f"On the states of the gate's recorded trajectories: {detail}")
+                    )
+            return RunnerResult(job_id=self.job.id, ok=True, verify=self.verify, pool_scores=scores)
         training = train(
             task_class,
             self.reward,
@@ -295,10 +312,21 @@ class _Attempt:
 
     def _rescore(self, spec: RescoreJob, job_dir: Path) -> RunnerResult:
         try:
-            evaluation = rescore_policy(load_task(spec.task), spec.config, job_dir / spec.policy_file)
+            evaluation = rescore_policy(
+                load_task(spec.task),
+                spec.config,
+                job_dir / spec.policy_file,
+                record=spec.record,
+                record_path=self.out_dir / RESCORE_EPISODES,
+            )
         except PolicyFileError as error:
             return self._failed(failures.invalid_result(f"the saved policy cannot be loaded ({error})"))
         rescore = Rescore(fitness=evaluation.mean_fitness, episodes=len(evaluation.fitness))
+        if spec.record:
+            path = self.out_dir / RESCORE_EPISODES
+            # The checks are spec text, LLM-written included: they run here, in the sandbox, not on the host.
+            results = evaluate_rubric(spec.rubric, [path], goal_flag=spec.goal_flag) if spec.rubric else []
+            rescore = rescore.model_copy(update={"episode_file": RESCORE_EPISODES, "rubric_results": results})
         return RunnerResult(job_id=self.job.id, ok=True, rescore=rescore)
 
     def failure(self, error: BaseException) -> Failure:

@@ -15,6 +15,8 @@ from typing import Annotated, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rewardsmith.rewards import ErrorKind, VerifyResult, verify_reward
+from rewardsmith.rewards.pool import PoolScores
+from rewardsmith.rewards.rubric import DEFAULT_GOAL_FLAG, Rubric, RubricCheckResult
 from rewardsmith.sandbox.probe import Confinement, ProbeJob
 from rewardsmith.training import TrainConfig, TrainingErrorKind, TrainingResult
 
@@ -121,6 +123,12 @@ class VerifyJob(BaseModel):
         default=_VERIFY_DEFAULTS["max_ms_per_call"], gt=0, description="Limit on the median time per call, ms."
     )
     device: str = Field(default=_VERIFY_DEFAULTS["device"], description="Device of the task and the reward.")
+    pool_file: str | None = Field(
+        default=None,
+        pattern=_PLAIN_NAME,
+        description="A trajectory pool's pool.npz in the job dir; the reward's return on each of its trajectories "
+        "comes back for the gate.",
+    )
 
 
 class TrainJob(BaseModel):
@@ -133,6 +141,10 @@ class TrainJob(BaseModel):
     config: TrainConfig = Field(default_factory=TrainConfig, description="The PPO run's settings.")
 
 
+#: Where a rescore job saves the episodes it records, in its out dir.
+RESCORE_EPISODES = "rescore_episodes.npz"
+
+
 class RescoreJob(BaseModel):
     """Re-evaluate a train job's saved policy with no reward code loaded (``rewardsmith.training.rescore``)."""
 
@@ -142,6 +154,11 @@ class RescoreJob(BaseModel):
     task: str = Field(description="Task reference: a registry name or path/file.py:ClassName.")
     config: TrainConfig = Field(description="The train job's config: seed, evaluation episodes, network, device.")
     policy_file: str = Field(default="policy.pt", pattern=_PLAIN_NAME, description="The policy, in the job dir.")
+    record: int = Field(default=0, ge=0, description="Evaluation episodes to save whole to the out dir.")
+    rubric: Rubric | None = Field(
+        default=None, description="A spec whose machine checks run on the recorded episodes (needs record > 0)."
+    )
+    goal_flag: str = Field(default=DEFAULT_GOAL_FLAG, description="The variable that defines time_to_goal.")
 
 
 class Rescore(BaseModel):
@@ -151,6 +168,10 @@ class Rescore(BaseModel):
 
     fitness: float = Field(description="Mean task fitness over the evaluation episodes.")
     episodes: int = Field(description="Evaluation episodes.")
+    episode_file: str | None = Field(default=None, description="The recorded episodes, in the job's out dir.")
+    rubric_results: list[RubricCheckResult] = Field(
+        default_factory=list, description="The rubric's machine checks on the recorded episodes."
+    )
 
 
 JobSpec = Annotated[VerifyJob | TrainJob | ProbeJob | RescoreJob, Field(discriminator="kind")]
@@ -167,6 +188,21 @@ class SandboxJob(BaseModel):
         default="reward.py", pattern=_PLAIN_NAME, description="The candidate's file, a name inside the job dir."
     )
     limits: SandboxLimits = Field(default_factory=SandboxLimits, description="Resource limits.")
+
+    def input_files(self) -> list[str]:
+        """The files the job reads from its job dir, job.json first."""
+        names = [JOB_FILE, self.reward_file]
+        if isinstance(self.job, RescoreJob):
+            names.append(self.job.policy_file)
+        if isinstance(self.job, VerifyJob) and self.job.pool_file is not None:
+            names.append(self.job.pool_file)
+        return names
+
+    def artefact_files(self) -> list[str]:
+        """Files besides result.json that a verify or rescore job leaves in its out dir for the host."""
+        if isinstance(self.job, RescoreJob) and self.job.record:
+            return [RESCORE_EPISODES]
+        return []
 
 
 class Failure(BaseModel):
@@ -199,6 +235,9 @@ class RunnerResult(BaseModel):
     training: TrainingResult | None = Field(default=None, description="Training result (successful train jobs).")
     probe: Confinement | None = Field(default=None, description="The measured confinement (probe jobs).")
     rescore: Rescore | None = Field(default=None, description="The re-measured fitness (rescore jobs).")
+    pool_scores: PoolScores | None = Field(
+        default=None, description="The reward's return on each trajectory of the pool (verify jobs given one)."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> RunnerResult:
@@ -224,4 +263,8 @@ class SandboxResult(RunnerResult):
         default=None,
         description="Train jobs: the saved policy's fitness re-measured by a job that loaded no reward code; "
         "a result whose reported fitness differs is rejected as invalid.",
+    )
+    confirmation: Rescore | None = Field(
+        default=None,
+        description="Train jobs: the confirming job's result, with its own recorded episodes and rubric checks.",
     )

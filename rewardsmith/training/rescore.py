@@ -16,19 +16,28 @@ from rewardsmith.tasks.spec import BoxSpace
 from rewardsmith.training.config import TrainConfig
 from rewardsmith.training.evaluate import Evaluation, evaluate
 from rewardsmith.training.ppo import EVAL_SEED_OFFSET, deterministic_policy, load_policy_state, make_agent
+from rewardsmith.training.probes import no_reward
 
 
 class PolicyFileError(ValueError):
     """The policy file cannot be loaded into this task's policy network; the message says why."""
 
 
-def rescore_policy(task_class: type[BatchedTask], config: TrainConfig, policy_path: Path) -> Evaluation:
+def rescore_policy(
+    task_class: type[BatchedTask],
+    config: TrainConfig,
+    policy_path: Path,
+    record: int = 0,
+    record_path: Path | None = None,
+) -> Evaluation:
     """Evaluate the policy saved at ``policy_path`` on the evaluation episodes of a run with ``config``.
 
     Args:
         task_class: The task it was trained on.
         config: The training run's config (its seed, evaluation episodes, network and device).
         policy_path: A file written by :func:`rewardsmith.training.train` (``policy_best.pt``).
+        record: How many of the episodes to save whole to ``record_path`` (states and actions).
+        record_path: The ``.npz`` file for them.
 
     Raises:
         PolicyFileError: The file is not a policy of this shape (it is read with ``weights_only``, so
@@ -53,8 +62,11 @@ def rescore_policy(task_class: type[BatchedTask], config: TrainConfig, policy_pa
     eval_task = task_class(num_envs=config.eval_episodes, device=device, seed=config.seed, dtype=dtype)
     discrete = not isinstance(task_class.spec.action_space, BoxSpace)
 
-    def no_reward(state: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        any_tensor = next(iter(state.values()))
-        return torch.zeros(any_tensor.shape[0], device=any_tensor.device), {}
-
-    return evaluate(eval_task, deterministic_policy(agent, discrete), no_reward, seed=config.seed + EVAL_SEED_OFFSET)
+    return evaluate(
+        eval_task,
+        deterministic_policy(agent, discrete),
+        no_reward,
+        seed=config.seed + EVAL_SEED_OFFSET,
+        record=min(record, config.eval_episodes),
+        record_path=record_path,
+    )

@@ -147,3 +147,67 @@ def test_nothing_to_correct_gives_none() -> None:
     flat = Finding(kind="flat_component", severity="warning", message="flat", component="alive")
     assert RuleBasedSpecCorrector().correct(v1, _analysis([]), CANDIDATE) is None
     assert RuleBasedSpecCorrector().correct(v1, _analysis([flat]), CANDIDATE) is None
+
+
+@pytest.mark.parametrize(
+    ("finding", "check"),
+    [
+        (
+            Finding(
+                kind="oscillation",
+                severity="hacking",
+                message="The kept policy drives the action back and forth.",
+                evidence="variable=action; turn_rate=0.98; swing=0.5; reversals=0.96; mean_step=1.8; episodes=2",
+            ),
+            "reversals(action) < 0.48 or mean(abs(diff(action))) < 0.9",
+        ),
+        (
+            Finding(
+                kind="loitering",
+                severity="hacking",
+                message="The kept policy hovers near the goal.",
+                evidence="variable=distance_to_goal; goal_flag=reached_goal; near=0.3; near_share=0.9",
+            ),
+            "final(reached_goal) or fraction(abs(distance_to_goal) < 0.3) < 0.5",
+        ),
+        (
+            Finding(
+                kind="early_termination_exploit",
+                severity="hacking",
+                message="The policy ends episodes early.",
+                evidence="early_limit=100; goal_flag=reached_goal; early_return=3; longer_return=-20",
+            ),
+            "length > 100 or final(reached_goal)",
+        ),
+    ],
+)
+def test_a_behavioural_exploit_gets_a_check_that_names_it(finding: Finding, check: str) -> None:
+    v1 = RuleBasedSpecWriter().initial(load_task("point_reach").spec)
+
+    v2 = RuleBasedSpecCorrector().correct(v1, _analysis([finding]), CANDIDATE)
+
+    assert v2 is not None
+    added = {c.id: c for c in v2.criteria}[f"no_exploit_{finding.kind}"]
+    assert added.check == check and added.pass_fraction == 0.75
+    parse_check(check, load_task("point_reach").spec.state_variable_names)
+    assert f"({finding.kind})" in added.text and CANDIDATE.id in added.text
+    assert f"added no_exploit_{finding.kind}" in v2.diff[0] and f"`{check}`" in v2.diff[0]
+
+
+def test_decorrelation_seen_with_a_divergence_is_named_once() -> None:
+    v1 = RuleBasedSpecWriter().initial(load_task("point_reach").spec)
+    decorrelation = Finding(
+        kind="return_fitness_decorrelation",
+        severity="hacking",
+        message="The return moves against the fitness.",
+        evidence="correlation=-0.9",
+    )
+
+    v2 = RuleBasedSpecCorrector().correct(v1, _analysis([HACKING, decorrelation]), CANDIDATE)
+    alone = RuleBasedSpecCorrector().correct(v1, _analysis([decorrelation]), CANDIDATE)
+
+    assert v2 is not None and alone is not None
+    assert [line.split(" (")[0] for line in v2.diff] == ["added no_exploit_obstacle_clearance_bonus"]
+    # Alone it has no behaviour to refuse, so it restates the most important checked criterion.
+    added = {c.id: c for c in alone.criteria}["no_exploit_return_fitness_decorrelation"]
+    assert added.check == "final(reached_goal)"

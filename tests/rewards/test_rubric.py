@@ -10,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from rewardsmith.rewards.rubric import (
+    CHECK_FUNCTIONS,
     MAX_CHECK_CHARS,
     Criterion,
     Rubric,
@@ -53,6 +54,9 @@ def episodes() -> dict[str, np.ndarray]:
         ("0.05 > mean(abs(pole_angle))", [0.5 / 3, 0.01], 0.5),
         ("0 < length < 4", [3.0, 4.0], 0.5),
         ("max(pole_angle) ** 2 * 100 + 1 > 2", [10.0, 1.04], 0.5),
+        ("mean(abs(diff(pole_angle))) < 0.1", [0.3, 0.08 / 3], 0.5),
+        ("reversals(pole_angle) > 0.5", [1.0, 1.0], 1.0),
+        ("reversals(action) < 0.25", [0.5, 0.0], 0.5),
     ],
 )
 def test_checks_evaluate_per_episode(
@@ -82,6 +86,33 @@ def test_boolean_operators_are_elementwise(episodes: dict[str, np.ndarray]) -> N
 
     assert (both.pass_rate, either.pass_rate, negated.pass_rate) == (0.5, 1.0, 0.5)
     assert inside.value == pytest.approx(np.mean([1 / 3, 1 / 4]))
+
+
+@pytest.mark.parametrize(
+    ("trace", "share"),
+    [
+        ([1.0, -1.0, 1.0, -1.0, 1.0], 1.0),
+        # A pause keeps the direction it interrupted: each switch of a held two-valued signal turns.
+        ([1.0, 1.0, -1.0, -1.0, 1.0, 1.0, -1.0], 2 / 5),
+        ([0.0, 1.0, 2.0, 3.0], 0.0),
+        ([2.0, 2.0, 2.0], 0.0),
+        ([1.0, 2.0], 0.0),
+        ([], NAN),
+    ],
+)
+def test_reversals_is_the_share_of_steps_that_turn_back(trace: list[float], share: float) -> None:
+    value = CHECK_FUNCTIONS["reversals"](np.array(trace))
+    assert value == pytest.approx(share, nan_ok=True)
+
+
+def test_diff_is_the_change_along_time_and_empty_for_a_number() -> None:
+    assert CHECK_FUNCTIONS["diff"](np.array([[0.0, 1.0], [1.0, 3.0], [3.0, 3.0]])).tolist() == [[1.0, 2.0], [2.0, 0.0]]
+    # A reduced value has no steps: what reduces it next is NaN, so a check on it fails rather than raises.
+    assert CHECK_FUNCTIONS["diff"](2.0).size == 0
+    assert math.isnan(CHECK_FUNCTIONS["reversals"](2.0))
+    episodes = {"state/x": np.array([[1.0, 2.0, 3.0]]), "length": np.array([3])}
+    result = evaluate_check("mean(diff(mean(x))) < 1", episodes)
+    assert result.passed is False and result.value is None
 
 
 def test_pass_fraction_decides(episodes: dict[str, np.ndarray]) -> None:
