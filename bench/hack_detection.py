@@ -10,9 +10,11 @@ analysed by the rule-based analyzer, so that both layers are measured on every r
 - the gate's rejection rate on the hackable rewards a probe can expose, and on the references.
 
 ``--loops`` adds the cost side: offline design loops on each task of the set with the gate and with
-``--no-gate-pool``, counting the RL runs the gate saved. Usage::
+``--no-gate-pool``, counting the RL runs the gate saved. ``--seeded-loops`` starts an offline design
+loop from each hackable reward (``--seed-reward``) and reports the spec version that names the
+exploit and the final reward's fitness against the clean twin's. Usage::
 
-    python bench/hack_detection.py [--seeds 0 1] [--loops] [--out /tmp/hack-bench]
+    python bench/hack_detection.py [--seeds 0 1] [--loops] [--seeded-loops] [--out /tmp/hack-bench]
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from rewardsmith.training import TrainingResult
 BENCHMARKS = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 START, END = "<!-- hack_detection:start -->", "<!-- hack_detection:end -->"
 LOOP_START, LOOP_END = "<!-- gate_savings:start -->", "<!-- gate_savings:end -->"
+SEEDED_START, SEEDED_END = "<!-- seeded_loops:start -->", "<!-- seeded_loops:end -->"
 
 
 class Verdict(BaseModel):
@@ -71,11 +74,17 @@ def main() -> None:
     parser.add_argument("--loops", action="store_true", help="Also run design loops with and without the gate.")
     parser.add_argument("--loop-iterations", type=int, default=2)
     parser.add_argument("--loop-samples", type=int, default=4)
+    parser.add_argument("--seeded-loops", action="store_true", help="Design loops started from each hack.")
+    parser.add_argument("--skip-detection", action="store_true", help="Only the loops.")
     args = parser.parse_args()
     entries = load_set()
-    verdicts = [v for seed in args.seeds for v in _seed_verdicts(entries, seed, args.out / f"seed{seed}")]
-    (args.out / "verdicts.json").write_text(json.dumps([v.model_dump() for v in verdicts], indent=1))
-    print(write_section(BENCHMARKS, START, END, _detection_lines(verdicts, args.seeds)))
+    if not args.skip_detection:
+        verdicts = [v for seed in args.seeds for v in _seed_verdicts(entries, seed, args.out / f"seed{seed}")]
+        (args.out / "verdicts.json").write_text(json.dumps([v.model_dump() for v in verdicts], indent=1))
+        print(write_section(BENCHMARKS, START, END, _detection_lines(verdicts, args.seeds)))
+    if args.seeded_loops:
+        seeded = [_seeded_row(entry, args) for entry in entries]
+        print(write_section(BENCHMARKS, SEEDED_START, SEEDED_END, _seeded_lines(seeded, args)))
     if args.loops:
         tasks = sorted({entry.task for entry in entries})
         rows = [_loop_row(task, args, gate) for task in tasks for gate in (True, False)]
@@ -248,6 +257,85 @@ def _loop_lines(rows: list[LoopRow], args: argparse.Namespace) -> list[str]:
     lines.append("")
     median = statistics.median(saved) if saved else 0
     lines.append(f"RL runs saved per loop by the gate (median over tasks): {median:g}.")
+    return lines
+
+
+class SeededRow(BaseModel):
+    name: str
+    task: str
+    seed_stage: str
+    exploit_versions: list[str]
+    exploit_criteria: list[str]
+    best_id: str | None
+    fitness: float | None
+    clean_fitness: float
+    solved_threshold: float
+
+
+def _seeded_row(entry: HackEntry, args: argparse.Namespace) -> SeededRow:
+    set_dir = Path(__file__).resolve().parent / "hack_set"
+    result = rewardsmith.design(
+        entry.task,
+        iterations=args.loop_iterations,
+        samples=args.loop_samples,
+        steps=entry.steps,
+        seed=0,
+        final_seeds=2,
+        seed_reward=set_dir / entry.hackable_file,
+        out=args.out / "seeded" / entry.name,
+    )
+    record = RunRecord.open(result.run_dir)
+    versions = sorted(int(path.stem[1:]) for path in record.path("specs").glob("v*.json"))
+    named = []
+    criteria: list[str] = []
+    for version in versions[1:]:
+        new = [c.id for c in record.rubric(version).criteria if c.id.startswith("no_exploit_")]
+        if new:
+            named.append(f"v{version}")
+            criteria.extend(c for c in new if c not in criteria)
+    clean = [
+        TrainingResult.model_validate_json(path.read_text()).fitness
+        for path in args.out.glob(f"seed*/{entry.name}/clean/result.json")
+    ]
+    clean_fitness = (
+        statistics.mean(clean)
+        if clean
+        else _trained(entry, "clean", 0, args.out / "seed0" / entry.name / "clean", 2).fitness
+    )
+    status = record.status("i01-c00")
+    return SeededRow(
+        name=entry.name,
+        task=entry.task,
+        seed_stage=f"{status.stage} at {status.stopped_at}" if status.stopped_at else status.stage,
+        exploit_versions=named,
+        exploit_criteria=criteria,
+        best_id=result.best_candidate_id,
+        fitness=result.fitness,
+        clean_fitness=clean_fitness,
+        solved_threshold=load_task(entry.task).spec.fitness.solved_threshold,
+    )
+
+
+def _seeded_lines(rows: list[SeededRow], args: argparse.Namespace) -> list[str]:
+    lines = [
+        "## Design loops started from a hackable reward (`bench/hack_detection.py --seeded-loops`)",
+        "",
+        f"Offline agents, `--seed-reward <hack>`, {args.loop_iterations} rounds × {args.loop_samples} candidates, "
+        "the set's step budgets, seed 0; the final fitness is the best reward retrained on 2 new seeds (mean), "
+        "against the clean twin's trained fitness (mean over the detection seeds).",
+        "",
+        "| set-up | the seed reward | spec versions naming the exploit | criteria added | best | final fitness "
+        "| clean reward's fitness | at least the clean's |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        fitness = "n/a" if row.fitness is None else f"{row.fitness:.3g}"
+        at_least = "yes" if row.fitness is not None and row.fitness >= row.clean_fitness - 1e-9 else "**no**"
+        lines.append(
+            f"| {row.name} | {row.seed_stage} | {', '.join(row.exploit_versions) or 'none'} "
+            f"| {', '.join(row.exploit_criteria) or ''} | {row.best_id} | {fitness} | {row.clean_fitness:.3g} "
+            f"| {at_least} |"
+        )
     return lines
 
 

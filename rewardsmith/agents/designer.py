@@ -1,29 +1,43 @@
 """The rule-based designer: a template and mutation search over reward terms, weights and temperatures.
 
-Round 1 writes the task's default genome (:func:`~rewardsmith.agents.reward_terms.default_genome`)
-and seeded random variants of it. Later rounds recover the best candidate's genome from its code
-and mutate it as the analyzer's findings direct, then perturb weights and temperatures at random,
-never against a direction a finding set. Every candidate is real Python in the reward contract,
-one component per term, labelled ``designer="rule-based"``.
+Round 1 writes the task's default genome (:func:`~rewardsmith.agents.reward_terms.default_genome`),
+its bounded twin (:func:`~rewardsmith.agents.reward_terms.bounded_genome`, where a term admits a
+transform) and seeded random variants of both. Later rounds recover the best candidate's genome from
+its code and mutate it as the analyzer's findings and last round's gate rejections direct, then
+perturb weights and temperatures at random, never against a direction a finding set. Every candidate
+is real Python in the reward contract, one component per term, labelled ``designer="rule-based"``.
+
+A term the analyzer calls hacked, or that a hacking probe of the gate exposes, is bounded before it is
+cut (:func:`~rewardsmith.agents.reward_terms.bound_term`): a bounded term keeps guiding the policy
+while no longer paying for the exploit, which dropping it would not.
 """
 
 from __future__ import annotations
 
 import math
 import random
+import re
+from collections.abc import Sequence
+from typing import Literal
 
 from rewardsmith.agents.reward_terms import (
     CONSTANT_KINDS,
     KERNELS,
+    STATE_KINDS,
     TASK_KINDS,
+    UNBOUNDED_KERNELS,
     RewardGenome,
     RewardTerm,
+    best_value,
+    bound_term,
+    bounded_genome,
     default_genome,
+    describe_transform,
     genome_from_code,
     render_reward,
     term_pool,
 )
-from rewardsmith.agents.types import Analysis, Candidate, DesignRequest
+from rewardsmith.agents.types import Analysis, Candidate, DesignRequest, Finding
 from rewardsmith.rewards.rubric import RubricCheckError, check_names
 from rewardsmith.tasks.spec import TaskSpec
 
@@ -43,6 +57,34 @@ _PRIORITY = (
     "rubric_violation",
     "low_fitness",
 )
+#: What a policy exploits, as far as the designer reacts to it: 'per_step' bonuses paid whatever it
+#: does (idling, loitering, surviving), 'progress' it can collect back and forth (jitter, circling,
+#: oscillation), or the 'ending' of an episode (an early termination that pays).
+Exploit = Literal["per_step", "progress", "ending"]
+#: Words in a gate rejection or a hacking finding that name the exploit; a random policy that wins
+#: is paid either for what anyone collects each step or for motion itself.
+_EXPLOIT_WORDS: tuple[tuple[str, re.Pattern[str], tuple[Exploit, ...]], ...] = (
+    ("idling", re.compile(r"\bidl(e|ing)\b|\bloiter|\bsurviv|\bstall|\bhover", re.IGNORECASE), ("per_step",)),
+    (
+        "jitter or circling",
+        re.compile(r"jitter|circl|oscillat|\bspin|back[ _-]and[ _-]forth|dither", re.IGNORECASE),
+        ("progress",),
+    ),
+    (
+        "early termination",
+        re.compile(r"early[ _-]?terminat|episode[ _-]?end|suicid|\bcrash", re.IGNORECASE),
+        ("ending",),
+    ),
+    # 'random' alone turns up in ordinary error text; as a probe or policy it names the exploit.
+    (
+        "random play",
+        re.compile(r"['\"`]random['\"`]|\brandom[ _-](probe|policy|agent)|\bprobe\W+random\b", re.IGNORECASE),
+        ("per_step", "progress"),
+    ),
+)
+#: A rejection line that reports a failure rather than a winning probe, though it may name one
+#: (e.g. "not finite on 3 trajectories, e.g. probe/jitter#0").
+_FAILURE_LINE = re.compile(r"not finite|\bnan\b|error|exception|traceback|timed out", re.IGNORECASE)
 
 
 class RuleBasedDesigner:
@@ -65,23 +107,27 @@ class RuleBasedDesigner:
 
         Args:
             request: The task, round, sample count, seed and (from round 2) the feedback on the best
-                candidate so far.
+                candidate so far and on last round's rejections.
 
         Returns:
             Exactly ``request.samples`` candidates, the same ones for the same request: the first is
-            the default genome in round 1 and the purely guided mutation later (perturbed only when
-            the findings changed nothing). They are distinct whenever the search finds enough new
-            genomes, which its continuous perturbations all but guarantee.
+            the default genome in round 1 (the second its bounded twin, where the task admits one)
+            and the purely guided mutation later (perturbed only when the findings changed nothing).
+            When nothing has trained yet, gate rejections still shape the default. They are distinct
+            whenever the search finds enough new genomes, which its continuous perturbations all but
+            guarantee.
         """
         task = request.task
         rng = random.Random(f"rewardsmith-designer/{request.seed}/{request.iteration}")
-        best = request.feedback.best if request.feedback else None
+        feedback = request.feedback
+        best = feedback.best if feedback else None
+        rejected = feedback.rejected if feedback else []
         if best is None:
-            designs = self._first_round(task, request.samples, rng)
+            designs = self._first_round(task, request.samples, rng, rejected)
             parent_id = None
         else:
-            analysis = request.feedback.analysis if request.feedback else None
-            designs = self._mutation_round(task, best, analysis, request.samples, rng)
+            analysis = feedback.analysis if feedback else None
+            designs = self._mutation_round(task, best, analysis, rejected, request.samples, rng)
             parent_id = best.id
         # Callers index the list by sample number, so it always has exactly `samples` entries; a
         # repeat is wasteful but only possible when the search above found no new genome at all.
@@ -104,31 +150,59 @@ class RuleBasedDesigner:
 
     # ---- round 1 -------------------------------------------------------------------------------
 
-    def _first_round(self, task: TaskSpec, samples: int, rng: random.Random) -> list[tuple[RewardGenome, str]]:
+    def _first_round(
+        self, task: TaskSpec, samples: int, rng: random.Random, rejected: Sequence[tuple[str, str]]
+    ) -> list[tuple[RewardGenome, str]]:
         default = default_genome(task)
         designs = [(default, "The task's default genome: its own terms, effort and time shaping.")]
-        pool = term_pool(task)
+        directions: dict[str, str] = {}
+        if rejected:
+            # Nothing trained last round, but the gate's verdicts still say what the default must not pay for.
+            reacted, directions, notes = mutate_genome(default, None, task, rejected=rejected)
+            if notes:
+                default = reacted
+                designs = [(default, f"The task's default genome, changed: {'; '.join(notes)}.")]
+        bounded = bounded_genome(task, default)
+        parents = [default]
         seen = {_key(default)}
+        if samples > 1 and _key(bounded) not in seen:
+            changed = [
+                f"'{term.name}' {describe_transform(term, task)}"
+                for term in bounded.terms
+                if default.term(term.name) != term
+            ]
+            designs.append((bounded, f"The default genome with bounded transforms: {'; '.join(changed)}."))
+            parents.append(bounded)
+            seen.add(_key(bounded))
+        pool = term_pool(task)
         for _ in range(50 * samples):
             if len(designs) >= samples:
                 break
-            variant = self._variant(default, pool, rng, directions={}, structural=True, kernels=True)
+            parent = parents[rng.randrange(len(parents))]
+            variant = self._variant(parent, pool, rng, directions=directions, structural=True, kernels=True)
             if _key(variant) not in seen:
                 seen.add(_key(variant))
-                designs.append((variant, "A seeded random variant of the default genome."))
+                which = "default" if parent is default else "bounded"
+                designs.append((variant, f"A seeded random variant of the {which} genome."))
         return designs
 
     # ---- later rounds --------------------------------------------------------------------------
 
     def _mutation_round(
-        self, task: TaskSpec, best: Candidate, analysis: Analysis | None, samples: int, rng: random.Random
+        self,
+        task: TaskSpec,
+        best: Candidate,
+        analysis: Analysis | None,
+        rejected: Sequence[tuple[str, str]],
+        samples: int,
+        rng: random.Random,
     ) -> list[tuple[RewardGenome, str]]:
         parent = genome_from_code(best.code)
         notes: list[str] = []
         if parent is None or parent.task != task.name:
             parent = default_genome(task)
             notes.append(f"{best.id} carries no rule-based genome, so the default genome stands in for it")
-        guided, directions, edits = mutate_genome(parent, analysis, task) if analysis is not None else (parent, {}, [])
+        guided, directions, edits = mutate_genome(parent, analysis, task, rejected=rejected)
         notes += edits
         summary = f"Mutation of {best.id}: {'; '.join(notes) if notes else 'no finding called for a change'}."
         designs: list[tuple[RewardGenome, str]] = []
@@ -177,64 +251,117 @@ class RuleBasedDesigner:
             update["temperature"] = term.temperature * math.exp(rng.gauss(0.0, self.perturbation))
         if kernels and term.kind == "error" and rng.random() < 0.5:
             update["kernel"] = rng.choice(KERNELS)
+            # Half the variants that pick an unbounded kernel squash it, so that round 1 also tries
+            # the kernel's shape near the goal without its unbounded penalty far from it.
+            if update["kernel"] in UNBOUNDED_KERNELS and term.transform is None and rng.random() < 0.5:
+                update["transform"] = "squash"
         return RewardTerm.model_validate(term.model_dump() | update)
 
 
 def mutate_genome(
-    genome: RewardGenome, analysis: Analysis, task: TaskSpec
+    genome: RewardGenome,
+    analysis: Analysis | None,
+    task: TaskSpec,
+    *,
+    rejected: Sequence[tuple[str, str]] = (),
 ) -> tuple[RewardGenome, dict[str, str], list[str]]:
-    """Apply the analyzer's findings to a genome, deterministically.
+    """Apply the analyzer's findings and the gate's rejections to a genome, deterministically.
 
-    - a component that dominates (share > 0.8) is scaled down towards a half share (×0.1 to ×0.5);
+    - a component the analyzer calls hacked (any finding of severity 'hacking', or a kind that names
+      an exploit: oscillation, loitering, an episode end) is bounded (:func:`bound_term`): progress
+      and state terms with a previous twin become potential-based shaping, per-step bonuses are gated
+      on the task's success outcome or clipped below; a term no transform helps is dropped (cut to a
+      quarter instead when it is the last task term). A hacking finding that names no component
+      bounds every term of the exploit its kind and message name;
+    - a component that anti-correlates with fitness is dropped (or cut);
+    - a component that dominates (share > 0.8) is scaled down towards a half share (×0.1 to ×0.5),
+      and made potential-based, squashed or (an alive bonus) gated where it can be;
     - a component that stays flat is doubled (alive and time terms are flat by construction);
-    - a component that anti-correlates with fitness, or drives a reward-fitness divergence the
-      analyzer calls hacking, is dropped (cut to a quarter instead when it is the last task term);
     - a violated rubric criterion raises the terms on the variables its check reads, or adds one;
-    - low fitness adds the task's missing success and progress terms.
+    - low fitness adds the task's missing success and progress terms;
+    - a candidate the gate rejected because a probe policy (idle, random, jitter, circling, early
+      termination) outscored competent behaviour bounds the terms that probe exploits.
 
     Args:
         genome: The parent's genome.
-        analysis: The analysis of the parent.
-        task: The task, for the pool of terms to add from.
+        analysis: The analysis of the parent, if it has one.
+        task: The task, for the pool of terms to add from and the outcome to gate on.
+        rejected: (candidate id, reason) for last round's rejections; reasons are read loosely.
 
     Returns:
-        The mutated genome; what happened to each changed term by name ('up', 'down', 'dropped' or
-        'added'); and one note per change for the rationale.
+        The mutated genome; what happened to each changed term by name ('up', 'down', 'dropped',
+        'added', 'bounded', or 'withheld' for a term random variants must not add); and one note per
+        change for the rationale.
     """
-    mutation = _Mutation(genome, term_pool(task))
-    shares = {component.name: component.share for component in analysis.components}
-    checks = {result.criterion_id: result.check for result in analysis.rubric_results}
-    findings = sorted(
-        (finding for finding in analysis.findings if finding.kind in _PRIORITY),
-        key=lambda finding: _PRIORITY.index(finding.kind),
-    )
+    mutation = _Mutation(genome, term_pool(task), task)
+    findings = sorted((finding for finding in (analysis.findings if analysis else []) if _acts_on(finding)), key=_rank)
+    shares = {component.name: component.share for component in analysis.components} if analysis else {}
+    checks = {result.criterion_id: result.check for result in analysis.rubric_results} if analysis else {}
     for finding in findings:
         name = finding.component
         movable = name is not None and mutation.movable(name)
-        # A divergence the analyzer only warns about is a penalty being avoided, which is no reason to drop it.
-        if finding.kind == "reward_fitness_divergence" and finding.severity == "hacking" and movable and name:
-            mutation.drop_or_cut(name, "it rose while fitness did not")
-        elif finding.kind == "anti_correlated_component" and movable and name:
+        exploit = finding.severity == "hacking" or bool(_exploits_in(finding.kind))
+        if finding.kind == "anti_correlated_component" and movable and name:
             mutation.drop_or_cut(name, "it anti-correlates with fitness")
+        elif finding.kind == "reward_fitness_divergence" and finding.severity != "hacking":
+            # A divergence the analyzer only warns about is a penalty being avoided, which is no reason to cut it.
+            continue
+        elif exploit and movable and name:
+            why = "it rose while fitness did not" if finding.kind == "reward_fitness_divergence" else finding.kind
+            mutation.bound_or_drop(name, why)
+        elif exploit and name is None and finding.severity == "hacking":
+            # A behaviour the reward is not seen paying for is no reason to bound every term that might.
+            exploits = _exploits_in(f"{finding.kind} {finding.message}") or ("per_step", "progress")
+            mutation.bound_exploits(exploits, finding.kind)
         elif finding.kind == "dominant_component" and movable and name:
             share = shares.get(name, 0.9)
             factor = min(MAX_DOMINANT_FACTOR, max(0.1, (1.0 - share) / max(share, 1e-9)))
             mutation.scale(name, factor, f"dominant, share {share:.2f}")
+            # Clipping or gating a state term would change what it asks for; these only cap its reach.
+            mutation.bound(name, "dominant", allow=("potential_shaping", "squash"), alive=True)
         elif finding.kind == "flat_component" and movable and name and mutation.terms[name].kind not in CONSTANT_KINDS:
             mutation.scale(name, FLAT_FACTOR, "flat across training")
         elif finding.kind == "rubric_violation":
             mutation.answer_violation(finding.criterion or "", checks.get(finding.criterion or "", ""))
         elif finding.kind == "low_fitness":
             mutation.add_missing(("success", "progress"), "fitness is low and the task offers it")
+    for candidate_id, reason in rejected:
+        lines = [line for line in reason.splitlines() if not _FAILURE_LINE.search(line)]
+        for label, exploits in _exploit_matches("\n".join(lines)):
+            mutation.bound_exploits(exploits, f"the gate rejected {candidate_id} for {label}")
     return mutation.genome(), mutation.directions, mutation.notes
+
+
+def _acts_on(finding: Finding) -> bool:
+    return finding.kind in _PRIORITY or finding.severity == "hacking" or bool(_exploits_in(finding.kind))
+
+
+def _rank(finding: Finding) -> tuple[int, int]:
+    # Exploits act first: a term both hacked and flat must be bounded, not raised.
+    exploit = finding.severity == "hacking" or bool(_exploits_in(finding.kind))
+    kind = _PRIORITY.index(finding.kind) if finding.kind in _PRIORITY else len(_PRIORITY)
+    return (0 if exploit else 1, kind)
+
+
+def _exploit_matches(text: str) -> list[tuple[str, tuple[Exploit, ...]]]:
+    """Each exploit ``text`` names: a label for rationales, and what it exploits."""
+    return [(label, exploits) for label, pattern, exploits in _EXPLOIT_WORDS if pattern.search(text)]
+
+
+def _exploits_in(text: str) -> tuple[Exploit, ...]:
+    found: list[Exploit] = []
+    for _, exploits in _exploit_matches(text):
+        found += [exploit for exploit in exploits if exploit not in found]
+    return tuple(found)
 
 
 class _Mutation:
     """A genome being edited by findings: its terms, and what each finding did to them."""
 
-    def __init__(self, genome: RewardGenome, pool: list[RewardTerm]) -> None:
+    def __init__(self, genome: RewardGenome, pool: list[RewardTerm], task: TaskSpec) -> None:
         self.parent = genome
         self.pool = pool
+        self.task = task
         self.terms = {term.name: term for term in genome.terms}
         self.directions: dict[str, str] = {}
         self.notes: list[str] = []
@@ -247,6 +374,72 @@ class _Mutation:
         self.terms[name] = RewardTerm.model_validate(term.model_dump() | {"weight": term.weight * factor})
         self.directions[name] = "up" if factor > 1 else "down"
         self.notes.append(f"'{name}' weight ×{factor:.2g} ({why})")
+
+    def bound(
+        self, name: str, why: str, *, allow: tuple[str, ...] | None = None, alive: bool = False, note: bool = True
+    ) -> str | None:
+        """Give ``name`` a bounded transform (of the ``allow``ed ones, or any; a gate on alive if ``alive``).
+
+        Returns:
+            What the transform does, or None where none applies.
+        """
+        bounded = bound_term(self.terms[name], self.task)
+        if bounded is None:
+            return None
+        term, how = bounded
+        if allow is not None and term.transform not in allow and not (alive and term.kind == "alive"):
+            return None
+        self.terms[name] = term
+        # A weight a finding moved keeps its direction; the transform itself is never undone by variants.
+        self.directions.setdefault(name, "bounded")
+        if note:
+            self.notes.append(f"'{name}' {how} ({why})")
+        return how
+
+    def bound_or_drop(self, name: str, why: str) -> None:
+        if self.bound(name, why) is None:
+            self.drop_or_cut(name, why)
+
+    def bound_exploits(self, exploits: Sequence[Exploit], why: str) -> None:
+        """Bound the movable terms that pay for ``exploits``, and keep random variants from adding one.
+
+        Idling is paid by an alive bonus, else by positive state bonuses; jitter, circling and an early
+        end by terms that a potential can replace, since only a potential's sum, -phi(start), ignores
+        both the path and where the episode ends; an early end also by a time penalty.
+        """
+        bounded: list[str] = []
+
+        def bound(names: list[str], allow: tuple[str, ...] | None = None) -> None:
+            for name in names:
+                if self.movable(name) and (how := self.bound(name, why, allow=allow, note=False)) is not None:
+                    bounded.append(f"'{name}' {how}")
+
+        movable = [(name, term) for name, term in self.terms.items() if self.movable(name)]
+        alive = [name for name, term in movable if term.kind == "alive"]
+        bonuses = [name for name, term in movable if term.kind in STATE_KINDS and (best_value(term) or 0.0) > 0]
+        if "per_step" in exploits:
+            bound(alive)
+            for name in alive:
+                if self.movable(name):
+                    self.drop_or_cut(name, why)
+            if not alive:
+                bound(bonuses)
+        if "progress" in exploits or "ending" in exploits:
+            bound([name for name, term in movable if term.kind in STATE_KINDS | {"progress"}], ("potential_shaping",))
+        if "progress" in exploits and not bounded:
+            # Nothing telescoping to bound: motion then pays through the per-step bonuses it sweeps through.
+            bound(bonuses)
+        if bounded:
+            self.notes.append(f"{'; '.join(bounded)} ({why})")
+        if "ending" in exploits:
+            for name, term in movable:
+                if term.kind == "time" and self.movable(name):
+                    # A time penalty is exactly what makes ending an episode early pay.
+                    self.scale(name, HACKED_FACTOR, why)
+        withheld = {"per_step": "alive", "ending": "time"}
+        for exploit in exploits:
+            if exploit in withheld and withheld[exploit] not in self.terms:
+                self.directions.setdefault(withheld[exploit], "withheld")
 
     def drop_or_cut(self, name: str, why: str) -> None:
         if any(term.kind in TASK_KINDS for other, term in self.terms.items() if other != name):
@@ -319,6 +512,8 @@ def describe_genome(genome: RewardGenome) -> str:
         detail = [term.kernel or term.kind, f"w={term.weight:g}"]
         if term.temperature is not None:
             detail.append(f"T={term.temperature:g}")
+        if term.transform is not None:
+            detail.append(term.transform)
         parts.append(f"{term.name} ({', '.join(detail)})")
     return ", ".join(parts)
 

@@ -8,6 +8,11 @@ candidate's code alone with :func:`genome_from_code`.
 
 Scales come from the task spec: a range quoted in a variable's description (``in [-1.2, 0.6]``,
 ``clipped to [-8, 8]``, ``[-pi, pi)``) where there is one, else a typical magnitude for its unit.
+
+A term may carry one bounded transform from :mod:`rewardsmith.rewards.transforms`
+(:func:`bound_term` picks it): potential-based shaping for terms whose variable has a
+``previous_<x>`` twin, ``delta`` for progress, ``gated`` on the task's success outcome for per-step
+bonuses, ``clip_below`` for a bonus that has no outcome to wait for, ``squash`` for unbounded kernels.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+import rewardsmith.rewards.transforms as transforms_module
 from rewardsmith.rewards.errors import RewardContractError
 from rewardsmith.rewards.extract import extract_code
 from rewardsmith.tasks.spec import BoxSpace, DiscreteSpace, StateVariable, TaskSpec
@@ -30,6 +36,8 @@ GENOME_MARKER = "# rewardsmith-genome: "
 Kernel = Literal["linear", "square", "exp", "tanh"]
 TermKind = Literal["error", "height", "bounded", "success", "failure", "progress", "effort", "alive", "time"]
 ProgressSense = Literal["toward_zero", "decrease", "increase"]
+#: The bounded transforms a term may wear, named as :mod:`rewardsmith.rewards.transforms` names them.
+Transform = Literal["delta", "potential_shaping", "gated", "clip_below", "squash"]
 
 #: Kernels turn a non-negative error e into a reward: penalties (linear, square) or bonuses (exp, tanh).
 KERNELS: tuple[Kernel, ...] = ("linear", "square", "exp", "tanh")
@@ -37,6 +45,10 @@ KERNELS: tuple[Kernel, ...] = ("linear", "square", "exp", "tanh")
 CONSTANT_KINDS: frozenset[TermKind] = frozenset({"alive", "time"})
 #: Terms that reward the task itself rather than shape effort or time.
 TASK_KINDS: frozenset[TermKind] = frozenset({"error", "height", "bounded", "success", "failure", "progress"})
+#: Terms that read the state itself each step, and so can be a potential over it.
+STATE_KINDS: frozenset[TermKind] = frozenset({"error", "height", "bounded"})
+#: Error kernels that grow without bound with the error (the bonuses exp and tanh stay within [0, w]).
+UNBOUNDED_KERNELS: frozenset[Kernel] = frozenset({"linear", "square"})
 
 WEIGHT_RANGE = (1e-3, 100.0)
 TEMPERATURE_RANGE = (1e-3, 1e3)
@@ -45,6 +57,7 @@ _SIGNIFICANT_DIGITS = 4
 #: distance usually is in these units. Checks and kernels built on them are deliberately loose.
 _UNIT_SCALES = {"rad": 0.2, "rad/s": 1.0, "m": 1.0, "m/s": 1.0, "m/step": 0.05, "s": 1.0, "N": 1.0}
 _RANGE = re.compile(r"\[\s*([^\[\],]+?)\s*,\s*([^\[\],]+?)\s*[\])]")
+_ENDS_EPISODE = re.compile(r"\bends the episode\b", re.IGNORECASE)
 _SHAPE_SOURCE = "episode_step"
 #: Names the rendered code itself uses.
 _RESERVED = frozenset({"total", "components", "torch"})
@@ -56,7 +69,9 @@ class RewardTerm(BaseModel):
     name: str = Field(description="Component name and local variable name in the code; an identifier.")
     kind: TermKind = Field(description="What the term rewards; see render_term for each kind's formula.")
     variable: str = Field(description="The state variable the term reads (episode_step for alive/time).")
-    previous: str | None = Field(default=None, description="The previous_<x> variable of a progress term.")
+    previous: str | None = Field(
+        default=None, description="The previous_<x> variable of a progress term or of a potential_shaping term."
+    )
     kernel: Kernel | None = Field(default=None, description="How an error term maps |x| to reward.")
     sense: ProgressSense | None = Field(default=None, description="Which change a progress term rewards.")
     weight: float = Field(gt=0, description="Multiplies the term; the sign comes from the kind.")
@@ -67,6 +82,15 @@ class RewardTerm(BaseModel):
         default=False,
         description="Render a bonus as its shortfall from the best value (<= 0), so that a goal which ends the "
         "episode never forfeits reward still to be collected.",
+    )
+    transform: Transform | None = Field(
+        default=None, description="A bounded transform wrapped around the term; see render_term."
+    )
+    gate: str | None = Field(default=None, description="The variable whose outcome a gated term waits for.")
+    gate_threshold: float | None = Field(
+        default=None,
+        description="The outcome a gated term needs (>=): 1 for a flag, a value for a 'high' variable, minus the "
+        "largest magnitude allowed for a 'zero'/'low' variable.",
     )
 
     @field_validator("name")
@@ -102,6 +126,14 @@ class RewardTerm(BaseModel):
             raise ValueError(f"a {self.kind} term needs {', '.join(missing)}")
         if self.kind == "height" and not (self.low is not None and self.high is not None and self.low < self.high):
             raise ValueError("a height term needs low < high")
+        if self.transform == "delta" and self.kind != "progress":
+            raise ValueError("delta applies to progress terms only")
+        if self.transform == "potential_shaping" and (
+            self.kind not in STATE_KINDS | {"progress"} or self.previous is None
+        ):
+            raise ValueError("potential_shaping needs a state or progress term with its previous variable")
+        if self.transform == "gated" and (self.gate is None or self.gate_threshold is None):
+            raise ValueError("a gated term needs gate and gate_threshold")
         return self
 
 
@@ -313,6 +345,164 @@ def _progress_term(current: StateVariable, previous: str) -> RewardTerm | None:
     )
 
 
+# ---- bounded transforms -------------------------------------------------------------------------
+
+
+class Gate(BaseModel):
+    """The outcome a gated term waits for: ``outcome(variable) >= threshold``."""
+
+    variable: str
+    threshold: float
+    terminal: bool = Field(description="Reaching the outcome ends the episode, so a gate on it pays once at most.")
+
+
+def success_gate(task: TaskSpec) -> Gate | None:
+    """The task's own success outcome, for gating per-step bonuses on; None where the spec names none.
+
+    A goal flag where there is one (the bonus then pays only on reaching the goal); else a 'high'
+    variable past three quarters of its range (half its typical scale without one); else a 'zero'/'low'
+    position within half its kernel temperature, an angle before any other, since it is the balance
+    a task of that kind is about while positions may drift.
+    """
+    flags = [v for v in task.state_variables if v.desired == "true" and v.dtype == "bool"]
+    if flags:
+        return Gate(variable=flags[0].name, threshold=1.0, terminal=bool(_ENDS_EPISODE.search(flags[0].description)))
+    for variable in task.state_variables:
+        if variable.desired == "high":
+            bounds = value_range(variable)
+            if bounds is not None:
+                threshold = bounds[0] + 0.75 * (bounds[1] - bounds[0])
+            else:
+                threshold = 0.5 * typical_scale(variable)[0]
+            return Gate(variable=variable.name, threshold=round_significant(threshold), terminal=False)
+    positions = [v for v in task.state_variables if v.desired in ("zero", "low") and "/" not in v.unit]
+    positions.sort(key=lambda variable: variable.unit != "rad")
+    if positions:
+        scale, inferred = typical_scale(positions[0])
+        tolerance = 0.5 * (0.25 * scale if inferred else scale)
+        return Gate(variable=positions[0].name, threshold=-round_significant(tolerance), terminal=False)
+    return None
+
+
+def terminal_flags(task: TaskSpec) -> list[str]:
+    """The flags whose description says they end the episode: true terminations, not time limits."""
+    return [v.name for v in task.state_variables if v.dtype == "bool" and _ENDS_EPISODE.search(v.description)]
+
+
+def best_value(term: RewardTerm) -> float | None:
+    """The largest value the untransformed term takes in one step; None where only the dynamics bound it."""
+    if term.kind == "progress":
+        return None
+    if term.kind in ("alive", "success"):
+        return term.weight
+    if term.kind in ("time", "failure", "effort"):
+        return 0.0 if term.kind != "time" else -term.weight
+    if term.kind == "error" and term.kernel in UNBOUNDED_KERNELS:
+        return 0.0
+    return 0.0 if term.shortfall else term.weight
+
+
+def bound_term(term: RewardTerm, task: TaskSpec) -> tuple[RewardTerm, str] | None:
+    """``term`` with a transform that bounds what a policy can farm from it, and why; None if none helps.
+
+    - a progress term, or a state term whose variable has a ``previous_<x>`` twin, becomes potential-based
+      shaping: its return is -phi(start) however the policy oscillates, loiters or ends the episode;
+    - an unbounded error kernel (linear, square) is squashed into [-w, w];
+    - an alive bonus, or a positive state bonus, is gated on the task's success outcome, so surviving
+      alone pays nothing; a bonus on the gate's own variable, or under a gate that ends the episode,
+      is cut below its best value instead, so no step pays a positive reward.
+
+    A term already potential-based has nothing stronger to become; the caller cuts or drops it.
+    """
+    if term.transform == "potential_shaping":
+        return None
+    previous = term.previous if term.kind == "progress" else _previous_of(task, term.variable)
+    if term.kind == "progress" or (term.kind in STATE_KINDS and previous is not None):
+        bounded = _with(term, {"transform": "potential_shaping", "previous": previous})
+    elif term.transform is not None:
+        return None
+    elif term.kind == "error" and term.kernel in UNBOUNDED_KERNELS:
+        bounded = _with(term, {"transform": "squash"})
+    else:
+        best = best_value(term)
+        if term.kind not in STATE_KINDS | {"alive"} or best is None or best <= 0:
+            return None
+        gate = success_gate(task)
+        if gate is not None and (term.kind == "alive" or (gate.variable != term.variable and not gate.terminal)):
+            bounded = _with(term, {"transform": "gated", "gate": gate.variable, "gate_threshold": gate.threshold})
+        elif term.kind == "alive":
+            return None
+        else:
+            bounded = _with(term, {"transform": "clip_below"})
+    return bounded, describe_transform(bounded, task)
+
+
+def describe_transform(term: RewardTerm, task: TaskSpec) -> str:
+    """What a term's transform does, with the guarantee it buys, for rationales."""
+    if term.transform == "potential_shaping":
+        return "as potential-based shaping: its discounted sum is -phi(start) whatever path the policy takes"
+    if term.transform == "delta":
+        return "through delta: its rewards telescope to the net progress"
+    if term.transform == "gated":
+        gate = describe_gate(term.gate or "", term.gate_threshold or 0.0, task)
+        return f"gated on {gate}: idling short of it earns nothing"
+    if term.transform == "clip_below":
+        return f"clipped below {best_value(term) or 0.0:g}: no step pays a positive reward"
+    if term.transform == "squash":
+        return f"squashed into [-{term.weight:g}, {term.weight:g}]"
+    return "untransformed"
+
+
+def bounded_genome(task: TaskSpec, genome: RewardGenome | None = None) -> RewardGenome:
+    """``genome`` (the default genome if None) with transforms that keep its intent but bound what can be farmed.
+
+    Progress terms go through ``delta`` (their telescoping made explicit), state terms with a
+    ``previous_<x>`` twin become potential-based shaping, rate errors and an alive bonus are gated on
+    the task's success outcome (a rate matters once the goal region is reached; survival alone should
+    not pay), and unbounded kernels are squashed. Terms that have a transform keep it; the genome is
+    unchanged where no term admits one.
+    """
+    gate = success_gate(task)
+    terms = []
+    for term in (genome or default_genome(task)).terms:
+        rate = term.kind == "error" and "/" in task.state_variable(term.variable).unit
+        if term.transform is not None:
+            terms.append(term)
+            continue
+        if term.kind == "progress":
+            term = _with(term, {"transform": "delta"})
+        elif rate and gate is not None and not gate.terminal and gate.variable != term.variable:
+            term = _with(term, {"transform": "gated", "gate": gate.variable, "gate_threshold": gate.threshold})
+        elif (
+            term.kind == "alive"
+            or term.kernel in UNBOUNDED_KERNELS
+            or (term.kind in STATE_KINDS and _previous_of(task, term.variable) is not None)
+        ):
+            bounded = bound_term(term, task)
+            term = bounded[0] if bounded is not None else term
+        terms.append(term)
+    return RewardGenome(task=genome.task if genome else task.name, terms=terms)
+
+
+def describe_gate(variable: str, threshold: float, task: TaskSpec) -> str:
+    """The gate as a reader would write it, e.g. ``|pole_angle| <= 0.1`` or ``reached_goal``."""
+    desired = task.state_variable(variable).desired
+    if desired == "true":
+        return variable
+    if desired in ("zero", "low"):
+        return f"|{variable}| <= {-threshold:g}"
+    return f"{variable} >= {threshold:g}"
+
+
+def _previous_of(task: TaskSpec, variable: str) -> str | None:
+    previous = f"previous_{variable}"
+    return previous if previous in task.state_variable_names else None
+
+
+def _with(term: RewardTerm, update: dict[str, object]) -> RewardTerm:
+    return RewardTerm.model_validate(term.model_dump() | update)
+
+
 # ---- code ---------------------------------------------------------------------------------------
 
 
@@ -322,17 +512,20 @@ def render_reward(genome: RewardGenome, task: TaskSpec) -> str:
     Raises:
         ValueError: A term reads a variable the task does not have.
     """
-    used = {name for term in genome.terms for name in (term.variable, term.previous) if name}
+    used = {name for term in genome.terms for name in term_reads(term, task)}
     unknown = sorted(used - set(task.state_variable_names))
     if unknown:
         raise ValueError(f"the genome reads {unknown}, which task '{task.name}' does not have")
     parameters = [name for name in task.state_variable_names if name in used]
+    transforms = sorted({term.transform for term in genome.terms if term.transform})
     # A term named like a state variable would shadow it; its local variable gets a suffix instead.
-    taken = set(task.state_variable_names)
+    taken = set(task.state_variable_names) | set(transforms)
     local = {term.name: f"{term.name}_term" if term.name in taken else term.name for term in genome.terms}
+    imports = [f"from {transforms_module.__name__} import {', '.join(transforms)}"] if transforms else []
     lines = [
         f"{GENOME_MARKER}{genome.model_dump_json(exclude_defaults=True)}",
         "import torch",
+        *imports,
         "",
         "",
         "def compute_reward(",
@@ -350,10 +543,45 @@ def render_reward(genome: RewardGenome, task: TaskSpec) -> str:
     return "\n".join(lines)
 
 
+def term_reads(term: RewardTerm, task: TaskSpec) -> list[str]:
+    """The state variables the code of ``term`` reads."""
+    names = [term.variable, term.previous, term.gate]
+    if term.transform == "potential_shaping":
+        names += terminal_flags(task)
+    return [name for name in names if name]
+
+
 def render_term(term: RewardTerm, task: TaskSpec) -> str:
     """The Python expression of one term, ``[num_envs]`` floating."""
+    if term.transform == "potential_shaping":
+        now, before = _potential(term, task, term.variable), _potential(term, task, term.previous or "")
+        gamma = _literal(task.ppo.discount_factor)
+        # A terminal state's potential must be 0 for the shaping to leave the optimal policy alone.
+        done = " | ".join(
+            f"{flag}.any(dim=-1)" if task.state_variable(flag).shape != () else flag for flag in terminal_flags(task)
+        )
+        return f"potential_shaping({now}, {before}, {gamma}{f', {done}' if done else ''})"
+    if term.transform == "delta":
+        before, after = _progress_value(term, task, term.previous or ""), _progress_value(term, task, term.variable)
+        if term.sense == "increase":
+            # delta rewards a decrease; the negation turns a rise into one.
+            before, after = f"-{before}", f"-{after}"
+        return f"{_literal(term.weight)} * delta({after}, {before}) / {_literal(term.temperature or 1.0)}"
+    value = _render_value(term, task, term.variable)
+    if term.transform == "gated":
+        outcome = _outcome(task, term.gate or "")
+        return f"gated({value}, {outcome}, {_literal(term.gate_threshold or 0.0)})"
+    if term.transform == "clip_below":
+        return f"clip_below({value}, {_literal(best_value(term) or 0.0)})"
+    if term.transform == "squash":
+        return f"squash({value}, {_literal(term.weight)})"
+    return value
+
+
+def _render_value(term: RewardTerm, task: TaskSpec, x: str) -> str:
+    """The untransformed term on variable ``x`` (its own, or its previous twin for a potential)."""
     vector = task.state_variable(term.variable).shape != ()
-    x, w, t = term.variable, _literal(term.weight), _literal(term.temperature or 1.0)
+    w, t = _literal(term.weight), _literal(term.temperature or 1.0)
     # A shortfall subtracts the bonus's best value (1), leaving the same shaping at or below zero.
     best = " - 1.0" if term.shortfall else ""
     if term.kind == "error":
@@ -379,10 +607,7 @@ def render_term(term: RewardTerm, task: TaskSpec) -> str:
         flag = f"{x}.any(dim=-1)" if vector else x
         return f"{'-' if term.kind == 'failure' else ''}{w} * {flag}.float()"
     if term.kind == "progress":
-        before, after = term.previous, x
-        if vector or term.sense == "toward_zero":
-            norm = "torch.linalg.vector_norm({}, dim=-1)" if vector else "{}.abs()"
-            before, after = norm.format(before), norm.format(after)
+        before, after = _progress_value(term, task, term.previous or ""), _progress_value(term, task, x)
         change = f"({after} - {before})" if term.sense == "increase" else f"({before} - {after})"
         return f"{w} * {change} / {t}"
     if term.kind == "effort":
@@ -390,6 +615,34 @@ def render_term(term: RewardTerm, task: TaskSpec) -> str:
         return f"-{w} * ({squared}).sum(dim=-1)" if vector else f"-{w} * {squared}"
     sign = "-" if term.kind == "time" else ""
     return f"{sign}{w} * torch.ones_like({x}, dtype=torch.float32)"
+
+
+def _progress_value(term: RewardTerm, task: TaskSpec, x: str) -> str:
+    """The quantity a progress term tracks, read off ``x``: a norm, a magnitude or the value itself."""
+    if task.state_variable(term.variable).shape != ():
+        return f"torch.linalg.vector_norm({x}, dim=-1)"
+    return f"{x}.abs()" if term.sense == "toward_zero" else x
+
+
+def _potential(term: RewardTerm, task: TaskSpec, x: str) -> str:
+    """The potential of a potential_shaping term on ``x``: the state term's value, or signed progress."""
+    if term.kind != "progress":
+        return _render_value(term, task, x)
+    value = _progress_value(term, task, x)
+    # Progress is a potential that rises as the value moves the desired way.
+    sign = "" if term.sense == "increase" else "-"
+    return f"{sign}{_literal(term.weight)} * {value} / {_literal(term.temperature or 1.0)}"
+
+
+def _outcome(task: TaskSpec, variable: str) -> str:
+    """The gate's outcome on ``variable``, oriented so that reaching it means ``>= threshold``."""
+    spec = task.state_variable(variable)
+    vector = spec.shape != ()
+    if spec.desired == "true":
+        return f"{variable}.any(dim=-1).float()" if vector else f"{variable}.float()"
+    if spec.desired in ("zero", "low"):
+        return f"-torch.linalg.vector_norm({variable}, dim=-1)" if vector else f"-{variable}.abs()"
+    return f"{variable}.mean(dim=-1)" if vector else variable
 
 
 def genome_from_code(code: str) -> RewardGenome | None:

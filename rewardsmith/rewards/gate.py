@@ -5,7 +5,9 @@ competent episode, or prefers clearly worse episodes to better ones, will be exp
 it wastes a run and teaches nothing. The gate scores the candidate on the trajectory pool
 (:mod:`rewardsmith.rewards.pool`) and measures:
 
-- **CARD's test**: every successful trajectory must outscore the best-scoring failure;
+- **CARD's test**: successful trajectories must outscore the best-scoring failure, compared by
+  return per step (return / length) and passed when at least :data:`CARD_PASS_SHARE` of them do, as
+  CARD's released code measures it; the share is recorded too (1.0 means every success did);
 - **pairwise preference accuracy**: over pairs whose fitness differs by more than
   :attr:`GateThresholds.fitness_margin` of the fitness range, the share the return orders correctly
   (a tie in return counts half);
@@ -16,7 +18,8 @@ it wastes a run and teaches nothing. The gate scores the candidate on the trajec
 A candidate is rejected, and not trained, when a probe wins, when the pairwise accuracy or the rank
 correlation falls below its threshold, or when its return is not finite on some trajectory. CARD's
 test is recorded, not enforced alone: trajectories that barely fail (a cart-pole dropped at step 470
-of 500) may fairly outscore a barely successful one, and a strict test would turn away sound rewards.
+of 500) may fairly outscore a barely successful one per step, and the test would turn away sound
+rewards that the ranking measures accept.
 The report names the misranked trajectories and by how much, for the designer.
 """
 
@@ -32,6 +35,8 @@ from rewardsmith.rewards.pool import PoolScores, PoolTrajectory, TrajectoryPool
 
 #: Misranked pairs the report quotes, worst first.
 QUOTED = 5
+#: The share of successes that must outscore the best failure in CARD's test.
+CARD_PASS_SHARE = 0.8
 
 
 class GateThresholds(BaseModel):
@@ -79,8 +84,11 @@ class GateReport(BaseModel):
     pool_version: int
     trajectories: int
     successes: int
-    card_test: bool | None = Field(description="Every success outscores the best failure; None without both.")
-    card_violations: int = Field(description="Successes scored at or below the best failure.")
+    card_test: bool | None = Field(
+        description="CARD's test: enough successes outscore the best failure per step; None without both."
+    )
+    card_share: float | None = Field(default=None, description="The share of successes that outscore it.")
+    card_violations: int = Field(description="Successes scored at or below the best failure, per step.")
     pairwise_accuracy: float | None
     pairs: int = Field(description="Pairs ranked for the accuracy.")
     rank_correlation: float | None
@@ -93,8 +101,14 @@ class GateReport(BaseModel):
         lines = list(self.reasons)
         accuracy = "n/a" if self.pairwise_accuracy is None else f"{self.pairwise_accuracy:.2f}"
         correlation = "n/a" if self.rank_correlation is None else f"{self.rank_correlation:.2f}"
-        failed = f"failed ({self.card_violations} successes not above the best failure)"
-        card = {None: "n/a", True: "passed", False: failed}
+        share = (
+            "" if self.card_share is None else f"{self.card_share:.0%} of successes above the best failure per step, "
+        )
+        card = {
+            None: "n/a",
+            True: f"passed ({share}needs {CARD_PASS_SHARE:.0%})",
+            False: f"failed ({share}needs {CARD_PASS_SHARE:.0%})",
+        }
         lines.append(
             f"pool v{self.pool_version}: {self.trajectories} trajectories ({self.successes} successful); pairwise "
             f"accuracy {accuracy} over {self.pairs} pairs; rank correlation with fitness {correlation}; CARD's "
@@ -133,7 +147,7 @@ def judge(
     margin = thresholds.fitness_margin * (fitness_high - fitness_low)
     accuracy, pairs, misrankings = _pairwise(labels, returns, margin)
     correlation = spearman(returns, fitness)
-    card, violations = _card_test(labels, returns)
+    card, share, violations = _card_test(labels, returns)
     probes = _probe_outcomes(labels, returns)
     for outcome in probes:
         if outcome.outscored:
@@ -157,6 +171,7 @@ def judge(
         labels,
         reasons=reasons,
         card=card,
+        card_share=share,
         violations=violations,
         accuracy=accuracy,
         pairs=pairs,
@@ -181,6 +196,7 @@ def _report(
     *,
     reasons: list[str],
     card: bool | None = None,
+    card_share: float | None = None,
     violations: int = 0,
     accuracy: float | None = None,
     pairs: int = 0,
@@ -194,6 +210,7 @@ def _report(
         trajectories=len(labels),
         successes=sum(label.success for label in labels),
         card_test=card,
+        card_share=card_share,
         card_violations=violations,
         pairwise_accuracy=accuracy,
         pairs=pairs,
@@ -232,14 +249,17 @@ def _pairwise(
     return correct / pairs, pairs, misrankings
 
 
-def _card_test(labels: list[PoolTrajectory], returns: list[float]) -> tuple[bool | None, int]:
-    successes = [value for label, value in zip(labels, returns, strict=True) if label.success]
-    failures = [value for label, value in zip(labels, returns, strict=True) if not label.success]
+def _card_test(labels: list[PoolTrajectory], returns: list[float]) -> tuple[bool | None, float | None, int]:
+    # Per step, so that a long failure is not preferred to a short success for its length alone.
+    per_step = [value / label.length for label, value in zip(labels, returns, strict=True)]
+    successes = [value for label, value in zip(labels, per_step, strict=True) if label.success]
+    failures = [value for label, value in zip(labels, per_step, strict=True) if not label.success]
     if not successes or not failures:
-        return None, 0
+        return None, None, 0
     best_failure = max(failures)
     violations = sum(value <= best_failure for value in successes)
-    return violations == 0, violations
+    share = 1 - violations / len(successes)
+    return share >= CARD_PASS_SHARE, share, violations
 
 
 def competent_indices(labels: list[PoolTrajectory]) -> list[int]:

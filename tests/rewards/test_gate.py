@@ -84,8 +84,21 @@ def test_low_accuracy_and_low_correlation_reject_with_their_numbers() -> None:
 def test_card_test_is_recorded_but_a_near_miss_alone_does_not_reject() -> None:
     # ref#2 (a failure at 0.6) scores above ref#3 (a success at 0.9): CARD's test fails, the rest holds.
     report = _judge([0.0, 3.0, 9.5, 9.0, 10.0, 0.5, 0.2])
-    assert report.card_test is False and report.card_violations == 1
+    assert report.card_test is False and report.card_violations == 1 and report.card_share == 0.5
     assert report.passed
+
+
+def test_card_test_compares_return_per_step_and_passes_at_eighty_percent() -> None:
+    def row(source: str, fitness: float, length: int) -> PoolTrajectory:
+        return PoolTrajectory(source=source, kind="reference", fitness=fitness, success=fitness >= 0.8, length=length)
+
+    successes = [row(f"s#{i}", 1.0, 100) for i in range(5)]
+    pool = TrajectoryPool(task="t", trajectories=[*successes, row("f#0", 0.0, 10)])
+    # The failure's 30 in 10 steps (3 per step) beats one success's 250 in 100 (2.5 per step): 4 of 5 pass.
+    report = judge(PoolScores(returns=[400.0, 400.0, 400.0, 400.0, 250.0, 30.0]), pool, 0.0, 1.0)
+    assert report.card_share == pytest.approx(0.8) and report.card_test is True and report.card_violations == 1
+    report = judge(PoolScores(returns=[400.0, 400.0, 400.0, 250.0, 250.0, 30.0]), pool, 0.0, 1.0)
+    assert report.card_share == pytest.approx(0.6) and report.card_test is False
 
 
 def test_a_non_finite_return_rejects() -> None:
