@@ -75,18 +75,21 @@ def main() -> None:
     parser.add_argument("--loop-iterations", type=int, default=2)
     parser.add_argument("--loop-samples", type=int, default=4)
     parser.add_argument("--seeded-loops", action="store_true", help="Design loops started from each hack.")
+    parser.add_argument("--final-seeds", type=int, default=1, help="Final retraining seeds of the seeded loops.")
+    parser.add_argument("--loop-tasks", nargs="+", default=None, help="Tasks of --loops (default: the set's).")
     parser.add_argument("--skip-detection", action="store_true", help="Only the loops.")
     args = parser.parse_args()
     entries = load_set()
     if not args.skip_detection:
         verdicts = [v for seed in args.seeds for v in _seed_verdicts(entries, seed, args.out / f"seed{seed}")]
         (args.out / "verdicts.json").write_text(json.dumps([v.model_dump() for v in verdicts], indent=1))
-        print(write_section(BENCHMARKS, START, END, _detection_lines(verdicts, args.seeds)))
+        notes = [f"- `{entry.name}`: {entry.note}" for entry in entries if entry.note]
+    print(write_section(BENCHMARKS, START, END, [*_detection_lines(verdicts, args.seeds), "", *notes]))
     if args.seeded_loops:
         seeded = [_seeded_row(entry, args) for entry in entries]
         print(write_section(BENCHMARKS, SEEDED_START, SEEDED_END, _seeded_lines(seeded, args)))
     if args.loops:
-        tasks = sorted({entry.task for entry in entries})
+        tasks = args.loop_tasks or sorted({entry.task for entry in entries})
         rows = [_loop_row(task, args, gate) for task in tasks for gate in (True, False)]
         print(write_section(BENCHMARKS, LOOP_START, LOOP_END, _loop_lines(rows, args)))
 
@@ -280,7 +283,7 @@ def _seeded_row(entry: HackEntry, args: argparse.Namespace) -> SeededRow:
         samples=args.loop_samples,
         steps=entry.steps,
         seed=0,
-        final_seeds=2,
+        final_seeds=args.final_seeds,
         seed_reward=set_dir / entry.hackable_file,
         out=args.out / "seeded" / entry.name,
     )
@@ -321,7 +324,8 @@ def _seeded_lines(rows: list[SeededRow], args: argparse.Namespace) -> list[str]:
         "## Design loops started from a hackable reward (`bench/hack_detection.py --seeded-loops`)",
         "",
         f"Offline agents, `--seed-reward <hack>`, {args.loop_iterations} rounds × {args.loop_samples} candidates, "
-        "the set's step budgets, seed 0; the final fitness is the best reward retrained on 2 new seeds (mean), "
+        f"the set's step budgets, seed 0; the final fitness is the best reward retrained on {args.final_seeds} new "
+        "seed(s) (mean), "
         "against the clean twin's trained fitness (mean over the detection seeds).",
         "",
         "| set-up | the seed reward | spec versions naming the exploit | criteria added | best | final fitness "

@@ -47,6 +47,7 @@ class HackEntry(BaseModel):
     exploit: str
     probe: Probe | None
     steps: int
+    note: str = ""
 
 
 class RunSummary(BaseModel):

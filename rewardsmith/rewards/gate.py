@@ -184,7 +184,7 @@ def judge(
 _PROBE_MEANING = {
     "idle": "standing still",
     "random": "acting at random",
-    "jitter": "jittering back and forth in place",
+    "jitter": "swaying back and forth",
     "circling": "circling or spinning without purpose",
     "early_termination": "ending the episode early",
 }

@@ -7,7 +7,9 @@ RL. Each probe is defined from the action space alone, so it applies to any task
 
 - ``idle``: the action nearest to zero, every step (standing still, coasting);
 - ``random``: uniform random actions;
-- ``jitter``: the two extreme actions in turn, every step (back and forth in place);
+- ``jitter/N``: the two extreme actions in turn, switching every N/2 steps: back and forth in place
+  (N = 2) and in longer sways that cover ground (N = 8, 24), since how far a sway carries depends
+  on the system's inertia;
 - ``circling``: a slow periodic action, rotating where the action has two or more dimensions
   (circles, spinning, swinging without purpose);
 - ``early_termination``: of the constant extreme actions, the one whose episodes end soonest by
@@ -29,6 +31,8 @@ from rewardsmith.training.evaluate import Evaluation, PolicyFn, evaluate
 
 ProbeName = Literal["idle", "random", "jitter", "circling", "early_termination"]
 PROBES: tuple[ProbeName, ...] = ("idle", "random", "jitter", "circling", "early_termination")
+#: Full periods (in steps) of the jitter probes.
+JITTER_PERIODS: tuple[int, ...] = (2, 8, 24)
 #: Periods (in steps) of the circling probe: a fast wobble and a slow sweep, since which of the two
 #: pumps a system depends on its natural frequency.
 CIRCLING_PERIODS: tuple[int, ...] = (16, 48)
@@ -72,8 +76,8 @@ def probe_policies(task: BatchedTask, seed: int) -> dict[str, PolicyFn]:
         def random_action(_step: int, count: int) -> torch.Tensor:
             return torch.randint(space.n, (count,), generator=generator, device=device)
 
-        def jitter(step: int, count: int) -> torch.Tensor:
-            return (high if step % 2 == 0 else low).expand(count).clone()
+        def jitter(period: int) -> Callable[[int, int], torch.Tensor]:
+            return lambda step, count: (high if (step // (period // 2)) % 2 == 0 else low).expand(count).clone()
 
         def circle(period: int) -> Callable[[int, int], torch.Tensor]:
             return lambda step, count: (high if (step // (period // 2)) % 2 == 0 else low).expand(count).clone()
@@ -89,8 +93,12 @@ def probe_policies(task: BatchedTask, seed: int) -> dict[str, PolicyFn]:
             uniform = torch.rand((count, *box.shape), generator=generator, device=device)
             return box.low + (box.high - box.low) * uniform
 
-        def jitter(step: int, count: int) -> torch.Tensor:
-            return torch.full((count, *box.shape), box.high if step % 2 == 0 else box.low, device=device)
+        def jitter(period: int) -> Callable[[int, int], torch.Tensor]:
+            def action(step: int, count: int) -> torch.Tensor:
+                value = box.high if (step // (period // 2)) % 2 == 0 else box.low
+                return torch.full((count, *box.shape), value, device=device)
+
+            return action
 
         def circle(period: int) -> Callable[[int, int], torch.Tensor]:
             size = math.prod(box.shape)
@@ -106,8 +114,9 @@ def probe_policies(task: BatchedTask, seed: int) -> dict[str, PolicyFn]:
     policies: dict[str, PolicyFn] = {
         "idle": constant_policy(idle),
         "random": _stepper(random_action),
-        "jitter": _stepper(jitter),
     }
+    for period in JITTER_PERIODS:
+        policies[f"jitter/{period}"] = _stepper(jitter(period))
     for period in CIRCLING_PERIODS:
         policies[f"circling/{period}"] = _stepper(circle(period))
     return policies

@@ -47,7 +47,7 @@ def test_a_pool_holds_labelled_reference_random_and_probe_trajectories(tmp_path:
     kinds = [t.kind for t in pool.trajectories]
     assert kinds.count("random") == RANDOM_EPISODES
     probes = {t.probe for t in pool.trajectories if t.kind == "probe"}
-    assert probes == {"idle", "jitter", "circling/16", "circling/48", "early_termination"}
+    assert probes == {"idle", "jitter/2", "jitter/8", "jitter/24", "circling/16", "circling/48", "early_termination"}
     assert kinds.count("probe") == PROBE_EPISODES * len(probes)
     loaded, arrays = load_pool(tmp_path)
     assert loaded == pool

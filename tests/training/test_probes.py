@@ -12,6 +12,7 @@ from rewardsmith.tasks import load_task
 from rewardsmith.tasks.spec import BoxSpace, DiscreteSpace
 from rewardsmith.training.probes import (
     CIRCLING_PERIODS,
+    JITTER_PERIODS,
     early_termination_policy,
     extreme_actions,
     probe_policies,
@@ -27,7 +28,13 @@ def test_every_probe_acts_inside_the_action_space(name: str) -> None:
     task = task_class(num_envs=3, seed=0)
     space = task_class.spec.action_space
     policies = probe_policies(task, seed=0)
-    assert set(policies) == {"idle", "random", "jitter", *(f"circling/{p}" for p in CIRCLING_PERIODS)}
+    expected = {
+        "idle",
+        "random",
+        *(f"jitter/{p}" for p in JITTER_PERIODS),
+        *(f"circling/{p}" for p in CIRCLING_PERIODS),
+    }
+    assert set(policies) == expected
     observation = task.reset()
     for policy in policies.values():
         for _ in range(60):
@@ -44,8 +51,10 @@ def test_jitter_alternates_between_the_extremes_and_idle_is_nearest_zero() -> No
     policies = probe_policies(task, seed=0)
     observation = task.reset()
     values = task.spec.action_space.values
-    jitter = [values[int(policies["jitter"](observation))] for _ in range(6)]
+    jitter = [values[int(policies["jitter/2"](observation))] for _ in range(6)]
     assert jitter == [1.0, -1.0, 1.0, -1.0, 1.0, -1.0]
+    sway = [values[int(policies["jitter/8"](observation))] for _ in range(10)]
+    assert sway == [1.0] * 4 + [-1.0] * 4 + [1.0] * 2
     assert {values[int(policies["idle"](observation))] for _ in range(5)} == {0.0}
 
 
