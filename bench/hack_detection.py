@@ -84,7 +84,7 @@ def main() -> None:
         verdicts = [v for seed in args.seeds for v in _seed_verdicts(entries, seed, args.out / f"seed{seed}")]
         (args.out / "verdicts.json").write_text(json.dumps([v.model_dump() for v in verdicts], indent=1))
         notes = [f"- `{entry.name}`: {entry.note}" for entry in entries if entry.note]
-    print(write_section(BENCHMARKS, START, END, [*_detection_lines(verdicts, args.seeds), "", *notes]))
+        print(write_section(BENCHMARKS, START, END, [*_detection_lines(verdicts, args.seeds), "", *notes]))
     if args.seeded_loops:
         seeded = [_seeded_row(entry, args) for entry in entries]
         print(write_section(BENCHMARKS, SEEDED_START, SEEDED_END, _seeded_lines(seeded, args)))
