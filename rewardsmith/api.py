@@ -6,10 +6,13 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from langgraph.types import Command, StateSnapshot
+
+from rewardsmith.agents.llm_agents import agents_for, chat_models_for
 from rewardsmith.config import DesignConfig
 from rewardsmith.graph import SEED_REWARD, Agents, LoopContext, Reporter, SilentReporter, build_graph
 from rewardsmith.records import RunRecord
-from rewardsmith.results import DesignResult
+from rewardsmith.results import DesignResult, PausedRun
 from rewardsmith.sandbox import UNISOLATED_WARNING, BackendChoice, choose_backend, close_sandbox, open_sandbox
 from rewardsmith.tasks import BatchedTask, load_task
 
@@ -25,14 +28,16 @@ def design(
     reporter: Reporter | None = None,
     agents: Agents | None = None,
     **config: Any,
-) -> DesignResult:
-    """Design a reward for ``task`` and return the best one with its scores.
+) -> DesignResult | PausedRun:
+    """Design a reward for ``task`` and return the best one with its scores (or, with ``review=True``,
+    a :class:`~rewardsmith.results.PausedRun` after the first round: continue it with ``resume``).
 
     Args:
         task: A registry name, ``path/to/file.py:ClassName``, or a task class registered with
             :func:`rewardsmith.tasks.register`.
         reporter: Receives progress; nothing is reported when ``None``.
-        agents: The designer, critic, analyzer and spec agents; the rule-based ones when ``None``.
+        agents: The designer, critic, analyzer and spec agents; when ``None``, those ``llm`` and the
+            per-agent ``*_llm`` settings name (the rule-based ones for 'offline').
         **config: Fields of :class:`rewardsmith.config.DesignConfig` (iterations, samples, steps,
             parallel, seed, device, out, ...).
 
@@ -42,6 +47,8 @@ def design(
         OSError: The run directory cannot be created under ``out``.
         rewardsmith.sandbox.SandboxUnavailableError: No sandbox of the kind asked for can run here.
         SeedRewardError: ``seed_reward`` names a file that cannot be read.
+        rewardsmith.agents.llm.LLMUnavailableError: A model named cannot run here (a missing key,
+            package or file); raised before the run directory is made.
     """
     task_ref = task if isinstance(task, str) else task.spec.name
     task_class = load_task(task_ref)
@@ -50,16 +57,19 @@ def design(
         path, name = task_ref.rsplit(":", 1)
         task_ref = f"{Path(path).resolve()}:{name}"
     design_config = DesignConfig(task=task_ref, **config)
-    # Before the run directory exists: a host with no usable sandbox, or a seed reward that cannot be
-    # read, leaves nothing half made.
+    # Before the run directory exists: a host with no usable sandbox, a seed reward that cannot be
+    # read, or a model that cannot run here, leaves nothing half made.
     choice = choose_backend(design_config.sandbox)
     seed_code = _read_seed_reward(design_config.seed_reward)
+    models = chat_models_for(design_config) if agents is None else None
     record = RunRecord.create(design_config, task_class.spec.name)
+    if agents is None:
+        agents = agents_for(design_config, record, task_class, models=models)
     if seed_code is not None:
         # A copy in the run: a resumed run designs from the same seed even if the file moved.
         record.path(SEED_REWARD).write_text(seed_code)
     record.event("run_started", run_id=record.run_id, task=task_class.spec.name)
-    return _run(record, task_class, reporter or SilentReporter(), agents or Agents(), fresh=True, choice=choice)
+    return _run(record, task_class, reporter or SilentReporter(), agents, fresh=True, choice=choice)
 
 
 def _read_seed_reward(path: Path | None) -> str | None:
@@ -72,16 +82,27 @@ def _read_seed_reward(path: Path | None) -> str | None:
         raise SeedRewardError(f"cannot read the seed reward '{path}': {reason}; pass a reward file") from None
 
 
-def resume(run_dir: str | Path, reporter: Reporter | None = None, agents: Agents | None = None) -> DesignResult:
+def resume(
+    run_dir: str | Path,
+    reporter: Reporter | None = None,
+    agents: Agents | None = None,
+    feedback: str | None = None,
+) -> DesignResult | PausedRun:
     """Continue a run that was cut off, without redoing finished work; a finished run returns its result.
+
+    A run paused for review (``review=True``) continues with ``feedback``, which the next round's
+    designer reads (None or empty: no feedback); it returns a :class:`PausedRun` again at the next pause.
 
     Raises:
         rewardsmith.records.RunNotFoundError: ``run_dir`` is not a run directory.
     """
     record = RunRecord.open(Path(run_dir))
-    task_class = load_task(record.config_record().config.task)
+    config = record.config_record().config
+    task_class = load_task(config.task)
+    if agents is None:
+        agents = agents_for(config, record, task_class)
     record.event("run_resumed", run_id=record.run_id)
-    return _run(record, task_class, reporter or SilentReporter(), agents or Agents(), fresh=False)
+    return _run(record, task_class, reporter or SilentReporter(), agents, fresh=False, feedback=feedback)
 
 
 def _run(
@@ -91,7 +112,8 @@ def _run(
     agents: Agents,
     fresh: bool,
     choice: BackendChoice | None = None,
-) -> DesignResult:
+    feedback: str | None = None,
+) -> DesignResult | PausedRun:
     config = record.config_record().config
     choice = choice or choose_backend(config.sandbox)
     sandbox = open_sandbox(choice, pool_size=config.parallel, say=reporter.note)
@@ -119,11 +141,32 @@ def _run(
         started = bool(snapshot.values) or bool(snapshot.next)
         if fresh or not started:
             graph.invoke({}, run_config, durability="sync")
+        elif _pending_interrupt(snapshot) is not None:
+            graph.invoke(Command(resume=feedback or ""), run_config, durability="sync")
         elif snapshot.next:
             graph.invoke(None, run_config, durability="sync")
+        paused = _pending_interrupt(graph.get_state(run_config))
     finally:
         connection.close()
         close_sandbox(sandbox)
+    if paused is not None:
+        record.event("paused_for_review", iteration=paused.get("iteration"))
+        return PausedRun(run_id=record.run_id, run_dir=record.dir, **paused)
     if not record.exists("summary.json"):
         raise RuntimeError(f"the run in {record.dir} ended without a summary; see its events.jsonl")
     return record.read_json("summary.json", DesignResult)
+
+
+def _pending_interrupt(snapshot: StateSnapshot) -> dict[str, Any] | None:
+    """The value of the review interrupt the run waits on, if it waits on one."""
+    for task in snapshot.tasks:
+        for pending in task.interrupts:
+            value = pending.value
+            return {
+                "iteration": value["iteration"],
+                "next": value["next"],
+                "best_candidate_id": value.get("best_id"),
+                "best_fitness": value.get("best_fitness"),
+                "summary": value["summary"],
+            }
+    return None

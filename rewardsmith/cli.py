@@ -11,15 +11,18 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.prompt import Prompt
 from rich.table import Table
 
+from rewardsmith.agents.llm import AgentTotals, CallLog, LLMUnavailableError, LLMUsage
+from rewardsmith.agents.llm_agents import chat_models_for
 from rewardsmith.api import SeedRewardError, design, resume
 from rewardsmith.cli_common import UserError, console, errors, fail
 from rewardsmith.cli_progress import RichReporter
 from rewardsmith.cli_sandbox import sandbox_app
-from rewardsmith.config import DesignConfig
+from rewardsmith.config import AGENT_ROLES, DesignConfig
 from rewardsmith.records import RunNotFoundError, RunRecord, library_versions
-from rewardsmith.results import DesignResult, FinalEvaluation, format_score
+from rewardsmith.results import DesignResult, FinalEvaluation, PausedRun, format_score
 from rewardsmith.rewards import RewardContractError, load_reward
 from rewardsmith.sandbox import UNISOLATED_WARNING, SandboxUnavailableError, choose_backend
 from rewardsmith.tasks import TaskLoadError, TaskSpec, load_task, task_names
@@ -183,6 +186,18 @@ def design_command(
     target_fitness: Annotated[float | None, typer.Option(help=_help("target_fitness"))] = None,
     seed_reward: Annotated[Path | None, typer.Option(help=_help("seed_reward"))] = None,
     gate_pool: Annotated[bool, typer.Option("--gate-pool/--no-gate-pool", help=_help("gate_pool"))] = True,
+    designer_llm: Annotated[str | None, typer.Option(help=_help("designer_llm"))] = None,
+    critic_llm: Annotated[str | None, typer.Option(help=_help("critic_llm"))] = None,
+    analyzer_llm: Annotated[str | None, typer.Option(help=_help("analyzer_llm"))] = None,
+    spec_llm: Annotated[str | None, typer.Option(help=_help("spec_llm"))] = None,
+    temperature: Annotated[float, typer.Option(help=_help("temperature"))] = DesignConfig.model_fields[
+        "temperature"
+    ].default,
+    budget_tokens: Annotated[int | None, typer.Option(help=_help("budget_tokens"))] = None,
+    critic_repairs: Annotated[int, typer.Option(help=_help("critic_repairs"))] = DesignConfig.model_fields[
+        "critic_repairs"
+    ].default,
+    review: Annotated[bool, typer.Option("--review", help=_help("review"))] = False,
 ) -> None:
     """Design a reward for TASK: rounds of design, critique, verification, training and analysis."""
     options = {
@@ -199,6 +214,14 @@ def design_command(
         "target_fitness": target_fitness,
         "seed_reward": seed_reward.resolve() if seed_reward is not None else None,
         "gate_pool": gate_pool,
+        "designer_llm": designer_llm,
+        "critic_llm": critic_llm,
+        "analyzer_llm": analyzer_llm,
+        "spec_llm": spec_llm,
+        "temperature": temperature,
+        "budget_tokens": budget_tokens,
+        "critic_repairs": critic_repairs,
+        "review": review,
     }
     try:
         load_task(task)
@@ -208,7 +231,9 @@ def design_command(
         TrainConfig(device=config.device).torch_device()
         _check_writable(out)
         choice = choose_backend(config.sandbox)
-    except (TaskLoadError, UserError, SandboxUnavailableError) as error:
+        # Builds nothing heavy (local models load on their first call) but finds a missing key or package.
+        chat_models_for(config)
+    except (TaskLoadError, UserError, SandboxUnavailableError, LLMUnavailableError) as error:
         raise _fail(str(error)) from None
     except ValidationError as error:
         raise _fail(_validation_message(error)) from None
@@ -216,7 +241,7 @@ def design_command(
         raise _fail(str(error)) from None
     console.print(
         f"designing a reward for [bold]{task}[/]: {iterations} rounds × {samples} candidates, "
-        f"designer: rule-based (offline), sandbox: [bold]{choice.name}[/] ({choice.reason})"
+        f"designer: {_designer_label(config)}, sandbox: [bold]{choice.name}[/] ({choice.reason})"
     )
     if choice.name == "none":
         errors.print(f"[bold yellow]{UNISOLATED_WARNING}[/]", highlight=False, soft_wrap=True)
@@ -225,12 +250,36 @@ def design_command(
             result = design(task, reporter=reporter, **options)
         except SeedRewardError as error:
             raise _fail(str(error)) from None
-    _print_result(result)
+    _print_result(_reviewed(result, config))
+
+
+def _reviewed(result: DesignResult | PausedRun, config: DesignConfig) -> DesignResult:
+    """Ask the reviewer for feedback at each pause and go on until the run finishes."""
+    while isinstance(result, PausedRun):
+        console.print(f"[bold]review[/] after {result.summary}; next: {result.next}")
+        feedback = Prompt.ask("feedback for the designer (empty: none)", default="", console=console)
+        with RichReporter(console, config.iterations, config.samples) as reporter:
+            result = resume(result.run_dir, reporter=reporter, feedback=feedback)
+    return result
+
+
+def _designer_label(config: DesignConfig) -> str:
+    if not config.uses_llm:
+        return "rule-based (offline)"
+    roles = {role: config.llm_for(role) for role in AGENT_ROLES}
+    if len(set(roles.values())) == 1:
+        return f"[bold]{config.llm}[/]"
+    return ", ".join(f"{role} [bold]{text}[/]" for role, text in roles.items())
 
 
 @app.command("resume")
-def resume_command(run: Annotated[Path, typer.Argument(help="A run directory, runs/<run-id>.")]) -> None:
-    """Continue a run that was cut off, without redoing finished work."""
+def resume_command(
+    run: Annotated[Path, typer.Argument(help="A run directory, runs/<run-id>.")],
+    feedback: Annotated[
+        str | None, typer.Option(help="Feedback for the designer, for a run paused for review (--review).")
+    ] = None,
+) -> None:
+    """Continue a run that was cut off, or paused for review, without redoing finished work."""
     try:
         record = RunRecord.open(run)
         config = record.config_record().config
@@ -238,8 +287,8 @@ def resume_command(run: Annotated[Path, typer.Argument(help="A run directory, ru
         raise _fail(str(error)) from None
     console.print(f"resuming [bold]{record.run_id}[/]")
     with RichReporter(console, config.iterations, config.samples) as reporter:
-        result = resume(run, reporter=reporter)
-    _print_result(result)
+        result = resume(run, reporter=reporter, feedback=feedback)
+    _print_result(_reviewed(result, config))
 
 
 @app.command("show")
@@ -267,10 +316,44 @@ def show_command(run: Annotated[Path, typer.Argument(help="A run directory, runs
             reason[:120].replace("\n", " "),
         )
     console.print(table)
+    _print_llm_usage(record)
     if record.exists("summary.json"):
         _print_result(record.read_json("summary.json", DesignResult))
     else:
         console.print("the run has not finished; continue it with [bold]rewardsmith resume[/] " + str(run))
+
+
+def _print_llm_usage(record: RunRecord) -> None:
+    calls = CallLog.read(record.dir)
+    if not calls:
+        return
+    usage = LLMUsage.of(calls, record.config_record().config.budget_tokens)
+    models: dict[str, set[str]] = {}
+    for call in calls:
+        models.setdefault(call.agent, set()).add(call.model)
+    table = Table(
+        "agent", "model", "calls", "failed", "prompt tok.", "completion tok.", "latency (s)", "cost", title="LLM calls"
+    )
+
+    def row(name: str, model: str, totals: AgentTotals) -> None:
+        cost = "-" if totals.cost_usd is None else f"${totals.cost_usd:.4f}"
+        table.add_row(
+            name,
+            model,
+            str(totals.calls),
+            str(totals.failed_calls),
+            f"{totals.prompt_tokens:,}",
+            f"{totals.completion_tokens:,}",
+            f"{totals.latency_s:.1f}",
+            cost,
+        )
+
+    for agent, totals in usage.agents.items():
+        row(agent, ", ".join(sorted(models[agent])), totals)
+    row("all", "", usage.total)
+    console.print(table)
+    if usage.budget_tokens is not None:
+        console.print(f"token budget: {usage.total.total_tokens:,} of {usage.budget_tokens:,} spent")
 
 
 def _print_result(result: DesignResult) -> None:
@@ -299,7 +382,7 @@ def _check_writable(out: Path) -> None:
 def _validation_message(error: ValidationError) -> str:
     first = error.errors()[0]
     field = str(first["loc"][0]).replace("_", "-") if first["loc"] else "value"
-    return f"invalid value for --{field}: {first['msg']}"
+    return f"invalid value for --{field}: {first['msg'].removeprefix('Value error, ')}"
 
 
 def main() -> None:

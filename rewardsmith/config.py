@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from rewardsmith.agents.llm.spec import parse_llm_spec
 from rewardsmith.sandbox.factory import SandboxName
+
+#: The agents that may each be given their own model (``--designer-llm`` and so on).
+AGENT_ROLES = ("designer", "critic", "analyzer", "spec")
 
 
 class DesignConfig(BaseModel):
@@ -25,7 +28,28 @@ class DesignConfig(BaseModel):
     seed: int = Field(default=0, ge=0, lt=2**31, description="Seed of the designer and of candidate training.")
     device: str = Field(default="auto", description="Training device: 'cpu', 'cuda', 'cuda:N' or 'auto'.")
     out: Path = Field(default=Path("runs"), description="Directory that receives the run directory.")
-    llm: Literal["offline"] = Field(default="offline", description="Who designs: 'offline' is the rule-based agents.")
+    llm: str = Field(
+        default="offline",
+        description="Which model the agents call: 'offline' (the rule-based agents), 'local' (the embedded model), "
+        "'openai:MODEL', 'openai-compatible:MODEL@URL', 'vllm:MODEL' or 'hf:PATH_OR_ID[:FILE.gguf]'.",
+    )
+    designer_llm: str | None = Field(default=None, description="The designer's model; default: --llm.")
+    critic_llm: str | None = Field(default=None, description="The critic's model; default: --llm.")
+    analyzer_llm: str | None = Field(default=None, description="The trajectory analyzer's model; default: --llm.")
+    spec_llm: str | None = Field(default=None, description="The spec writer's and corrector's model; default: --llm.")
+    temperature: float = Field(default=0.7, ge=0.0, le=2.0, description="Sampling temperature of the designer.")
+    budget_tokens: int | None = Field(
+        default=None,
+        gt=0,
+        description="Tokens (prompt plus completion) all LLM calls of the run may spend; once spent, the run "
+        "finishes its round and goes to the final evaluation. Default: no limit.",
+    )
+    critic_repairs: int = Field(
+        default=1, ge=0, le=5, description="Repair rounds a candidate the critic rejects gets from the designer."
+    )
+    review: bool = Field(
+        default=False, description="Pause after each round for a reviewer's feedback, which the designer reads."
+    )
     sandbox: SandboxName = Field(
         default="auto",
         description="Where candidate code runs: 'docker' (a hardened container), 'bwrap' (Linux namespaces), "
@@ -49,6 +73,25 @@ class DesignConfig(BaseModel):
         description="A reward file to start from: it is the first round's first candidate, checked like any other.",
     )
 
+    @field_validator("llm", "designer_llm", "critic_llm", "analyzer_llm", "spec_llm")
+    @classmethod
+    def _known_llm(cls, value: str | None) -> str | None:
+        # Kept as the string the user wrote, so run records written before this field widened still load.
+        if value is not None:
+            parse_llm_spec(value)
+        return value
+
+    def llm_for(self, role: str) -> str:
+        """The ``--llm`` string of one agent role (one of :data:`AGENT_ROLES`)."""
+        if role not in AGENT_ROLES:
+            raise ValueError(f"unknown agent role {role!r}; one of {', '.join(AGENT_ROLES)}")
+        override: str | None = getattr(self, f"{role}_llm")
+        return override or self.llm
+
+    @property
+    def uses_llm(self) -> bool:
+        return any(parse_llm_spec(self.llm_for(role)).provider != "offline" for role in AGENT_ROLES)
+
     @field_validator("sandbox", mode="before")
     @classmethod
     def _process_is_none(cls, value: object) -> object:
@@ -58,5 +101,5 @@ class DesignConfig(BaseModel):
     def recursion_limit(self) -> int:
         """LangGraph's step limit for this run, from the number of rounds rather than its 10007 default."""
         # specify + final_eval + report, and per round: design, critic, verify, gate, train, analyze,
-        # select and correct_spec; doubled for slack so a legitimate run never hits it.
-        return 2 * (4 + 10 * self.iterations)
+        # select, review and correct_spec; doubled for slack so a legitimate run never hits it.
+        return 2 * (4 + 11 * self.iterations)

@@ -8,6 +8,10 @@
                                                       final_eval ◄── (N rounds or target) ◄──┘
                                                           └─► report ─► END
 
+With ``review`` on, select goes through ``review`` before design or correct_spec: a LangGraph
+interrupt that pauses the run until a reviewer's feedback resumes it; the feedback reaches the next
+round's designer.
+
 The state holds only ids, numbers and short summaries; code, episodes, metrics and verdicts live in
 the run directory (:mod:`rewardsmith.records`), which every node reads and writes. Nodes that act
 per candidate skip candidates whose result is already on disk, so a resumed run never redoes
@@ -29,7 +33,7 @@ from typing import Annotated, Literal, Protocol, TypedDict
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Command, Send
+from langgraph.types import Command, Send, interrupt
 from pydantic import BaseModel
 
 from rewardsmith.agents import (
@@ -40,6 +44,7 @@ from rewardsmith.agents import (
     StaticCritic,
 )
 from rewardsmith.agents.gate_evidence import analysis_from_gate
+from rewardsmith.agents.llm import BudgetExhaustedError, TokenBudget
 from rewardsmith.agents.types import Analysis, Candidate, CriticVerdict, DesignRequest, Feedback
 from rewardsmith.config import DesignConfig
 from rewardsmith.evaluation import run_final_evaluation
@@ -57,6 +62,8 @@ from rewardsmith.sandbox_jobs import pool_reference_job, train_job, verify_job
 from rewardsmith.tasks import BatchedTask, TaskSpec, render_context
 from rewardsmith.training import TrainingResult
 
+#: Candidates one spec correction answers at most, so a round of many exploits cannot bloat the spec.
+MAX_CORRECTION_SOURCES = 3
 #: Where a run keeps its copy of the seed reward (``--seed-reward``).
 SEED_REWARD = "seed_reward.py"
 
@@ -72,6 +79,7 @@ class LoopState(TypedDict, total=False):
     best_id: str | None
     best_fitness: float | None
     finished: bool
+    after_review: str | None
 
 
 class GateResult(BaseModel):
@@ -170,6 +178,8 @@ class Agents:
     analyzer: Analyzer = field(default_factory=RuleBasedAnalyzer)
     spec_writer: SpecWriter = field(default_factory=RuleBasedSpecWriter)
     spec_corrector: SpecCorrector = field(default_factory=RuleBasedSpecCorrector)
+    #: The token budget the LLM agents spend, when any calls a model; once spent, the loop ends the round.
+    budget: TokenBudget | None = None
 
 
 @dataclass
@@ -249,15 +259,7 @@ class DesignNodes:
         candidate_id = f"i{task.iteration:02d}-c{task.index:02d}"
         if self.record.exists(f"candidates/{candidate_id}/candidate.json"):
             return {"designed": [candidate_id]}
-        request = DesignRequest(
-            task=self.spec,
-            context=render_context(self.ctx.task_class),
-            rubric=self.record.rubric(task.rubric_version),
-            iteration=task.iteration,
-            samples=self.config.samples,
-            seed=self.config.seed * 100_003 + task.iteration,
-            feedback=self._feedback(task.iteration),
-        )
+        request = self._design_request(task.iteration, task.rubric_version)
         if task.iteration == 1 and task.index == 0 and self.config.seed_reward is not None:
             candidate = Candidate(
                 id=candidate_id,
@@ -270,7 +272,22 @@ class DesignNodes:
             candidate = self.ctx.agents.designer.design(request)[task.index].model_copy(update={"id": candidate_id})
         self.record.save_candidate(candidate)
         self.record.event("candidate_designed", candidate=candidate_id, designer=candidate.designer)
+        if candidate.failure_kind is not None:
+            # The designer's model failed for this sample (a call error, a spent budget): the
+            # candidate ends here with that reason, its siblings and the run go on.
+            self._reject(candidate_id, "design", candidate.failure_kind, candidate.failure or candidate.failure_kind)
         return {"designed": [candidate_id]}
+
+    def _design_request(self, iteration: int, rubric_version: int) -> DesignRequest:
+        return DesignRequest(
+            task=self.spec,
+            context=render_context(self.ctx.task_class),
+            rubric=self.record.rubric(rubric_version),
+            iteration=iteration,
+            samples=self.config.samples,
+            seed=self.config.seed * 100_003 + iteration,
+            feedback=self._feedback(iteration),
+        )
 
     def _feedback(self, iteration: int) -> Feedback | None:
         if iteration == 1:
@@ -279,13 +296,19 @@ class DesignNodes:
         trained = [s for s in statuses if s.stage == "trained" and s.fitness is not None]
         previous = [s for s in statuses if s.iteration == iteration - 1 and s.stage == "rejected"]
         rejected = [(s.id, self._rejection_evidence(s.id, s.stopped_at, s.reason or "")) for s in previous]
+        human_path = _human_feedback_path(iteration)
+        human = self.record.path(human_path).read_text() if self.record.exists(human_path) else None
         if not trained:
-            return Feedback(rejected=rejected)
+            return Feedback(rejected=rejected, human=human)
         best = max(trained, key=lambda s: s.fitness or float("-inf"))
         analysis_path = f"candidates/{best.id}/analysis.json"
         analysis = self.record.read_json(analysis_path, Analysis) if self.record.exists(analysis_path) else None
         return Feedback(
-            best=self.record.candidate(best.id), best_fitness=best.fitness, analysis=analysis, rejected=rejected
+            best=self.record.candidate(best.id),
+            best_fitness=best.fitness,
+            analysis=analysis,
+            rejected=rejected,
+            human=human,
         )
 
     def _rejection_evidence(self, candidate_id: str, stopped_at: str | None, reason: str) -> str:
@@ -304,13 +327,38 @@ class DesignNodes:
             if self.record.exists(path):
                 verdict = self.record.read_json(path, CriticVerdict)
             else:
-                verdict = self.ctx.agents.critic.review(self.record.candidate(candidate_id), self.spec)
+                verdict = self._review(candidate_id, state["iteration"], state["rubric_version"])
                 self.record.write_json(path, verdict)
             if not verdict.passed:
                 errors = [f for f in verdict.findings if f.severity == "error"]
                 reason = "; ".join(f"{f.rule}: {f.message}" for f in errors[:3])
                 self._reject(candidate_id, "critic", errors[0].rule if errors else "critic", reason)
         return {}
+
+    def _review(self, candidate_id: str, iteration: int, rubric_version: int) -> CriticVerdict:
+        """The critic's verdict, after up to ``critic_repairs`` rewrites of a rejected candidate by a
+        designer that can repair (in a fresh conversation of its own, never the critic's)."""
+        candidate = self.record.candidate(candidate_id)
+        verdict = self.ctx.agents.critic.review(candidate, self.spec)
+        repair = getattr(self.ctx.agents.designer, "repair", None)
+        while not verdict.passed and repair is not None and candidate.repair_round < self.config.critic_repairs:
+            attempt = candidate.repair_round
+            # The rejected version and its verdict stay in the record next to the repair.
+            self.record.write_json(f"candidates/{candidate_id}/repairs/critic_r{attempt}.json", verdict)
+            self.record.write_text(f"candidates/{candidate_id}/repairs/reward_r{attempt}.py", candidate.code)
+            try:
+                repaired = repair(candidate, verdict, self._design_request(iteration, rubric_version))
+            except BudgetExhaustedError:
+                repaired = None
+            if repaired is None:
+                break
+            candidate = repaired.model_copy(update={"id": candidate_id, "parent_id": candidate_id})
+            self.record.save_candidate(candidate)
+            verdict = self.ctx.agents.critic.review(candidate, self.spec)
+            self.record.event(
+                "candidate_repaired", candidate=candidate_id, repair_round=candidate.repair_round, passed=verdict.passed
+            )
+        return verdict
 
     # ---- verify ------------------------------------------------------------------------------
 
@@ -494,7 +542,7 @@ class DesignNodes:
 
     # ---- select ------------------------------------------------------------------------------
 
-    def select(self, state: LoopState) -> Command[Literal["design", "correct_spec", "final_eval"]]:
+    def select(self, state: LoopState) -> Command[Literal["design", "correct_spec", "final_eval", "review"]]:
         iteration = state["iteration"]
         statuses = self.record.statuses()
         trained = [s for s in statuses if s.stage == "trained" and s.fitness is not None]
@@ -504,8 +552,14 @@ class DesignNodes:
         round_best = max(round_trained, key=lambda s: s.fitness or float("-inf"), default=None)
         target = self.config.target_fitness
         reached = best is not None and target is not None and (best.fitness or float("-inf")) >= target
-        hacking = self._correction_source(iteration, round_best.id if round_best else None) is not None
-        if iteration >= self.config.iterations or reached:
+        hacking = bool(self._correction_sources(iteration, round_best.id if round_best else None))
+        budget = self.ctx.agents.budget
+        spent = budget is not None and budget.exhausted
+        if spent and iteration < self.config.iterations and not reached:
+            assert budget is not None
+            self.record.event("budget_exhausted", iteration=iteration, spent=budget.spent, budget=budget.limit)
+            self.ctx.reporter.note(f"the token budget is spent ({budget.spent} of {budget.limit}); final evaluation")
+        if iteration >= self.config.iterations or reached or spent:
             next_node: Literal["design", "correct_spec", "final_eval"] = "final_eval"
         elif hacking:
             next_node = "correct_spec"
@@ -525,10 +579,39 @@ class DesignNodes:
         )
         self.record.event("selected", **summary.model_dump())
         update = {"history": [summary.model_dump()], "best_id": summary.best_id, "best_fitness": summary.best_fitness}
+        if self.config.review and next_node != "final_eval":
+            return Command(update={**update, "after_review": next_node}, goto="review")
         if next_node == "design":
             update["iteration"] = iteration + 1
             return Command(update=update, goto=self._design_sends(iteration + 1, state["rubric_version"]))
         return Command(update=update, goto=next_node)
+
+    # ---- review (human in the loop) ----------------------------------------------------------
+
+    def review(self, state: LoopState) -> Command[Literal["design", "correct_spec"]]:
+        # interrupt() re-runs this whole node on resume: nothing before it may write or report.
+        iteration = state["iteration"]
+        last = state["history"][-1]
+        answer = interrupt(
+            {
+                "iteration": iteration,
+                "next": state.get("after_review") or "design",
+                "best_id": last.get("best_id"),
+                "best_fitness": last.get("best_fitness"),
+                "summary": f"round {iteration}: {last['designed']} designed, {last['rejected']} rejected, "
+                f"{last['trained']} trained; best so far {last.get('best_id') or 'none'}",
+            }
+        )
+        text = answer.strip() if isinstance(answer, str) else ""
+        if text:
+            self.record.write_text(_human_feedback_path(iteration + 1), text)
+        self.record.event("human_feedback", iteration=iteration, given=bool(text), chars=len(text))
+        if state.get("after_review") == "correct_spec":
+            return Command(update={"after_review": None}, goto="correct_spec")
+        return Command(
+            update={"iteration": iteration + 1, "after_review": None},
+            goto=self._design_sends(iteration + 1, state["rubric_version"]),
+        )
 
     def _calls_for_correction(self, candidate_id: str) -> bool:
         path = f"candidates/{candidate_id}/analysis.json"
@@ -538,50 +621,74 @@ class DesignNodes:
         violated = any(result.passed is False for result in analysis.rubric_results)
         return analysis.hacking_suspected or violated
 
-    def _correction_source(self, iteration: int, round_best_id: str | None) -> tuple[str, Analysis] | None:
-        """The candidate and analysis a spec correction answers: the round's best when training showed
-        hacking or a violated rubric, else the first candidate a hack probe caught at the gate."""
-        if round_best_id is not None and self._calls_for_correction(round_best_id):
-            return round_best_id, self.record.read_json(f"candidates/{round_best_id}/analysis.json", Analysis)
+    def _correction_sources(self, iteration: int, round_best_id: str | None) -> list[tuple[str, Analysis]]:
+        """What a spec correction answers: each candidate of the round that a hack probe caught at the
+        gate or whose training showed hacking, then the round's best when it violated the rubric."""
+        sources: list[tuple[str, Analysis]] = []
         for status in self.record.statuses():
-            path = f"candidates/{status.id}/gate.json"
-            if status.iteration != iteration or status.reason_kind != "gate_probe" or not self.record.exists(path):
+            if status.iteration != iteration:
                 continue
-            report = self.record.read_json(path, GateResult).report
-            if report is not None:
-                return status.id, analysis_from_gate(status.id, report, self.spec)
-        return None
+            gate_path = f"candidates/{status.id}/gate.json"
+            if status.reason_kind == "gate_probe" and self.record.exists(gate_path):
+                report = self.record.read_json(gate_path, GateResult).report
+                if report is not None:
+                    sources.append((status.id, analysis_from_gate(status.id, report, self.spec)))
+            elif status.stage == "trained" and status.hacking_suspected:
+                sources.append((status.id, self.record.read_json(f"candidates/{status.id}/analysis.json", Analysis)))
+        answered = {candidate_id for candidate_id, _ in sources}
+        if round_best_id is not None and round_best_id not in answered and self._calls_for_correction(round_best_id):
+            sources.append(
+                (round_best_id, self.record.read_json(f"candidates/{round_best_id}/analysis.json", Analysis))
+            )
+        return sources[:MAX_CORRECTION_SOURCES]
 
     # ---- correct_spec ------------------------------------------------------------------------
 
     def correct_spec(self, state: LoopState) -> Command[Literal["design"]]:
         iteration, version = state["iteration"], state["rubric_version"]
         new_version = version
-        source = self._correction_source(iteration, state["history"][-1]["round_best_id"])
-        if source is not None:
-            candidate_id, analysis = source
-            existing = self.record.path(f"specs/v{version + 1}.json")
-            if existing.exists():
-                new_version = version + 1
-            else:
-                revised = self.ctx.agents.spec_corrector.correct(
-                    self.record.rubric(version), analysis, self.record.candidate(candidate_id)
-                )
-                if revised is not None:
-                    self.record.save_rubric(revised)
-                    new_version = revised.version
-                    self.record.event(
-                        "spec_corrected",
-                        version=new_version,
-                        candidate=candidate_id,
-                        reason=revised.reason,
-                        diff=revised.diff,
-                    )
-                    self.ctx.reporter.note(f"spec v{new_version}: {revised.reason}")
+        if self.record.path(f"specs/v{version + 1}.json").exists():
+            new_version = version + 1
+        elif revised := self._corrected_spec(iteration, version, state["history"][-1]["round_best_id"]):
+            self.record.save_rubric(revised[0])
+            new_version = revised[0].version
+            self.record.event(
+                "spec_corrected",
+                version=new_version,
+                candidate=revised[1][0],
+                candidates=revised[1],
+                reason=revised[0].reason,
+                diff=revised[0].diff,
+            )
+            self.ctx.reporter.note(f"spec v{new_version}: {revised[0].reason}")
         return Command(
             update={"iteration": iteration + 1, "rubric_version": new_version},
             goto=self._design_sends(iteration + 1, new_version),
         )
+
+    def _corrected_spec(
+        self, iteration: int, version: int, round_best_id: str | None
+    ) -> tuple[Rubric, list[str]] | None:
+        # One new version answers every source: each correction builds on the last, and their reasons
+        # and diffs are joined, so the designer sees one spec naming every exploit of the round.
+        current = self.record.rubric(version)
+        reasons: list[str] = []
+        diff: list[str] = []
+        answered: list[str] = []
+        for candidate_id, analysis in self._correction_sources(iteration, round_best_id):
+            revised = self.ctx.agents.spec_corrector.correct(current, analysis, self.record.candidate(candidate_id))
+            if revised is None:
+                continue
+            current = revised
+            reasons.append(revised.reason.rstrip("."))
+            diff.extend(revised.diff)
+            answered.append(candidate_id)
+        if not answered:
+            return None
+        combined = current.model_copy(
+            update={"version": version + 1, "parent_version": version, "reason": "; ".join(reasons) + ".", "diff": diff}
+        )
+        return combined, answered
 
     # ---- final_eval and report ---------------------------------------------------------------
 
@@ -618,6 +725,11 @@ class DesignNodes:
             return list(pool.map(work, items))
 
 
+def _human_feedback_path(iteration: int) -> str:
+    """Where a reviewer's feedback for the designer of round ``iteration`` is kept."""
+    return f"feedback/i{iteration:02d}.txt"
+
+
 def _gate_reason(verify: VerifyResult | None) -> tuple[str, str] | None:
     """The cheap pre-training checks this loop runs on a verified candidate, or None when it passes."""
     if verify is None:
@@ -644,6 +756,7 @@ def build_graph(ctx: LoopContext, connection: sqlite3.Connection) -> CompiledSta
     graph.add_node("train", nodes.train, input_schema=TrainTask)
     graph.add_node("analyze", nodes.analyze)
     graph.add_node("select", nodes.select)
+    graph.add_node("review", nodes.review)
     graph.add_node("correct_spec", nodes.correct_spec)
     graph.add_node("final_eval", nodes.final_eval)
     graph.add_node("report", nodes.report)
@@ -656,7 +769,8 @@ def build_graph(ctx: LoopContext, connection: sqlite3.Connection) -> CompiledSta
     graph.add_conditional_edges("gate", nodes.fan_out_train, ["train", "select"])
     graph.add_edge("train", "analyze")
     graph.add_edge("analyze", "select")
-    # select and correct_spec route themselves with Command (to design, correct_spec or final_eval).
+    # select, review and correct_spec route themselves with Command (to design, correct_spec, review or
+    # final_eval).
     graph.add_edge("final_eval", "report")
     graph.add_edge("report", END)
     return graph.compile(checkpointer=SqliteSaver(connection))

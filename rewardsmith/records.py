@@ -52,7 +52,7 @@ class CandidateStatus(BaseModel):
     iteration: int
     designer: str
     stage: Stage
-    stopped_at: Literal["critic", "verify", "gate", "train"] | None = Field(
+    stopped_at: Literal["design", "critic", "verify", "gate", "train"] | None = Field(
         default=None, description="The node that rejected it or where it failed."
     )
     reason_kind: str | None = Field(default=None, description="Stable machine-readable reason.")

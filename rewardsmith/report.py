@@ -33,7 +33,7 @@ def design_result(record: RunRecord, evaluation: FinalEvaluation, history: Seque
         run_id=record.run_id,
         run_dir=record.dir,
         task=config.task,
-        designer=DESIGNER_LABEL,
+        designer=DESIGNER_LABEL if config.llm_for("designer") == "offline" else config.llm_for("designer"),
         best_candidate_id=best_id,
         best_code=best_code,
         best_reward_path=record.path("best_reward.py") if best_code else None,

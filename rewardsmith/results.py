@@ -85,3 +85,18 @@ class DesignResult(BaseModel):
     trained: int
     rejected: int
     history: list[IterationRecord]
+
+
+class PausedRun(BaseModel):
+    """What ``design`` and ``resume`` return when a run with ``review`` pauses after a round for feedback.
+
+    Continue it with ``rewardsmith.resume(run_dir, feedback="...")``.
+    """
+
+    run_id: str
+    run_dir: Path
+    iteration: int = Field(description="The round just finished.")
+    next: str = Field(description="What runs after the feedback: 'design' or 'correct_spec'.")
+    best_candidate_id: str | None
+    best_fitness: float | None
+    summary: str = Field(description="The round in a few words, for the reviewer.")

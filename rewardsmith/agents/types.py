@@ -24,6 +24,12 @@ class Candidate(BaseModel):
     designer: str = Field(description="Who wrote it: 'rule-based' or the model's name.")
     parent_id: str | None = Field(default=None, description="The candidate this one mutates or repairs.")
     repair_round: int = Field(default=0, ge=0, description="How many critic repairs led to this code.")
+    failure_kind: str | None = Field(
+        default=None,
+        description="Set when the designer could not produce this candidate at all: 'llm_<call error kind>' "
+        "(e.g. 'llm_server_error', 'llm_bad_response') or 'budget_exhausted'; the loop rejects it at design.",
+    )
+    failure: str | None = Field(default=None, description="Why the designer could not produce it, in one line.")
 
 
 class CriticFinding(BaseModel):

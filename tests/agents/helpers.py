@@ -7,9 +7,12 @@ from pathlib import Path
 import torch
 
 from rewardsmith.agents import RuleBasedSpecWriter
+from rewardsmith.agents.llm import CallLog, RecordingModel, RetryPolicy, make_chat_model, parse_llm_spec
 from rewardsmith.agents.types import DesignRequest
 from rewardsmith.tasks import BatchedTask, BoxSpace, render_context, task_names
 from rewardsmith.training import evaluate
+
+from .llm.scripted_server import ScriptedServer
 
 BUILTIN_TASKS = task_names()
 
@@ -46,3 +49,10 @@ def record_random_episodes(task_class: type[BatchedTask], path: Path, episodes: 
 
     evaluate(task, policy, no_reward, seed=0, record=episodes, record_path=path)
     return path
+
+
+def scripted_chat(server: ScriptedServer, log: CallLog, agent: str, attempts: int = 3) -> RecordingModel:
+    """A recording chat model on the scripted server, through the real openai SDK, with fast retries."""
+    retry = RetryPolicy(attempts=attempts, base_delay_s=0.001, max_delay_s=0.01, max_retry_after_s=0.05)
+    model = make_chat_model(parse_llm_spec(f"openai-compatible:scripted@{server.url}"), retry=retry, timeout_s=20)
+    return RecordingModel(model, log, agent)
