@@ -25,7 +25,7 @@ run: $(STAMP)
 		--sandbox $$($(VENV)/bin/rewardsmith sandbox which >/dev/null 2>&1 && echo auto || echo none)
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=20
 
 # The Docker image sandbox jobs run in, built from this machine's venv (no registry needed).
 sandbox-image: $(STAMP)

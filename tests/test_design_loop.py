@@ -33,7 +33,16 @@ def _loop_sandbox() -> str:
         return "none"
 
 
-SMALL = {"steps": 12_000, "final_seeds": 1, "job_timeout_s": 300, "verify_timeout_s": 12, "sandbox": _loop_sandbox()}
+# The gate's pool (one more training per run) is off here: these tests are about other nodes, and the
+# pool's own loop tests (test_design_loop_gate.py, test_resume.py) run it.
+SMALL = {
+    "steps": 12_000,
+    "final_seeds": 1,
+    "job_timeout_s": 300,
+    "verify_timeout_s": 12,
+    "sandbox": _loop_sandbox(),
+    "gate_pool": False,
+}
 
 PLANTED = {
     "good": CARTPOLE.reference_reward_code,

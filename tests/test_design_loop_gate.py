@@ -42,7 +42,7 @@ def seeded_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunRecord, Rec
         iterations=2,
         samples=2,
         seed_reward=EARLY_TERMINATION_HACK,
-        **SMALL,
+        **{**SMALL, "gate_pool": True},
     )
     return RunRecord.open(result.run_dir), designer
 
@@ -108,9 +108,8 @@ def test_the_pool_is_built_once_and_grows_with_each_trained_policy(
 
 
 def test_without_the_pool_the_seed_is_trained(tmp_path: Path) -> None:
-    result = design(
-        "cartpole", out=tmp_path, iterations=1, samples=1, seed_reward=EARLY_TERMINATION_HACK, gate_pool=False, **SMALL
-    )
+    options = {**SMALL, "gate_pool": False}
+    result = design("cartpole", out=tmp_path, iterations=1, samples=1, seed_reward=EARLY_TERMINATION_HACK, **options)
     record = RunRecord.open(result.run_dir)
     assert record.status("i01-c00").stage == "trained"
     assert not record.exists("pool/pool.json")
