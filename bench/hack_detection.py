@@ -37,7 +37,7 @@ from rewardsmith.records import RunRecord
 from rewardsmith.rewards import load_reward
 from rewardsmith.rewards.gate import GateReport, judge
 from rewardsmith.rewards.pool import load_pool, score_pool
-from rewardsmith.rewards.pool_builder import build_pool
+from rewardsmith.rewards.pool_builder import build_pool, reference_episode_files
 from rewardsmith.sandbox_jobs import POOL_REFERENCE_EPISODES
 from rewardsmith.tasks import load_task
 from rewardsmith.training import TrainingResult
@@ -103,12 +103,7 @@ def _seed_verdicts(entries: list[HackEntry], seed: int, root: Path) -> list[Verd
         reference_dir = root / entry.task / "reference"
         reference = _trained(entry, "reference", seed, reference_dir, POOL_REFERENCE_EPISODES)
         if not (pool_dir / "pool.json").exists():
-            files = [
-                (f"reference/checkpoint_{c.index:02d}", reference_dir / c.episode_file)
-                for c in reference.checkpoints
-                if c.episode_file is not None
-            ]
-            build_pool(task_class, entry.task, files, pool_dir, seed=seed)
+            build_pool(task_class, entry.task, reference_episode_files(reference, reference_dir), pool_dir, seed=seed)
         if entry.task not in references:
             references[entry.task] = _verdict(entry, "reference", seed, pool_dir, reference_dir, reference)
             verdicts.append(references[entry.task])

@@ -54,7 +54,7 @@ from rewardsmith.results import FinalEvaluation, IterationRecord
 from rewardsmith.rewards import VerifyResult
 from rewardsmith.rewards.gate import GateReport, GateThresholds, judge
 from rewardsmith.rewards.pool import POOL_ARRAYS, POOL_MANIFEST, TRAINED_EPISODES, TrajectoryPool, add_episodes
-from rewardsmith.rewards.pool_builder import build_pool
+from rewardsmith.rewards.pool_builder import build_pool, reference_episode_files
 from rewardsmith.rewards.rubric import DEFAULT_GOAL_FLAG, Rubric, RubricCheckResult
 from rewardsmith.sandbox import Sandbox, SandboxResult
 from rewardsmith.sandbox.confirm import Confirmation, rescore_dir_for, rescore_out_dir, run_confirmed
@@ -224,11 +224,7 @@ class DesignNodes:
         result = self.ctx.sandbox.run(job, job_dir, out_dir)
         files: list[tuple[str, Path]] = []
         if result.ok and result.training is not None:
-            files = [
-                (f"reference/checkpoint_{c.index:02d}", out_dir / c.episode_file)
-                for c in result.training.checkpoints
-                if c.episode_file is not None and (out_dir / c.episode_file).is_file()
-            ]
+            files = reference_episode_files(result.training, out_dir)
         else:
             # Probes and random play still make a pool; without competent trajectories it is a weaker one.
             reason = result.failure.message.splitlines()[0] if result.failure else "no result"
@@ -379,17 +375,13 @@ class DesignNodes:
     def _verify_one(self, candidate_id: str) -> None:
         candidate_dir = self.record.candidate_dir(candidate_id)
         pool_dir = self.record.path("pool")
-        pool_arrays = None
         if self.config.gate_pool and (pool_dir / POOL_MANIFEST).exists():
             with self._pool_lock:
                 # The labels the returns will be read against, frozen with the arrays the job gets.
                 (candidate_dir / "pool.json").write_bytes((pool_dir / POOL_MANIFEST).read_bytes())
-                pool_arrays = candidate_dir / "jobs" / POOL_ARRAYS
-                pool_arrays.parent.mkdir(parents=True, exist_ok=True)
-                pool_arrays.write_bytes((pool_dir / POOL_ARRAYS).read_bytes())
-        job, job_dir, out_dir = verify_job(self.config, candidate_id, candidate_dir, pool_arrays)
-        if pool_arrays is not None:
-            pool_arrays.unlink()
+                job, job_dir, out_dir = verify_job(self.config, candidate_id, candidate_dir, pool_dir / POOL_ARRAYS)
+        else:
+            job, job_dir, out_dir = verify_job(self.config, candidate_id, candidate_dir)
         result = self.ctx.sandbox.run(job, job_dir, out_dir)
         self.record.write_json(self._verify_path(candidate_id), result)
         self.record.event("verified", candidate=candidate_id, ok=result.ok, wall_time_s=result.wall_time_s)
@@ -513,7 +505,7 @@ class DesignNodes:
         )
 
     def _goal_flag(self) -> str:
-        return next((v.name for v in self.spec.state_variables if v.desired == "true"), DEFAULT_GOAL_FLAG)
+        return self.spec.goal_flag() or DEFAULT_GOAL_FLAG
 
     # ---- analyze -----------------------------------------------------------------------------
 

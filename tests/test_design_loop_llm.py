@@ -216,7 +216,6 @@ def test_cli_refuses_bad_or_unavailable_models_before_a_run_dir(tmp_path: Path) 
 
 @pytest.mark.slow
 def test_local_model_runs_one_real_iteration(tmp_path: Path) -> None:
-    pytest.importorskip("transformers")
     from rewardsmith.agents.llm import LLMUnavailableError
     from rewardsmith.agents.llm.hf_chat import embedded_model_dir
 

@@ -369,10 +369,6 @@ def _best_files(result: TrainingResult, run_dir: Path) -> list[Path]:
     return best or [files[-1][1]]
 
 
-def _goal_flag(spec: TaskSpec) -> str:
-    return next((v.name for v in spec.state_variables if v.desired == "true"), DEFAULT_GOAL_FLAG)
-
-
 def _rubric_results(result: TrainingResult, run_dir: Path, rubric: Rubric, spec: TaskSpec) -> list[RubricCheckResult]:
     files = _best_files(result, run_dir)
     if not files:
@@ -380,7 +376,7 @@ def _rubric_results(result: TrainingResult, run_dir: Path, rubric: Rubric, spec:
             RubricCheckResult(criterion_id=c.id, check=c.check or "", passed=None, detail="no recorded episodes")
             for c in rubric.criteria
         ]
-    return evaluate_rubric(rubric, files, goal_flag=_goal_flag(spec))
+    return evaluate_rubric(rubric, files, goal_flag=spec.goal_flag() or DEFAULT_GOAL_FLAG)
 
 
 def _rubric_findings(results: list[RubricCheckResult]) -> list[Finding]:

@@ -283,7 +283,7 @@ def oscillation(result: TrainingResult, kept: Recording | None, spec: TaskSpec) 
 
 def loitering(result: TrainingResult, kept: Recording | None, spec: TaskSpec) -> list[Finding]:
     """An error-like variable stays near its target most of the episode, yet the goal is never reached."""
-    flag = goal_flag(spec)
+    flag = spec.goal_flag()
     if kept is None or flag is None or _solved(result, spec) or f"state/{flag}" not in kept:
         return []
     count = _episode_count(kept)
@@ -355,7 +355,7 @@ def early_termination_exploit(
     kept_episodes = [e for e in pooled if e[0] == kept_index]
     early = [e for e in pooled if e[4]]
     rest = [e for e in pooled if not e[4]]
-    values: dict[str, float | int | str] = {"early_limit": early_limit, "goal_flag": goal_flag(spec) or "none"}
+    values: dict[str, float | int | str] = {"early_limit": early_limit, "goal_flag": spec.goal_flag() or "none"}
     severity: Severity | None = None
     reasons = []
     if kept is not None and early and rest and kept_episodes and not _solved(result, spec):
@@ -456,11 +456,6 @@ def spinning(result: TrainingResult, kept: Recording | None, spec: TaskSpec) -> 
 # ---- helpers ----------------------------------------------------------------------------------------
 
 
-def goal_flag(spec: TaskSpec) -> str | None:
-    """The task's success flag: the first state variable whose desired value is ``true``."""
-    return next((v.name for v in spec.state_variables if v.desired == "true"), None)
-
-
 def _solved(result: TrainingResult, spec: TaskSpec) -> bool:
     return result.fitness >= spec.fitness.solved_threshold
 
@@ -555,7 +550,7 @@ def _mean_over_episodes(recording: Recording, name: str, statistic: Callable[[np
 
 def _successes(recording: Recording, spec: TaskSpec) -> list[tuple[int, bool]]:
     """Whether each episode succeeded: its goal flag set, or without a flag its fitness solved."""
-    flag = goal_flag(spec)
+    flag = spec.goal_flag()
     fitness = np.asarray(recording.get("fitness", []), dtype=np.float64)
     out = []
     for episode, length in enumerate(np.asarray(recording["length"]).astype(int).tolist()):

@@ -50,7 +50,7 @@ def _finding(outcome: ProbeOutcome, spec: TaskSpec) -> Finding:
     )
     if kind == "early_termination_exploit":
         # What the corrector's early-termination check needs: how short is too short, and the goal flag.
-        flag = next((v.name for v in spec.state_variables if v.desired == "true"), DEFAULT_GOAL_FLAG)
+        flag = spec.goal_flag() or DEFAULT_GOAL_FLAG
         has_flag = any(v.name == flag for v in spec.state_variables)
         evidence += f"; early_limit={spec.episode_length // 2}; goal_flag={flag if has_flag else 'none'}"
     return Finding(

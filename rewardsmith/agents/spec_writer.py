@@ -49,7 +49,7 @@ class RuleBasedSpecWriter:
         Returns:
             Version 1, whose every check parses against the task's state variables.
         """
-        goal_flag = next((v.name for v in task.state_variables if v.desired == "true"), None)
+        goal_flag = task.goal_flag()
         criteria = [Criterion(id="task", text=task.description, weight=2.0)]
         for variable in task.state_variables:
             criteria += _criteria_for(variable, task, goal_flag)

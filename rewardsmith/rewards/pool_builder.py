@@ -16,10 +16,20 @@ from rewardsmith.rewards.pool import (
 )
 from rewardsmith.tasks.base import BatchedTask
 from rewardsmith.training.probes import early_termination_policy, probe_policies, rollout
+from rewardsmith.training.result import TrainingResult
 
 #: Episodes of random play and of each probe; enough to see a probe's best case, few enough to be cheap.
 PROBE_EPISODES = 4
 RANDOM_EPISODES = 8
+
+
+def reference_episode_files(result: TrainingResult, out_dir: Path) -> list[tuple[str, Path]]:
+    """``(source, path)`` of each checkpoint's recorded episodes of a reference run written to ``out_dir``."""
+    return [
+        (f"reference/checkpoint_{c.index:02d}", out_dir / c.episode_file)
+        for c in result.checkpoints
+        if c.episode_file is not None and (out_dir / c.episode_file).is_file()
+    ]
 
 
 def build_pool(

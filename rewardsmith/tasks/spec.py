@@ -160,6 +160,10 @@ class TaskSpec(BaseModel):
                 return variable
         raise KeyError(name)
 
+    def goal_flag(self) -> str | None:
+        """The task's success flag: the first state variable whose desired value is ``true``."""
+        return next((v.name for v in self.state_variables if v.desired == "true"), None)
+
 
 def common_state_variables(action_space: BoxSpace | DiscreteSpace) -> tuple[StateVariable, ...]:
     """The state variables every task provides besides its own: the applied action and the step count."""
