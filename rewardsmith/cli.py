@@ -193,6 +193,7 @@ def design_command(
     temperature: Annotated[float, typer.Option(help=_help("temperature"))] = DesignConfig.model_fields[
         "temperature"
     ].default,
+    max_tokens: Annotated[int | None, typer.Option(help=_help("max_tokens"))] = None,
     budget_tokens: Annotated[int | None, typer.Option(help=_help("budget_tokens"))] = None,
     critic_repairs: Annotated[int, typer.Option(help=_help("critic_repairs"))] = DesignConfig.model_fields[
         "critic_repairs"
@@ -219,6 +220,7 @@ def design_command(
         "analyzer_llm": analyzer_llm,
         "spec_llm": spec_llm,
         "temperature": temperature,
+        "max_tokens": max_tokens,
         "budget_tokens": budget_tokens,
         "critic_repairs": critic_repairs,
         "review": review,
@@ -257,7 +259,15 @@ def _reviewed(result: DesignResult | PausedRun, config: DesignConfig) -> DesignR
     """Ask the reviewer for feedback at each pause and go on until the run finishes."""
     while isinstance(result, PausedRun):
         console.print(f"[bold]review[/] after {result.summary}; next: {result.next}")
-        feedback = Prompt.ask("feedback for the designer (empty: none)", default="", console=console)
+        try:
+            feedback = Prompt.ask("feedback for the designer (empty: none)", default="", console=console)
+        except EOFError:
+            # No one at the terminal (stdin closed or not a terminal): the run stays paused, whole.
+            raise _fail(
+                f"no reviewer answered (standard input is closed); the run is paused and kept: continue it "
+                f"with `rewardsmith resume {result.run_dir} --feedback TEXT`",
+                code=1,
+            ) from None
         with RichReporter(console, config.iterations, config.samples) as reporter:
             result = resume(result.run_dir, reporter=reporter, feedback=feedback)
     return result
@@ -360,12 +370,19 @@ def _print_result(result: DesignResult) -> None:
     if result.best_candidate_id is None:
         console.print(f"no candidate trained; see {result.run_dir}/report.html for the reasons")
         return
-    fitness, spread = format_score(result.fitness), format_score(result.fitness_std)
-    reference, sparse = format_score(result.reference_fitness), format_score(result.sparse_fitness)
-    console.print(
-        f"best: [bold]{result.best_candidate_id}[/], fitness {fitness} ± {spread} over the final seeds "
-        f"(reference {reference}, sparse {sparse}), normalised score [bold]{format_score(result.normalized_score)}[/]"
-    )
+    if result.fitness is None and result.reference_fitness is None:
+        console.print(
+            f"best: [bold]{result.best_candidate_id}[/], fitness {format_score(result.training_fitness)} in the loop "
+            "(--final-seeds 0: not retrained, so no normalised score)"
+        )
+    else:
+        fitness, spread = format_score(result.fitness), format_score(result.fitness_std)
+        reference, sparse = format_score(result.reference_fitness), format_score(result.sparse_fitness)
+        console.print(
+            f"best: [bold]{result.best_candidate_id}[/], fitness {fitness} ± {spread} over the final seeds "
+            f"(reference {reference}, sparse {sparse}), normalised score "
+            f"[bold]{format_score(result.normalized_score)}[/]"
+        )
     console.print(
         f"run: {result.run_dir}  best reward: {result.best_reward_path}  report: {result.run_dir}/report.html"
     )

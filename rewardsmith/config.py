@@ -38,6 +38,13 @@ class DesignConfig(BaseModel):
     analyzer_llm: str | None = Field(default=None, description="The trajectory analyzer's model; default: --llm.")
     spec_llm: str | None = Field(default=None, description="The spec writer's and corrector's model; default: --llm.")
     temperature: float = Field(default=0.7, ge=0.0, le=2.0, description="Sampling temperature of the designer.")
+    max_tokens: int | None = Field(
+        default=None,
+        ge=16,
+        description="Most completion tokens of any one LLM answer, every agent. Default: the designer 2048 "
+        "(768 on a model generating on this machine, local or hf), the critic and analyzer 1024, the spec "
+        "corrector 2048.",
+    )
     budget_tokens: int | None = Field(
         default=None,
         gt=0,
@@ -55,7 +62,13 @@ class DesignConfig(BaseModel):
         description="Where candidate code runs: 'docker' (a hardened container), 'bwrap' (Linux namespaces), "
         "'auto' (docker, else bwrap) or 'none' (a plain process with resource limits only: no isolation).",
     )
-    final_seeds: int = Field(default=3, ge=1, le=20, description="Seeds the best reward is retrained on at the end.")
+    final_seeds: int = Field(
+        default=3,
+        ge=0,
+        le=20,
+        description="Seeds the best reward is retrained on at the end, beside the reference and sparse rewards; "
+        "0 skips that retraining (the result then has the loop's own fitness and no normalised score).",
+    )
     target_fitness: float | None = Field(
         default=None, description="Stop early once a candidate reaches this fitness; default: never stop early."
     )

@@ -23,10 +23,14 @@ def run_final_evaluation(
 ) -> FinalEvaluation:
     """Train every (reward, seed) pair through the sandbox, reusing results already on disk."""
     config, record, spec = ctx.config, ctx.record, ctx.task_class.spec
-    seeds = [FINAL_SEED_BASE + config.seed * 100 + i for i in range(config.final_seeds)]
+    # Without a trained candidate there is nothing to compare the reference and sparse rewards with,
+    # so they are not retrained either.
+    count = config.final_seeds if best_id is not None else 0
+    seeds = [FINAL_SEED_BASE + config.seed * 100 + i for i in range(count)]
     codes = {"reference": spec.reference_reward_code, "sparse": spec.sparse_reward_code}
     if best_id is not None:
         codes["best"] = record.candidate(best_id).code
+    # With no seeds nothing is retrained: the scores below come out empty and the score None.
     runs = [f"{label}-seed{seed}" for label in codes for seed in seeds]
 
     def run(name: str) -> object:

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 from rewardsmith.records import RunRecord
 from rewardsmith.results import DesignResult, FinalEvaluation, IterationRecord, format_score
 from rewardsmith.sandbox import SandboxResult
-from rewardsmith.tasks import BatchedTask
+from rewardsmith.tasks import BatchedTask, TaskSpec
 from rewardsmith.training import TrainingResult
 
 DESIGNER_LABEL = "rule-based (offline)"
@@ -86,16 +86,29 @@ vertical-align:top}}tr:nth-child(even){{background:#f4f4f4}}pre{{background:#f7f
 <p>Run <code>{record.run_id}</code>, designed by <b>{result.designer}</b>. {result.candidates} candidates,
 {result.trained} trained, {result.rejected} rejected.</p>
 <h2>Result</h2>
-<table><tr><th>reward</th><th>{html.escape(spec.fitness.name)} (mean ± std over seeds {evaluation.seeds})</th></tr>
-<tr><td>best ({result.best_candidate_id})</td><td>{_scores(evaluation.best)}</td></tr>
-<tr><td>reference</td><td>{_scores(evaluation.reference)}</td></tr>
-<tr><td>sparse</td><td>{_scores(evaluation.sparse)}</td></tr></table>
-<p>Normalised score: <b>{format_score(result.normalized_score)}</b> (solved at {spec.fitness.solved_threshold:g}).</p>
+{_result_table(spec, evaluation, result)}
 {images}
 <h2>Candidates</h2><table><tr><th>id</th><th>stage</th><th>fitness</th><th>reason</th><th>detail</th></tr>{rows}</table>
 <h2>Best reward</h2><pre>{code}</pre>
 <h2>Specification versions</h2>{specs}
 </body></html>"""
+
+
+def _result_table(spec: TaskSpec, evaluation: FinalEvaluation, result: DesignResult) -> str:
+    if result.best_candidate_id is None:
+        return "<p>No candidate was trained, so nothing was retrained on final seeds.</p>"
+    if not evaluation.seeds:
+        return (
+            f"<p>Not retrained on final seeds (final_seeds 0). The best candidate's "
+            f"{html.escape(spec.fitness.name)} in the loop: <b>{format_score(result.training_fitness)}</b>.</p>"
+        )
+    header = f"{html.escape(spec.fitness.name)} (mean ± std over seeds {evaluation.seeds})"
+    score = format_score(result.normalized_score)
+    return f"""<table><tr><th>reward</th><th>{header}</th></tr>
+<tr><td>best ({result.best_candidate_id})</td><td>{_scores(evaluation.best)}</td></tr>
+<tr><td>reference</td><td>{_scores(evaluation.reference)}</td></tr>
+<tr><td>sparse</td><td>{_scores(evaluation.sparse)}</td></tr></table>
+<p>Normalised score: <b>{score}</b> (solved at {spec.fitness.solved_threshold:g}).</p>"""
 
 
 def _scores(scores: Any) -> str:

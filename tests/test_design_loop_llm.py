@@ -28,8 +28,9 @@ GOOD_ANSWER = f"Bounded upright and centring terms.\n\n```python\n{GOOD}\n```"
 HACK = (Path(__file__).parents[1] / "bench" / "hack_set" / "cartpole_effort_hack.py").read_text()
 PASS = json.dumps({"passed": True, "findings": []})
 ANALYSIS = json.dumps({"causes": ["short training"], "suggestions": ["train longer"], "suspected_hacking": None})
-# No gate pool unless a test needs the gate: building it costs a reference training.
-LOOP = {**SMALL, "gate_pool": False, "iterations": 1, "samples": 2}
+# No gate pool unless a test needs the gate (building it costs a reference training), and no final
+# retraining: these tests are about the agents, and the offline loop tests cover the final evaluation.
+LOOP = {**SMALL, "gate_pool": False, "iterations": 1, "samples": 2, "final_seeds": 0}
 
 
 class Servers:
@@ -54,9 +55,10 @@ def servers() -> Iterator[Servers]:
         yield scripted
 
 
-def rewardsmith(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def rewardsmith(*args: str, env: dict[str, str] | None = None, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "rewardsmith", *args],
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=300,
@@ -170,7 +172,7 @@ def test_a_hack_the_gate_catches_gets_a_revised_spec_from_the_model(servers: Ser
     servers.critic.play(Reply.answer(PASS), Reply.answer(PASS))
     servers.spec.play(Reply.answer(json.dumps(revised)))
     servers.analyzer.play(Reply.answer(ANALYSIS))
-    options = {**SMALL, "iterations": 2, "samples": 1, "gate_pool": True}
+    options = {**LOOP, "iterations": 2, "samples": 1, "gate_pool": True}
     result = design("cartpole", out=tmp_path, **options, **servers.llm())
     record = RunRecord(result.run_dir)
     first = record.status("i01-c00")
@@ -190,7 +192,7 @@ def test_a_hack_the_gate_catches_gets_a_revised_spec_from_the_model(servers: Ser
 def test_cli_design_against_the_server_then_show(servers: Servers, tmp_path: Path) -> None:
     servers.designer.play(Reply.answer(GOOD_ANSWER))
     servers.analyzer.play(Reply.answer(ANALYSIS))
-    small = ["--steps", "12000", "--final-seeds", "1", "--sandbox", SMALL["sandbox"], "--no-gate-pool"]
+    small = ["--steps", "12000", "--final-seeds", "0", "--sandbox", SMALL["sandbox"], "--no-gate-pool"]
     result = rewardsmith(
         "design", "cartpole", "--llm", f"openai-compatible:M@{servers.designer.url}", "--critic-llm", "offline",
         "--analyzer-llm", f"openai-compatible:M@{servers.analyzer.url}", "--iterations", "1", "--samples", "1",
@@ -198,6 +200,7 @@ def test_cli_design_against_the_server_then_show(servers: Servers, tmp_path: Pat
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "openai-compatible:M@" in result.stdout
+    assert "--final-seeds 0: not retrained" in result.stdout
     (run_dir,) = tmp_path.iterdir()
     shown = rewardsmith("show", str(run_dir))
     assert shown.returncode == 0, shown.stderr
@@ -223,9 +226,10 @@ def test_local_model_runs_one_real_iteration(tmp_path: Path) -> None:
         embedded_model_dir()
     except LLMUnavailableError as error:
         pytest.skip(str(error))
-    # A budget of one token lets exactly the round's design call through: the rest of the run falls
-    # back to the rules, which keeps this test to one generation on a slow CPU.
-    options = {**LOOP, "steps": 4_000, "critic_repairs": 0, "budget_tokens": 1}
+    # A budget of one token lets exactly the round's design call through, and 192 tokens a sample
+    # keep it short: the rest of the run falls back to the rules, so this test makes one generation
+    # on a slow CPU. (The full command, with every agent on the model, is timed in the README.)
+    options = {**LOOP, "steps": 4_000, "critic_repairs": 0, "budget_tokens": 1, "max_tokens": 192}
     result = design("cartpole", out=tmp_path, llm="local", **options)
     record = RunRecord(result.run_dir)
     assert CallLog.read(result.run_dir), "calls recorded"
@@ -265,3 +269,37 @@ def test_review_pauses_and_the_feedback_reaches_the_designer(servers: Servers, t
     assert note in block
     names = [e["event"] for e in events(result.run_dir)]
     assert names.count("human_feedback") == 1 and "paused_for_review" in names
+
+
+def _feedback_block(request: dict) -> str:
+    prompt = request["messages"][1]["content"]
+    return prompt[prompt.index("<<<DATA reviewer_feedback>>>") : prompt.index("<<<END DATA reviewer_feedback>>>")]
+
+
+def test_cli_review_asks_at_the_terminal_and_a_closed_stdin_keeps_the_run_paused(
+    servers: Servers, tmp_path: Path
+) -> None:
+    servers.designer.play(*(Reply.answer(GOOD_ANSWER) for _ in range(3)))
+    offline = ["--critic-llm", "offline", "--analyzer-llm", "offline", "--spec-llm", "offline"]
+    small = ["--steps", "12000", "--final-seeds", "0", "--sandbox", SMALL["sandbox"], "--no-gate-pool"]
+    designed = rewardsmith(
+        "design", "cartpole", "--llm", f"openai-compatible:M@{servers.designer.url}", *offline, "--review",
+        "--iterations", "3", "--samples", "1", "--out", str(tmp_path), *small,
+        stdin="Prefer gentle pushes.\n",
+    )  # fmt: skip
+    # The first pause is answered at the prompt; at the second, stdin is closed.
+    assert designed.returncode == 1 and "Traceback" not in designed.stderr + designed.stdout
+    last = [line for line in designed.stderr.splitlines() if line.strip()][-1]
+    assert "no reviewer answered" in last and "rewardsmith resume" in last and "--feedback" in last
+    assert designed.stdout.count("feedback for the designer") == 2
+    (run_dir,) = tmp_path.iterdir()
+    assert len(servers.designer.requests) == 2
+    assert "Prefer gentle pushes." in _feedback_block(servers.designer.requests[1])
+
+    resumed = rewardsmith("resume", str(run_dir), "--feedback", "Keep the cart centred.")
+    assert resumed.returncode == 0, resumed.stderr
+    assert len(servers.designer.requests) == 3
+    assert "Keep the cart centred." in _feedback_block(servers.designer.requests[2])
+    names = [e["event"] for e in events(run_dir)]
+    assert names.count("human_feedback") == 2 and names.count("paused_for_review") == 2
+    assert names[-1] == "finished"

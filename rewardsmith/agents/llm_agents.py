@@ -10,6 +10,7 @@ from rewardsmith.agents import RuleBasedAnalyzer, RuleBasedDesigner, RuleBasedSp
 from rewardsmith.agents.llm import CallLog, ChatModel, RecordingModel, RetryPolicy, TokenBudget, make_chat_model
 from rewardsmith.agents.llm.spec import parse_llm_spec
 from rewardsmith.agents.llm_analyzer import LLMAnalyzer
+from rewardsmith.agents.llm_common import DEFAULT_JSON_TOKENS
 from rewardsmith.agents.llm_critic import LLMCritic
 from rewardsmith.agents.llm_designer import LLMDesigner
 from rewardsmith.agents.llm_spec import LLMSpecCorrector
@@ -79,13 +80,20 @@ def agents_for(
     # A reward is a few hundred tokens; a model generating on this machine's CPU (local, hf) pays
     # for every token it is allowed, so it gets a tighter limit than a served model.
     on_cpu = "designer" in models and parse_llm_spec(config.llm_for("designer")).provider in ("local", "hf")
+    limit = config.max_tokens
     return Agents(
-        designer=LLMDesigner(chat("designer"), temperature=config.temperature, max_tokens=768 if on_cpu else 2048)
+        designer=LLMDesigner(
+            chat("designer"), temperature=config.temperature, max_tokens=limit or (768 if on_cpu else 2048)
+        )
         if "designer" in models
         else RuleBasedDesigner(),
-        critic=LLMCritic(chat("critic"), context, current_rubric) if "critic" in models else StaticCritic(),
-        analyzer=LLMAnalyzer(chat("analyzer")) if "analyzer" in models else RuleBasedAnalyzer(),
-        spec_corrector=LLMSpecCorrector(chat("spec"), task_class.spec)
+        critic=LLMCritic(chat("critic"), context, current_rubric, max_tokens=limit or DEFAULT_JSON_TOKENS)
+        if "critic" in models
+        else StaticCritic(),
+        analyzer=LLMAnalyzer(chat("analyzer"), max_tokens=limit or DEFAULT_JSON_TOKENS)
+        if "analyzer" in models
+        else RuleBasedAnalyzer(),
+        spec_corrector=LLMSpecCorrector(chat("spec"), task_class.spec, max_tokens=limit or 2048)
         if "spec" in models
         else RuleBasedSpecCorrector(),
         budget=budget if models else None,

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from rewardsmith.agents.analyzer import RuleBasedAnalyzer
 from rewardsmith.agents.llm.base import BudgetExhaustedError, ChatModel, LLMCallError
-from rewardsmith.agents.llm_common import AnswerError, ask_json, data_block, one_line, render
+from rewardsmith.agents.llm_common import DEFAULT_JSON_TOKENS, AnswerError, ask_json, data_block, one_line, render
 from rewardsmith.agents.types import Analysis, Candidate, Finding
 from rewardsmith.rewards.rubric import Rubric, RubricCheckResult
 from rewardsmith.tasks.spec import TaskSpec
@@ -36,8 +36,9 @@ class AnalysisAnswer(BaseModel):
 class LLMAnalyzer:
     """Analyses a trained candidate with the rule-based analyzer and a chat model."""
 
-    def __init__(self, chat: ChatModel) -> None:
+    def __init__(self, chat: ChatModel, *, max_tokens: int = DEFAULT_JSON_TOKENS) -> None:
         self.chat = chat
+        self.max_tokens = max_tokens
         self._rules = RuleBasedAnalyzer()
 
     @property
@@ -72,7 +73,7 @@ class LLMAnalyzer:
             analysis_block=data_block("training_statistics", facts),
         )
         try:
-            answer = ask_json(self.chat, render("analyzer_system"), user, AnalysisAnswer)
+            answer = ask_json(self.chat, render("analyzer_system"), user, AnalysisAnswer, max_tokens=self.max_tokens)
         except (LLMCallError, AnswerError, BudgetExhaustedError) as error:
             note = f"\n\n(The model's analysis could not be used: {one_line(error)}.)"
             return analysis.model_copy(update={"reflection": analysis.reflection + note})

@@ -16,6 +16,9 @@ from rewardsmith.agents.llm.base import ChatMessage, ChatModel, ChatRequest, LLM
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
+DEFAULT_JSON_TOKENS = 1024
+"""Completion tokens of a JSON answer (a verdict, an analysis) unless an agent is given its own limit."""
+
 _DATA_OPEN = "<<<DATA {name}>>>"
 _DATA_CLOSE = "<<<END DATA {name}>>>"
 # A quoted text could hold the markers itself and so "close" its block early; the look-alike keeps
@@ -109,7 +112,7 @@ def ask_json(
     answer: type[ModelT],
     *,
     temperature: float = 0.0,
-    max_tokens: int = 1024,
+    max_tokens: int = DEFAULT_JSON_TOKENS,
 ) -> ModelT:
     """One request for a JSON answer, with the schema where the provider enforces one.
 

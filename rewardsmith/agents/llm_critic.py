@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from rewardsmith.agents.critic import StaticCritic
 from rewardsmith.agents.llm.base import BudgetExhaustedError, ChatModel, LLMCallError
-from rewardsmith.agents.llm_common import AnswerError, ask_json, data_block, one_line, render
+from rewardsmith.agents.llm_common import DEFAULT_JSON_TOKENS, AnswerError, ask_json, data_block, one_line, render
 from rewardsmith.agents.types import Candidate, CriticFinding, CriticVerdict
 from rewardsmith.rewards.errors import NoCodeError
 from rewardsmith.rewards.extract import extract_code
@@ -44,10 +44,19 @@ class LLMCritic:
         context: The task context the designer read, so the review judges against the same facts.
         rubric_text: Returns the specification in force (the one the candidate was written
             against), as a designer reads it.
+        max_tokens: Completion tokens of one review.
     """
 
-    def __init__(self, chat: ChatModel, context: str, rubric_text: Callable[[], str] | None = None) -> None:
+    def __init__(
+        self,
+        chat: ChatModel,
+        context: str,
+        rubric_text: Callable[[], str] | None = None,
+        *,
+        max_tokens: int = DEFAULT_JSON_TOKENS,
+    ) -> None:
         self.chat = chat
+        self.max_tokens = max_tokens
         self.context = context
         self._rubric_text = rubric_text or (lambda: "")
         self._static = StaticCritic()
@@ -77,7 +86,7 @@ class LLMCritic:
             ),
         )
         try:
-            answer = ask_json(self.chat, render("critic_system"), user, ReviewAnswer)
+            answer = ask_json(self.chat, render("critic_system"), user, ReviewAnswer, max_tokens=self.max_tokens)
         except (LLMCallError, AnswerError, BudgetExhaustedError) as error:
             skipped = CriticFinding(
                 rule="llm_review_skipped",

@@ -38,8 +38,10 @@ class SpecAnswer(BaseModel):
 class LLMSpecCorrector:
     """Revises the specification with a chat model, falling back to the rule-based corrector."""
 
-    def __init__(self, chat: ChatModel, task: TaskSpec) -> None:
+    def __init__(self, chat: ChatModel, task: TaskSpec, *, max_tokens: int = 2048) -> None:
         self.chat = chat
+        # A whole specification is longer than a verdict.
+        self.max_tokens = max_tokens
         self.task = task
         self._fallback = RuleBasedSpecCorrector()
         #: The model's critique of the last candidate it was shown (step 1), for the record.
@@ -67,7 +69,7 @@ class LLMSpecCorrector:
             names=", ".join([*names, "length", "time_to_goal"]),
         )
         try:
-            answer = ask_json(self.chat, system, user, SpecAnswer, max_tokens=2048)
+            answer = ask_json(self.chat, system, user, SpecAnswer, max_tokens=self.max_tokens)
         except (LLMCallError, AnswerError, BudgetExhaustedError) as error:
             return self._fall_back(rubric, analysis, candidate, one_line(error))
         self.last_critique = answer.critique

@@ -7,7 +7,9 @@ takes seconds (about 12 s for the embedded model on two cores).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import threading
 import time
 from functools import cache
@@ -64,9 +66,12 @@ def _load(path: str, gguf_file: str | None, device: str) -> _Loaded:
         device = "cuda" if torch.cuda.is_available() else "cpu"
     # GGUF weights are dequantized on load: float32 runs fastest on CPUs, bfloat16 halves GPU memory.
     dtype = torch.float32 if device == "cpu" else torch.bfloat16
+    # The GGUF reader and the weight loader draw tqdm bars on stderr, across the CLI's own progress
+    # display; a load that fails raises instead, so nothing a user needs goes there.
     try:
-        tokenizer = AutoTokenizer.from_pretrained(path, **options)
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, **options)
+        with contextlib.redirect_stderr(io.StringIO()):
+            tokenizer = AutoTokenizer.from_pretrained(path, **options)
+            model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, **options)
     except (OSError, ValueError, ImportError) as error:
         where = f"{path}:{gguf_file}" if gguf_file else path
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
