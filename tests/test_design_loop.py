@@ -113,7 +113,12 @@ def test_planted_bad_candidates_are_contained_with_typed_reasons(tmp_path: Path)
 
 def test_static_critic_stops_what_it_can_see_before_the_sandbox(tmp_path: Path) -> None:
     result = design(
-        "cartpole", agents=Agents(designer=PlantedDesigner()), out=tmp_path, iterations=1, samples=len(PLANTED), **SMALL
+        "cartpole",
+        agents=Agents(designer=PlantedDesigner()),
+        out=tmp_path,
+        iterations=1,
+        samples=len(PLANTED),
+        **{**SMALL, "final_seeds": 0},
     )
     record = RunRecord.open(result.run_dir)
     ids = planted_names(record)
@@ -160,11 +165,16 @@ def test_offline_run_writes_a_complete_record(tmp_path: Path) -> None:
 def test_resume_of_a_finished_run_redoes_nothing(tmp_path: Path) -> None:
     from rewardsmith import resume
 
-    result = design("cartpole", out=tmp_path, iterations=1, samples=1, **SMALL)
-    before = (result.run_dir / "events.jsonl").read_text().count("train_started")
+    # Without the final retraining (final_seeds 0), which the complete-record test above covers.
+    result = design("cartpole", out=tmp_path, iterations=1, samples=1, **{**SMALL, "final_seeds": 0})
+    assert result.best_candidate_id is not None and result.normalized_score is None
+    assert "Not retrained on final seeds" in (result.run_dir / "report.html").read_text()
+    before = (result.run_dir / "events.jsonl").read_text()
     again = resume(result.run_dir)
     assert again.best_candidate_id == result.best_candidate_id
-    assert (result.run_dir / "events.jsonl").read_text().count("train_started") == before
+    after = (result.run_dir / "events.jsonl").read_text()
+    for event in ("train_started", "final_evaluated"):
+        assert after.count(event) == before.count(event) == 1, event
 
 
 @pytest.mark.parametrize("bad", [{"iterations": 0}, {"parallel": 0}, {"samples": 1000}])
