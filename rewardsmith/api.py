@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from langgraph.types import Command, StateSnapshot
 
+from rewardsmith.agents.llm import CallRecord
 from rewardsmith.agents.llm_agents import agents_for, chat_models_for
 from rewardsmith.config import DesignConfig
 from rewardsmith.graph import SEED_REWARD, Agents, LoopContext, Reporter, SilentReporter, build_graph
@@ -64,12 +66,19 @@ def design(
     models = chat_models_for(design_config) if agents is None else None
     record = RunRecord.create(design_config, task_class.spec.name)
     if agents is None:
-        agents = agents_for(design_config, record, task_class, models=models)
+        agents = agents_for(design_config, record, task_class, models=models, on_call=_noting(reporter))
     if seed_code is not None:
         # A copy in the run: a resumed run designs from the same seed even if the file moved.
         record.path(SEED_REWARD).write_text(seed_code)
     record.event("run_started", run_id=record.run_id, task=task_class.spec.name)
     return _run(record, task_class, reporter or SilentReporter(), agents, fresh=True, choice=choice)
+
+
+def _noting(reporter: Reporter | None) -> Callable[[CallRecord], None] | None:
+    """Report each LLM call as it ends: a model on a CPU can take a minute over one answer."""
+    if reporter is None:
+        return None
+    return lambda call: reporter.note(f"  {call.summary()}")
 
 
 def _read_seed_reward(path: Path | None) -> str | None:
@@ -100,7 +109,7 @@ def resume(
     config = record.config_record().config
     task_class = load_task(config.task)
     if agents is None:
-        agents = agents_for(config, record, task_class)
+        agents = agents_for(config, record, task_class, on_call=_noting(reporter))
     record.event("run_resumed", run_id=record.run_id)
     return _run(record, task_class, reporter or SilentReporter(), agents, fresh=False, feedback=feedback)
 

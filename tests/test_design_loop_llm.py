@@ -201,6 +201,7 @@ def test_cli_design_against_the_server_then_show(servers: Servers, tmp_path: Pat
     assert result.returncode == 0, result.stderr
     assert "openai-compatible:M@" in result.stdout
     assert "--final-seeds 0: not retrained" in result.stdout
+    assert "designer (openai-compatible:M@" in result.stdout and " tokens in " in result.stdout, "a line per call"
     (run_dir,) = tmp_path.iterdir()
     shown = rewardsmith("show", str(run_dir))
     assert shown.returncode == 0, shown.stderr

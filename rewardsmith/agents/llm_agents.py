@@ -4,10 +4,18 @@ spending one shared token budget."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from rewardsmith.agents import RuleBasedAnalyzer, RuleBasedDesigner, RuleBasedSpecCorrector, StaticCritic
-from rewardsmith.agents.llm import CallLog, ChatModel, RecordingModel, RetryPolicy, TokenBudget, make_chat_model
+from rewardsmith.agents.llm import (
+    CallLog,
+    CallRecord,
+    ChatModel,
+    RecordingModel,
+    RetryPolicy,
+    TokenBudget,
+    make_chat_model,
+)
 from rewardsmith.agents.llm.spec import parse_llm_spec
 from rewardsmith.agents.llm_analyzer import LLMAnalyzer
 from rewardsmith.agents.llm_common import DEFAULT_JSON_TOKENS
@@ -48,6 +56,7 @@ def agents_for(
     *,
     models: Mapping[str, ChatModel] | None = None,
     retry: RetryPolicy | None = None,
+    on_call: Callable[[CallRecord], None] | None = None,
 ) -> Agents:
     """The agents of one run.
 
@@ -57,6 +66,7 @@ def agents_for(
         task_class: The task, whose context the designer and critic read.
         models: Chat models already built by :func:`chat_models_for` (built here when omitted).
         retry: The retry policy of models built here.
+        on_call: Hears of every recorded call (the CLI prints a line for each).
 
     Raises:
         LLMSpecError, LLMUnavailableError: As :func:`chat_models_for`.
@@ -66,7 +76,7 @@ def agents_for(
     budget = TokenBudget(config.budget_tokens)
     # A resumed run has already spent what its record holds.
     budget.charge(sum(call.prompt_tokens + call.completion_tokens for call in CallLog.read(record.dir)))
-    log = CallLog(record.dir, budget)
+    log = CallLog(record.dir, budget, on_call)
 
     def chat(role: str) -> ChatModel:
         return RecordingModel(models[role], log, role)

@@ -11,6 +11,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -50,6 +51,14 @@ class CallRecord(BaseModel):
     cost_usd: float | None = None
     error_kind: str | None = Field(default=None, description="Set when the call failed: the LLMCallError kind.")
     error: str | None = None
+
+    def summary(self) -> str:
+        """One line for a progress display, e.g. ``designer (local): 2 answers, 1,536 tokens in 68 s``."""
+        head = f"{self.agent} ({self.model})"
+        if self.error_kind is not None:
+            return f"{head}: failed after {self.attempts} attempt(s) in {self.latency_s:.0f} s ({self.error_kind})"
+        answers = f"{self.n} answers, " if self.n > 1 else ""
+        return f"{head}: {answers}{self.completion_tokens:,} tokens in {self.latency_s:.0f} s"
 
 
 class AgentTotals(BaseModel):
@@ -128,9 +137,16 @@ class TokenBudget:
 class CallLog:
     """The run's llm_calls.jsonl plus running totals; one per run, shared by every agent's recorder."""
 
-    def __init__(self, directory: Path, budget: TokenBudget | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        budget: TokenBudget | None = None,
+        on_call: Callable[[CallRecord], None] | None = None,
+    ) -> None:
+        """``on_call`` hears of every call once it is recorded (the CLI prints a line per call)."""
         self.path = directory / CALLS_FILE
         self.budget = budget or TokenBudget(None)
+        self.on_call = on_call
         self._lock = threading.Lock()
         self._usage = LLMUsage(budget_tokens=self.budget.limit)
 
@@ -145,6 +161,8 @@ class CallLog:
                 os.fsync(stream.fileno())
             self._usage.agents.setdefault(record.agent, AgentTotals()).add(record)
             self._usage.total.add(record)
+        if self.on_call is not None:
+            self.on_call(record)
 
     def usage(self) -> LLMUsage:
         with self._lock:

@@ -154,3 +154,18 @@ def test_price_table() -> None:
     assert cost_usd("openai:gpt-4o", 1_000_000, 1_000_000) == pytest.approx(12.5)
     assert cost_usd("local", 10, 10) is None
     assert cost_usd("vllm:gpt-4o", 10, 10) is None
+
+
+def test_each_recorded_call_is_heard_with_a_one_line_summary(
+    server: ScriptedServer, fast_retry: RetryPolicy, tmp_path: Path
+) -> None:
+    server.play(Reply.answer("a", completion_tokens=1234), Reply.http_status(400))
+    heard: list[str] = []
+    log = CallLog(tmp_path, on_call=lambda call: heard.append(call.summary()))
+    model = RecordingModel(priced_model(server, fast_retry), log, "designer")
+    model.complete(ask())
+    with pytest.raises(LLMCallError):
+        model.complete(ask())
+    assert len(heard) == 2 and len(lines(tmp_path)) == 2, "heard once each, after the line is written"
+    assert heard[0].startswith("designer (openai:gpt-4o-mini): 1,234 tokens in ")
+    assert heard[1].startswith("designer (openai:gpt-4o-mini): failed after 1 attempt(s)")
