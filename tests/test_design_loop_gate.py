@@ -42,7 +42,8 @@ def seeded_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunRecord, Rec
         iterations=2,
         samples=2,
         seed_reward=EARLY_TERMINATION_HACK,
-        **{**SMALL, "gate_pool": True},
+        # No final retraining: nothing here reads it, and the offline loop tests cover it.
+        **{**SMALL, "gate_pool": True, "final_seeds": 0},
     )
     return RunRecord.open(result.run_dir), designer
 
@@ -108,7 +109,7 @@ def test_the_pool_is_built_once_and_grows_with_each_trained_policy(
 
 
 def test_without_the_pool_the_seed_is_trained(tmp_path: Path) -> None:
-    options = {**SMALL, "gate_pool": False}
+    options = {**SMALL, "gate_pool": False, "final_seeds": 0}
     result = design("cartpole", out=tmp_path, iterations=1, samples=1, seed_reward=EARLY_TERMINATION_HACK, **options)
     record = RunRecord.open(result.run_dir)
     assert record.status("i01-c00").stage == "trained"

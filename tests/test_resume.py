@@ -50,7 +50,7 @@ def test_sigkill_during_training_then_resume(tmp_path: Path) -> None:
         "--samples",
         "3",
         "--steps",
-        "40000",
+        "20000",
         "--final-seeds",
         "1",
         "--out",
