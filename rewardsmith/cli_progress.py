@@ -61,7 +61,10 @@ class RichReporter:
         with self._lock:
             self.progress.console.print(text, highlight=False)
 
-    def final_evaluation_started(self) -> None:
+    def final_evaluation_started(self, runs: int) -> None:
         with self._lock:
             self.progress.update(self._rounds, completed=self.progress.tasks[self._rounds].total)
-            self.progress.console.print("final evaluation: best reward, reference and sparse on each seed")
+            if runs:
+                self.progress.console.print(
+                    f"final evaluation: best reward, reference and sparse on each seed ({runs} trainings)"
+                )

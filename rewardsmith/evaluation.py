@@ -12,10 +12,23 @@ from rewardsmith.sandbox.confirm import run_confirmed
 from rewardsmith.sandbox_jobs import final_train_job
 
 if TYPE_CHECKING:
+    from rewardsmith.config import DesignConfig
     from rewardsmith.graph import LoopContext
 
 FINAL_SEED_BASE = 10_000
 """Final seeds differ from the loop's seed, so the best candidate is not scored on the seed it was picked on."""
+
+
+def final_seeds(config: DesignConfig, best_id: str | None) -> list[int]:
+    """The seeds the final evaluation trains each reward on; none without a trained candidate, since
+    the reference and sparse rewards are there only to compare it with."""
+    count = config.final_seeds if best_id is not None else 0
+    return [FINAL_SEED_BASE + config.seed * 100 + i for i in range(count)]
+
+
+def final_training_count(config: DesignConfig, best_id: str | None) -> int:
+    """Trainings the final evaluation runs: the best, reference and sparse rewards on each seed."""
+    return 3 * len(final_seeds(config, best_id))
 
 
 def run_final_evaluation(
@@ -23,10 +36,7 @@ def run_final_evaluation(
 ) -> FinalEvaluation:
     """Train every (reward, seed) pair through the sandbox, reusing results already on disk."""
     config, record, spec = ctx.config, ctx.record, ctx.task_class.spec
-    # Without a trained candidate there is nothing to compare the reference and sparse rewards with,
-    # so they are not retrained either.
-    count = config.final_seeds if best_id is not None else 0
-    seeds = [FINAL_SEED_BASE + config.seed * 100 + i for i in range(count)]
+    seeds = final_seeds(config, best_id)
     codes = {"reference": spec.reference_reward_code, "sparse": spec.sparse_reward_code}
     if best_id is not None:
         codes["best"] = record.candidate(best_id).code

@@ -47,7 +47,7 @@ from rewardsmith.agents.gate_evidence import analysis_from_gate
 from rewardsmith.agents.llm import BudgetExhaustedError, TokenBudget
 from rewardsmith.agents.types import Analysis, Candidate, CriticVerdict, DesignRequest, Feedback
 from rewardsmith.config import DesignConfig
-from rewardsmith.evaluation import run_final_evaluation
+from rewardsmith.evaluation import final_training_count, run_final_evaluation
 from rewardsmith.records import RunRecord
 from rewardsmith.report import write_report
 from rewardsmith.results import FinalEvaluation, IterationRecord
@@ -118,7 +118,7 @@ class Reporter(Protocol):
 
     def note(self, text: str) -> None: ...
 
-    def final_evaluation_started(self) -> None: ...
+    def final_evaluation_started(self, runs: int) -> None: ...
 
 
 class SilentReporter:
@@ -136,7 +136,7 @@ class SilentReporter:
     def note(self, text: str) -> None:
         return None
 
-    def final_evaluation_started(self) -> None:
+    def final_evaluation_started(self, runs: int) -> None:
         return None
 
 
@@ -686,7 +686,7 @@ class DesignNodes:
 
     def final_eval(self, state: LoopState) -> dict:
         if not self.record.exists("final/evaluation.json"):
-            self.ctx.reporter.final_evaluation_started()
+            self.ctx.reporter.final_evaluation_started(final_training_count(self.config, state.get("best_id")))
             evaluation = run_final_evaluation(self.ctx, state.get("best_id"), self._parallel)
             self.record.write_json("final/evaluation.json", evaluation)
             self.record.event("final_evaluated", best=state.get("best_id"), score=evaluation.normalized_score)
