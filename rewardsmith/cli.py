@@ -252,7 +252,7 @@ def design_command(
             result = design(task, reporter=reporter, **options)
         except SeedRewardError as error:
             raise _fail(str(error)) from None
-    _print_result(_reviewed(result, config))
+    _print_result(_reviewed(result, config), config)
 
 
 def _reviewed(result: DesignResult | PausedRun, config: DesignConfig) -> DesignResult:
@@ -298,7 +298,7 @@ def resume_command(
     console.print(f"resuming [bold]{record.run_id}[/]")
     with RichReporter(console, config.iterations, config.samples) as reporter:
         result = resume(run, reporter=reporter, feedback=feedback)
-    _print_result(_reviewed(result, config))
+    _print_result(_reviewed(result, config), config)
 
 
 @app.command("show")
@@ -328,7 +328,7 @@ def show_command(run: Annotated[Path, typer.Argument(help="A run directory, runs
     console.print(table)
     _print_llm_usage(record)
     if record.exists("summary.json"):
-        _print_result(record.read_json("summary.json", DesignResult))
+        _print_result(record.read_json("summary.json", DesignResult), record.config_record().config)
     else:
         console.print("the run has not finished; continue it with [bold]rewardsmith resume[/] " + str(run))
 
@@ -366,11 +366,11 @@ def _print_llm_usage(record: RunRecord) -> None:
         console.print(f"token budget: {usage.total.total_tokens:,} of {usage.budget_tokens:,} spent")
 
 
-def _print_result(result: DesignResult) -> None:
+def _print_result(result: DesignResult, config: DesignConfig) -> None:
     if result.best_candidate_id is None:
         console.print(f"no candidate trained; see {result.run_dir}/report.html for the reasons")
         return
-    if result.fitness is None and result.reference_fitness is None:
+    if config.final_seeds == 0:
         console.print(
             f"best: [bold]{result.best_candidate_id}[/], fitness {format_score(result.training_fitness)} in the loop "
             "(--final-seeds 0: not retrained, so no normalised score)"

@@ -194,10 +194,22 @@ def test_cli_design_against_the_server_then_show(servers: Servers, tmp_path: Pat
     servers.analyzer.play(Reply.answer(ANALYSIS))
     small = ["--steps", "12000", "--final-seeds", "0", "--sandbox", SMALL["sandbox"], "--no-gate-pool"]
     result = rewardsmith(
-        "design", "cartpole", "--llm", f"openai-compatible:M@{servers.designer.url}", "--critic-llm", "offline",
-        "--analyzer-llm", f"openai-compatible:M@{servers.analyzer.url}", "--iterations", "1", "--samples", "1",
-        "--out", str(tmp_path), *small,
-    )  # fmt: skip
+        "design",
+        "cartpole",
+        "--llm",
+        f"openai-compatible:M@{servers.designer.url}",
+        "--critic-llm",
+        "offline",
+        "--analyzer-llm",
+        f"openai-compatible:M@{servers.analyzer.url}",
+        "--iterations",
+        "1",
+        "--samples",
+        "1",
+        "--out",
+        str(tmp_path),
+        *small,
+    )
     assert result.returncode == 0, result.stderr
     assert "openai-compatible:M@" in result.stdout
     assert "--final-seeds 0: not retrained" in result.stdout
@@ -284,10 +296,21 @@ def test_cli_review_asks_at_the_terminal_and_a_closed_stdin_keeps_the_run_paused
     offline = ["--critic-llm", "offline", "--analyzer-llm", "offline", "--spec-llm", "offline"]
     small = ["--steps", "12000", "--final-seeds", "0", "--sandbox", SMALL["sandbox"], "--no-gate-pool"]
     designed = rewardsmith(
-        "design", "cartpole", "--llm", f"openai-compatible:M@{servers.designer.url}", *offline, "--review",
-        "--iterations", "3", "--samples", "1", "--out", str(tmp_path), *small,
+        "design",
+        "cartpole",
+        "--llm",
+        f"openai-compatible:M@{servers.designer.url}",
+        *offline,
+        "--review",
+        "--iterations",
+        "3",
+        "--samples",
+        "1",
+        "--out",
+        str(tmp_path),
+        *small,
         stdin="Prefer gentle pushes.\n",
-    )  # fmt: skip
+    )
     # The first pause is answered at the prompt; at the second, stdin is closed.
     assert designed.returncode == 1 and "Traceback" not in designed.stderr + designed.stdout
     last = [line for line in designed.stderr.splitlines() if line.strip()][-1]

@@ -18,7 +18,6 @@ from rewardsmith.agents.llm import (
 )
 from rewardsmith.agents.llm.spec import parse_llm_spec
 from rewardsmith.agents.llm_analyzer import LLMAnalyzer
-from rewardsmith.agents.llm_common import DEFAULT_JSON_TOKENS
 from rewardsmith.agents.llm_critic import LLMCritic
 from rewardsmith.agents.llm_designer import LLMDesigner
 from rewardsmith.agents.llm_spec import LLMSpecCorrector
@@ -90,20 +89,17 @@ def agents_for(
     # A reward is a few hundred tokens; a model generating on this machine's CPU (local, hf) pays
     # for every token it is allowed, so it gets a tighter limit than a served model.
     on_cpu = "designer" in models and parse_llm_spec(config.llm_for("designer")).provider in ("local", "hf")
-    limit = config.max_tokens
+    # --max-tokens overrides every agent; otherwise each keeps its own default.
+    limit = {"max_tokens": config.max_tokens} if config.max_tokens else {}
     return Agents(
         designer=LLMDesigner(
-            chat("designer"), temperature=config.temperature, max_tokens=limit or (768 if on_cpu else 2048)
+            chat("designer"), temperature=config.temperature, max_tokens=config.max_tokens or (768 if on_cpu else 2048)
         )
         if "designer" in models
         else RuleBasedDesigner(),
-        critic=LLMCritic(chat("critic"), context, current_rubric, max_tokens=limit or DEFAULT_JSON_TOKENS)
-        if "critic" in models
-        else StaticCritic(),
-        analyzer=LLMAnalyzer(chat("analyzer"), max_tokens=limit or DEFAULT_JSON_TOKENS)
-        if "analyzer" in models
-        else RuleBasedAnalyzer(),
-        spec_corrector=LLMSpecCorrector(chat("spec"), task_class.spec, max_tokens=limit or 2048)
+        critic=LLMCritic(chat("critic"), context, current_rubric, **limit) if "critic" in models else StaticCritic(),
+        analyzer=LLMAnalyzer(chat("analyzer"), **limit) if "analyzer" in models else RuleBasedAnalyzer(),
+        spec_corrector=LLMSpecCorrector(chat("spec"), task_class.spec, **limit)
         if "spec" in models
         else RuleBasedSpecCorrector(),
         budget=budget if models else None,
