@@ -61,9 +61,10 @@ def design(
     design_config = DesignConfig(task=task_ref, **config)
     # Before the run directory exists: a host with no usable sandbox, a seed reward that cannot be
     # read, or a model that cannot run here, leaves nothing half made.
+    # Models first: a bad key or model is the user's to fix whatever sandbox the machine has.
+    models = chat_models_for(design_config) if agents is None else None
     choice = choose_backend(design_config.sandbox)
     seed_code = _read_seed_reward(design_config.seed_reward)
-    models = chat_models_for(design_config) if agents is None else None
     record = RunRecord.create(design_config, task_class.spec.name)
     if agents is None:
         agents = agents_for(design_config, record, task_class, models=models, on_call=_noting(reporter))
@@ -129,7 +130,7 @@ def _run(
     record.event("sandbox_selected", backend=sandbox.name, reason=choice.reason, isolation=sandbox.isolation)
     if choice.name == "none":
         record.event("sandbox_unisolated", warning=UNISOLATED_WARNING)
-        reporter.note(UNISOLATED_WARNING)
+        reporter.warning(UNISOLATED_WARNING)
     ctx = LoopContext(
         record=record,
         config=config,

@@ -24,7 +24,7 @@ from rewardsmith.config import AGENT_ROLES, DesignConfig
 from rewardsmith.records import RunNotFoundError, RunRecord, library_versions
 from rewardsmith.results import DesignResult, FinalEvaluation, PausedRun, format_score
 from rewardsmith.rewards import RewardContractError, load_reward
-from rewardsmith.sandbox import UNISOLATED_WARNING, SandboxUnavailableError, choose_backend
+from rewardsmith.sandbox import SandboxUnavailableError, choose_backend
 from rewardsmith.tasks import TaskLoadError, TaskSpec, load_task, task_names
 from rewardsmith.training import TrainConfig, TrainingError, train
 
@@ -232,9 +232,9 @@ def design_command(
         config = DesignConfig(task=task, **options)
         TrainConfig(device=config.device).torch_device()
         _check_writable(out)
-        choice = choose_backend(config.sandbox)
         # Builds nothing heavy (local models load on their first call) but finds a missing key or package.
         chat_models_for(config)
+        choice = choose_backend(config.sandbox)
     except (TaskLoadError, UserError, SandboxUnavailableError, LLMUnavailableError) as error:
         raise _fail(str(error)) from None
     except ValidationError as error:
@@ -243,10 +243,9 @@ def design_command(
         raise _fail(str(error)) from None
     console.print(
         f"designing a reward for [bold]{task}[/]: {iterations} rounds × {samples} candidates, "
-        f"designer: {_designer_label(config)}, sandbox: [bold]{choice.name}[/] ({choice.reason})"
+        f"designer: {_designer_label(config)}, sandbox: [bold]{choice.name}[/] ({choice.reason})",
+        soft_wrap=True,
     )
-    if choice.name == "none":
-        errors.print(f"[bold yellow]{UNISOLATED_WARNING}[/]", highlight=False, soft_wrap=True)
     with RichReporter(console, iterations, samples) as reporter:
         try:
             result = design(task, reporter=reporter, **options)
@@ -367,8 +366,10 @@ def _print_llm_usage(record: RunRecord) -> None:
 
 
 def _print_result(result: DesignResult, config: DesignConfig) -> None:
+    _print_rounds(result)
     if result.best_candidate_id is None:
-        console.print(f"no candidate trained; see {result.run_dir}/report.html for the reasons")
+        console.print("no candidate trained; the report says why:")
+        _print_path("report", result.run_dir / "report.html")
         return
     if config.final_seeds == 0:
         console.print(
@@ -383,9 +384,33 @@ def _print_result(result: DesignResult, config: DesignConfig) -> None:
             f"(reference {reference}, sparse {sparse}), normalised score "
             f"[bold]{format_score(result.normalized_score)}[/]"
         )
-    console.print(
-        f"run: {result.run_dir}  best reward: {result.best_reward_path}  report: {result.run_dir}/report.html"
-    )
+    _print_path("run", result.run_dir)
+    if result.best_reward_path is not None:
+        _print_path("best reward", result.best_reward_path)
+    _print_path("report", result.run_dir / "report.html")
+
+
+def _print_rounds(result: DesignResult) -> None:
+    """Each round's best beside the best so far: the design at work, round by round."""
+    if not result.history:
+        return
+    table = Table("round", "spec", "designed", "rejected", "trained", "round's best", "best so far", title="rounds")
+    for round_ in result.history:
+        table.add_row(
+            str(round_.iteration),
+            f"v{round_.rubric_version}",
+            str(round_.designed),
+            str(round_.rejected),
+            str(round_.trained),
+            f"{round_.round_best_id} {format_score(round_.round_best_fitness)}" if round_.round_best_id else "-",
+            f"{round_.best_id} {format_score(round_.best_fitness)}" if round_.best_id else "-",
+        )
+    console.print(table)
+
+
+def _print_path(label: str, path: Path) -> None:
+    """A path on a line of its own, never wrapped, so it can be copied whole."""
+    console.print(f"{label + ':':<13}{path}", soft_wrap=True, highlight=False)
 
 
 def _check_writable(out: Path) -> None:

@@ -61,6 +61,10 @@ class RichReporter:
         with self._lock:
             self.progress.console.print(text, highlight=False)
 
+    def warning(self, text: str) -> None:
+        with self._lock:
+            self.progress.console.print(f"[bold yellow]{text}[/]", highlight=False)
+
     def final_evaluation_started(self, runs: int) -> None:
         with self._lock:
             self.progress.update(self._rounds, completed=self.progress.tasks[self._rounds].total)

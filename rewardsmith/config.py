@@ -60,7 +60,8 @@ class DesignConfig(BaseModel):
     sandbox: SandboxName = Field(
         default="auto",
         description="Where candidate code runs: 'docker' (a hardened container), 'bwrap' (Linux namespaces), "
-        "'auto' (docker, else bwrap) or 'none' (a plain process with resource limits only: no isolation).",
+        "'auto' (docker, else bwrap, else refuse), 'best' (docker, else bwrap, else none) or 'none' (a plain "
+        "process with resource limits only: no isolation).",
     )
     final_seeds: int = Field(
         default=3,

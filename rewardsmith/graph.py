@@ -24,6 +24,7 @@ from __future__ import annotations
 import operator
 import sqlite3
 import threading
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -118,6 +119,8 @@ class Reporter(Protocol):
 
     def note(self, text: str) -> None: ...
 
+    def warning(self, text: str) -> None: ...
+
     def final_evaluation_started(self, runs: int) -> None: ...
 
 
@@ -135,6 +138,10 @@ class SilentReporter:
 
     def note(self, text: str) -> None:
         return None
+
+    def warning(self, text: str) -> None:
+        # Warnings are the one thing a silent reporter still says: they are about the user's safety.
+        warnings.warn(text, RuntimeWarning, stacklevel=2)
 
     def final_evaluation_started(self, runs: int) -> None:
         return None

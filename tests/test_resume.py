@@ -1,6 +1,7 @@
 """A design process killed with SIGKILL during training resumes without retraining finished work.
 
-It runs on the default sandbox: docker where an engine answers (as in CI), else bwrap.
+It runs on the strongest sandbox the machine has (``--sandbox best``): docker where an engine answers
+(as in CI), else bwrap, else the process backend, whose jobs die with their parent too.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ def test_sigkill_during_training_then_resume(tmp_path: Path) -> None:
         "20000",
         "--final-seeds",
         "1",
+        "--sandbox",
+        "best",
         "--out",
         str(tmp_path),
     ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Literal
 
@@ -11,17 +10,19 @@ from pydantic import BaseModel, ConfigDict, Field
 from rewardsmith.sandbox.base import Sandbox
 from rewardsmith.sandbox.process import ProcessSandbox
 
-SandboxName = Literal["auto", "docker", "bwrap", "none"]
-#: Names make_sandbox accepts. "auto" picks docker, then bwrap; "none" is the process backend, which
-#: isolates nothing but resources. "process" is accepted as another name for "none".
-BACKENDS: tuple[str, ...] = ("auto", "docker", "bwrap", "none")
+SandboxName = Literal["auto", "best", "docker", "bwrap", "none"]
+#: Names make_sandbox accepts. "auto" picks docker, then bwrap, and refuses when neither runs; "best"
+#: falls back to "none" instead, for code the user trusts (the offline designer's templates); "none" is
+#: the process backend, which isolates nothing but resources. "process" is another name for "none".
+BACKENDS: tuple[str, ...] = ("auto", "best", "docker", "bwrap", "none")
+
+#: How to get an isolating backend, for every message that says there is none.
+HOW_TO_ISOLATE = "start a Docker engine ('dockerd &') or install bubblewrap ('apt-get install bubblewrap')"
 
 UNISOLATED_WARNING = (
-    "WARNING: --sandbox none runs LLM-written reward code as your user with only resource limits: it can read "
-    "your files and secrets and reach the network. Use it only for code you trust."
+    "WARNING: reward code runs unisolated, as your user with only resource limits: it can read your files and "
+    f"secrets and reach the network. Use it only for code you trust; to isolate it, {HOW_TO_ISOLATE}."
 )
-
-_log = logging.getLogger(__name__)
 
 
 class SandboxUnavailableError(RuntimeError):
@@ -59,16 +60,18 @@ def choose_backend(name: str) -> BackendChoice:
         if reason is not None:
             raise SandboxUnavailableError(f"--sandbox bwrap: {reason}")
         return BackendChoice(name="bwrap", reason="asked for with --sandbox bwrap, and bwrap runs here")
-    if name == "auto":
+    if name in ("auto", "best"):
         docker_reason = docker_unavailable_reason()
         if docker_reason is None:
-            return BackendChoice(name="docker", reason="auto: a Docker engine answers")
+            return BackendChoice(name="docker", reason=f"{name}: a Docker engine answers")
         bwrap_reason = bwrap_available()
         if bwrap_reason is None:
-            return BackendChoice(name="bwrap", reason=f"auto: no Docker ({docker_reason}), but bwrap runs here")
+            return BackendChoice(name="bwrap", reason=f"{name}: no Docker engine, but bwrap runs here")
+        if name == "best":
+            return BackendChoice(name="none", reason="no Docker engine, no bwrap: running unisolated")
         raise SandboxUnavailableError(
-            f"no sandbox can run here: Docker: {docker_reason}; bwrap: {bwrap_reason}. Start a Docker engine or "
-            "install bubblewrap (apt-get install bubblewrap); --sandbox none runs reward code unisolated."
+            f"no sandbox can run here: Docker: {docker_reason}; bwrap: {bwrap_reason}. To isolate reward code, "
+            f"{HOW_TO_ISOLATE}; --sandbox best (or none) runs it unisolated."
         )
     raise ValueError(f"unknown sandbox backend '{name}': available backends are {', '.join(BACKENDS)}")
 
@@ -77,7 +80,7 @@ def make_sandbox(name: str = "auto", *, pool_size: int = 2, say: Callable[[str],
     """The sandbox backend ``name`` resolves to (see :func:`choose_backend`), ready to run jobs.
 
     Args:
-        name: ``auto``, ``docker``, ``bwrap`` or ``none``.
+        name: ``auto``, ``best``, ``docker``, ``bwrap`` or ``none``.
         pool_size: Warm verify containers the docker backend keeps.
         say: Called with a line of progress while the docker backend builds its image.
 
@@ -91,7 +94,7 @@ def make_sandbox(name: str = "auto", *, pool_size: int = 2, say: Callable[[str],
 def open_sandbox(choice: BackendChoice, *, pool_size: int = 2, say: Callable[[str], None] | None = None) -> Sandbox:
     """Start the backend of ``choice`` (from :func:`choose_backend`); arguments as :func:`make_sandbox`."""
     if choice.name == "none":
-        _log.warning(UNISOLATED_WARNING)
+        # The caller warns (once, with what it found): see rewardsmith.api.
         return ProcessSandbox()
     if choice.name == "bwrap":
         from rewardsmith.sandbox.bwrap import BwrapSandbox

@@ -205,7 +205,9 @@ sandbox.run(job, prepare_job(job, spin, root / "job"), root / "out")
 
 
 @pytest.mark.parametrize("kind", ["train", "verify"])
-def test_a_job_ends_soon_after_its_host_dies(tmp_path: Path, kind: str) -> None:
+def test_a_job_ends_soon_after_its_host_dies(sandbox: object, tmp_path: Path, kind: str) -> None:
+    # ``sandbox`` is not used here (the host below opens its own); asking for it skips, or fails in CI,
+    # with the reason when no engine answers.
     import signal
     import subprocess
     import sys

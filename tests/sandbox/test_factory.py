@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
 from rewardsmith.sandbox import (
@@ -22,16 +20,18 @@ NO_ENGINE = "unix:///nonexistent/rewardsmith-test-docker.sock"
 
 
 @pytest.mark.parametrize("name", ["none", "process"])
-def test_none_gives_the_process_backend_with_a_loud_warning(name: str, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING):
-        sandbox = make_sandbox(name)
+def test_none_gives_the_process_backend(name: str) -> None:
+    # The warning is the caller's to give, once (rewardsmith.api; tests/sandbox/test_without_engines.py).
+    choice = choose_backend(name)
+    assert choice.name == "none" and "--sandbox none" in choice.reason
+    sandbox = make_sandbox(name)
     assert isinstance(sandbox, ProcessSandbox) and isinstance(sandbox, Sandbox)
     assert "does not isolate the filesystem" in sandbox.isolation
-    assert UNISOLATED_WARNING in caplog.text
+    assert "apt-get install bubblewrap" in UNISOLATED_WARNING and "\n" not in UNISOLATED_WARNING
 
 
 def test_an_unknown_backend_names_those_that_exist() -> None:
-    with pytest.raises(ValueError, match="available backends are auto, docker, bwrap, none") as caught:
+    with pytest.raises(ValueError, match="available backends are auto, best, docker, bwrap, none") as caught:
         choose_backend("firecracker")
     assert "\n" not in str(caught.value)
 
@@ -58,14 +58,32 @@ def test_auto_falls_back_to_bwrap_without_docker(monkeypatch: pytest.MonkeyPatch
 
 def test_auto_refuses_when_nothing_isolates_and_says_how_to_fix_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCKER_HOST", NO_ENGINE)
-    # This host has bwrap; stand in for one that does not.
+    # Stand in for a host without bwrap, whether or not this one has it.
     monkeypatch.setattr(bwrap_module, "bwrap_available", lambda: "bubblewrap is not installed (no bwrap on PATH)")
     with pytest.raises(SandboxUnavailableError) as caught:
         choose_backend("auto")
     message = str(caught.value)
     assert "\n" not in message
-    assert "Start a Docker engine" in message and "apt-get install bubblewrap" in message
-    assert "--sandbox none" in message
+    assert "start a Docker engine" in message and "apt-get install bubblewrap" in message
+    assert "--sandbox best" in message
+
+
+def test_best_runs_unisolated_when_nothing_isolates_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", NO_ENGINE)
+    monkeypatch.setattr(bwrap_module, "bwrap_available", lambda: "bubblewrap is not installed (no bwrap on PATH)")
+    choice = choose_backend("best")
+    assert choice.name == "none"
+    assert choice.reason == "no Docker engine, no bwrap: running unisolated"
+
+
+def test_best_takes_an_isolating_backend_where_there_is_one() -> None:
+    from rewardsmith.sandbox.docker import docker_unavailable_reason
+
+    if docker_unavailable_reason() is not None and bwrap_module.bwrap_available() is not None:
+        unavailable("neither a Docker engine nor bwrap runs here")
+    assert choose_backend("best") == choose_backend("auto").model_copy(
+        update={"reason": choose_backend("auto").reason.replace("auto", "best", 1)}
+    )
 
 
 def test_docker_asked_for_without_an_engine_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:

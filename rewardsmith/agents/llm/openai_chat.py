@@ -8,7 +8,6 @@ import threading
 import time
 from typing import Any
 
-import httpx
 import openai
 
 from rewardsmith.agents.llm.base import ChatRequest, ChatResponse, LLMCallError
@@ -68,7 +67,8 @@ class OpenAIChat:
             api_key=api_key or NO_KEY,
             base_url=base_url,
             max_retries=0,
-            timeout=httpx.Timeout(timeout_s, connect=min(connect_timeout_s, timeout_s)),
+            # openai's own Timeout: the HTTP library under the SDK has changed before, and its types with it.
+            timeout=openai.Timeout(timeout_s, connect=min(connect_timeout_s, timeout_s)),
         )
 
     @property
@@ -224,17 +224,18 @@ def _call_error(error: Exception) -> LLMCallError:
     """Map whatever one attempt raised to a typed error the retry layer can judge."""
     if isinstance(error, LLMCallError):
         return error
-    if isinstance(error, openai.APITimeoutError | httpx.TimeoutException):
+    # The SDK wraps its HTTP library's timeouts and transport errors in these two.
+    if isinstance(error, openai.APITimeoutError):
         return LLMCallError("timeout", "the server did not answer in time")
-    if isinstance(error, openai.APIConnectionError | httpx.TransportError):
+    if isinstance(error, openai.APIConnectionError):
         return LLMCallError("connection", f"cannot reach the server: {_one_line(error)}")
     if isinstance(error, openai.APIStatusError):
         status = error.status_code
         message = f"HTTP {status}: {_one_line(error)}"
         if status == 429:
-            return LLMCallError("rate_limited", message, status=status, retry_after_s=_retry_after(error.response))
+            return LLMCallError("rate_limited", message, status=status, retry_after_s=_retry_after(error))
         if status >= 500:
-            return LLMCallError("server_error", message, status=status, retry_after_s=_retry_after(error.response))
+            return LLMCallError("server_error", message, status=status, retry_after_s=_retry_after(error))
         if status == 408:
             return LLMCallError("timeout", message, status=status)
         return LLMCallError("rejected", message, status=status)
@@ -244,9 +245,9 @@ def _call_error(error: Exception) -> LLMCallError:
     raise error
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(error: openai.APIStatusError) -> float | None:
     """Seconds the server asks us to wait, from Retry-After-Ms, Retry-After seconds or an HTTP date."""
-    headers = response.headers
+    headers = error.response.headers
     try:
         if "retry-after-ms" in headers:
             return max(0.0, float(headers["retry-after-ms"]) / 1000)
