@@ -35,7 +35,7 @@ install: $(STAMP)
 # backend, which the design command announces once, with how to get a sandbox. The built-in rewards
 # are trusted code, and the offline designer writes from templates.
 run: $(STAMP)
-	$(VENV)/bin/rewardsmith design pendulum --iterations 3 --samples 4 --parallel 2 --sandbox best
+	$(VENV)/bin/rewardsmith design point_reach --steps 150000 --iterations 3 --samples 4 --parallel 2 --sandbox best
 
 test: $(STAMP)
 	$(PY) -m pytest -q --durations=20

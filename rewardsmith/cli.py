@@ -394,7 +394,9 @@ def _print_rounds(result: DesignResult) -> None:
     """Each round's best beside the best so far: the design at work, round by round."""
     if not result.history:
         return
-    table = Table("round", "spec", "designed", "rejected", "trained", "round's best", "best so far", title="rounds")
+    table = Table(
+        "round", "spec", "designed", "rejected", "trained", "solved", "round's best", "best so far", title="rounds"
+    )
     for round_ in result.history:
         table.add_row(
             str(round_.iteration),
@@ -402,6 +404,7 @@ def _print_rounds(result: DesignResult) -> None:
             str(round_.designed),
             str(round_.rejected),
             str(round_.trained),
+            str(round_.solved),
             f"{round_.round_best_id} {format_score(round_.round_best_fitness)}" if round_.round_best_id else "-",
             f"{round_.best_id} {format_score(round_.best_fitness)}" if round_.best_id else "-",
         )

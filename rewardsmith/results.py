@@ -58,6 +58,7 @@ class IterationRecord(BaseModel):
     designed: int
     rejected: int
     trained: int
+    solved: int = Field(default=0, description="Trained candidates of the round at or above the solved threshold.")
     best_id: str | None
     best_fitness: float | None
     round_best_id: str | None
