@@ -16,7 +16,7 @@ PIP_TOOLS := pip-tools==7.7.0
 TOOLS_VENV := .venv-tools
 LATEST_VENV := .venv-latest
 # The tests `make test-latest` runs: everything that talks to an SDK or a sandbox engine.
-LATEST_TESTS := tests/agents/llm tests/sandbox tests/test_design_loop_llm.py
+LATEST_TESTS := tests/llm tests/sandbox tests/loop/test_design_loop_llm.py
 
 .PHONY: install run test test-latest lock lint bench sandbox-image clean
 

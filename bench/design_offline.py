@@ -15,8 +15,8 @@ from pathlib import Path
 from markdown_table import write_table
 
 from rewardsmith import design
-from rewardsmith.records import RunRecord
-from rewardsmith.results import FinalEvaluation
+from rewardsmith.loop.record import RunRecord
+from rewardsmith.loop.results import FinalEvaluation
 from rewardsmith.tasks import task_names
 
 README = Path(__file__).resolve().parent.parent / "README.md"

@@ -33,12 +33,12 @@ from pydantic import BaseModel
 import rewardsmith
 from rewardsmith.agents import RuleBasedAnalyzer, RuleBasedSpecWriter
 from rewardsmith.agents.types import Candidate
-from rewardsmith.records import RunRecord
+from rewardsmith.gate.judge import GateReport, judge
+from rewardsmith.gate.pool import load_pool, score_pool
+from rewardsmith.gate.pool_builder import build_pool, reference_episode_files
+from rewardsmith.loop.jobs import POOL_REFERENCE_EPISODES
+from rewardsmith.loop.record import RunRecord
 from rewardsmith.rewards import load_reward
-from rewardsmith.rewards.gate import GateReport, judge
-from rewardsmith.rewards.pool import load_pool, score_pool
-from rewardsmith.rewards.pool_builder import build_pool, reference_episode_files
-from rewardsmith.sandbox_jobs import POOL_REFERENCE_EPISODES
 from rewardsmith.tasks import load_task
 from rewardsmith.training import TrainingResult
 

@@ -9,12 +9,12 @@ from typing import Any
 
 from langgraph.types import Command, StateSnapshot
 
-from rewardsmith.agents.llm import CallRecord
-from rewardsmith.agents.llm_agents import agents_for, chat_models_for
+from rewardsmith.agents.build import agents_for, chat_models_for
 from rewardsmith.config import DesignConfig
-from rewardsmith.graph import SEED_REWARD, Agents, LoopContext, Reporter, SilentReporter, build_graph
-from rewardsmith.records import RunRecord
-from rewardsmith.results import DesignResult, PausedRun
+from rewardsmith.llm import CallRecord
+from rewardsmith.loop.graph import SEED_REWARD, Agents, LoopContext, Reporter, SilentReporter, build_graph
+from rewardsmith.loop.record import RunRecord
+from rewardsmith.loop.results import DesignResult, PausedRun
 from rewardsmith.sandbox import UNISOLATED_WARNING, BackendChoice, choose_backend, close_sandbox, open_sandbox
 from rewardsmith.tasks import BatchedTask, load_task
 
@@ -32,7 +32,7 @@ def design(
     **config: Any,
 ) -> DesignResult | PausedRun:
     """Design a reward for ``task`` and return the best one with its scores (or, with ``review=True``,
-    a :class:`~rewardsmith.results.PausedRun` after the first round: continue it with ``resume``).
+    a :class:`~rewardsmith.loop.results.PausedRun` after the first round: continue it with ``resume``).
 
     Args:
         task: A registry name, ``path/to/file.py:ClassName``, or a task class registered with
@@ -49,7 +49,7 @@ def design(
         OSError: The run directory cannot be created under ``out``.
         rewardsmith.sandbox.SandboxUnavailableError: No sandbox of the kind asked for can run here.
         SeedRewardError: ``seed_reward`` names a file that cannot be read.
-        rewardsmith.agents.llm.LLMUnavailableError: A model named cannot run here (a missing key,
+        rewardsmith.llm.LLMUnavailableError: A model named cannot run here (a missing key,
             package or file); raised before the run directory is made.
     """
     task_ref = task if isinstance(task, str) else task.spec.name
@@ -104,7 +104,7 @@ def resume(
     designer reads (None or empty: no feedback); it returns a :class:`PausedRun` again at the next pause.
 
     Raises:
-        rewardsmith.records.RunNotFoundError: ``run_dir`` is not a run directory.
+        rewardsmith.loop.record.RunNotFoundError: ``run_dir`` is not a run directory.
     """
     record = RunRecord.open(Path(run_dir))
     config = record.config_record().config

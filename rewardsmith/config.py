@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from rewardsmith.agents.llm.spec import parse_llm_spec
+from rewardsmith.llm.choice import parse_llm_spec
 from rewardsmith.sandbox.factory import SandboxName
 
 #: The agents that may each be given their own model (``--designer-llm`` and so on).

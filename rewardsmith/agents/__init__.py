@@ -1,9 +1,8 @@
 """Agents of the design loop: rule-based spec writer, designer, critic, analyzer and spec corrector."""
 
-from rewardsmith.agents.analyzer import RuleBasedAnalyzer
-from rewardsmith.agents.critic import StaticCritic
-from rewardsmith.agents.designer import RuleBasedDesigner, mutate_genome
-from rewardsmith.agents.reward_terms import (
+from rewardsmith.agents.analyzer.rule_based import RuleBasedAnalyzer
+from rewardsmith.agents.critic.static import StaticCritic
+from rewardsmith.agents.designer.reward_terms import (
     RewardGenome,
     RewardTerm,
     default_genome,
@@ -11,7 +10,8 @@ from rewardsmith.agents.reward_terms import (
     render_reward,
     term_pool,
 )
-from rewardsmith.agents.spec_writer import RuleBasedSpecCorrector, RuleBasedSpecWriter
+from rewardsmith.agents.designer.rule_based import RuleBasedDesigner, mutate_genome
+from rewardsmith.agents.spec.rule_based import RuleBasedSpecCorrector, RuleBasedSpecWriter
 from rewardsmith.agents.types import (
     Analysis,
     Candidate,

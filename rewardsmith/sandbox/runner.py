@@ -40,8 +40,8 @@ import numpy as np
 import torch
 from pydantic import ValidationError
 
+from rewardsmith.gate.pool import score_pool
 from rewardsmith.rewards import RewardContractError, RewardFunction, VerifyResult, load_reward, verify_reward
-from rewardsmith.rewards.pool import score_pool
 from rewardsmith.rewards.rubric import evaluate_rubric
 from rewardsmith.sandbox import failures
 from rewardsmith.sandbox.probe import ProbeJob, measure_confinement

@@ -14,8 +14,8 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from rewardsmith.gate.pool import PoolScores
 from rewardsmith.rewards import ErrorKind, VerifyResult, verify_reward
-from rewardsmith.rewards.pool import PoolScores
 from rewardsmith.rewards.rubric import DEFAULT_GOAL_FLAG, Rubric, RubricCheckResult
 from rewardsmith.sandbox.probe import Confinement, ProbeJob
 from rewardsmith.training import TrainConfig, TrainingErrorKind, TrainingResult

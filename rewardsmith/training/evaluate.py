@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from pydantic import BaseModel
 
-from rewardsmith.tasks.base import BatchedTask
+from rewardsmith.tasks.base import BatchedTask, State
 from rewardsmith.training.rewards import RewardFn, call_reward
 
 PolicyFn = Callable[[torch.Tensor], torch.Tensor]
@@ -107,3 +107,9 @@ def _save_episodes(
     arrays["fitness"] = fitness.numpy()
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, **arrays)
+
+
+def no_reward(state: State) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """A reward of zero: probe rollouts and rescoring record behaviour, not any candidate's opinion of it."""
+    any_tensor = next(iter(state.values()))
+    return torch.zeros(any_tensor.shape[0], device=any_tensor.device), {}

@@ -14,9 +14,8 @@ import torch
 from rewardsmith.tasks.base import BatchedTask
 from rewardsmith.tasks.spec import BoxSpace
 from rewardsmith.training.config import TrainConfig
-from rewardsmith.training.evaluate import Evaluation, evaluate
+from rewardsmith.training.evaluate import Evaluation, evaluate, no_reward
 from rewardsmith.training.ppo import EVAL_SEED_OFFSET, deterministic_policy, load_policy_state, make_agent
-from rewardsmith.training.probes import no_reward
 
 
 class PolicyFileError(ValueError):

@@ -8,14 +8,13 @@ from pathlib import Path
 import pytest
 
 from rewardsmith.agents import Candidate, RuleBasedDesigner, RuleBasedSpecWriter
-from rewardsmith.agents.llm import CallLog
+from rewardsmith.llm import CallLog
 from rewardsmith.rewards import load_reward
 from rewardsmith.rewards.rubric import Rubric
 from rewardsmith.tasks import load_task
 from rewardsmith.training import TrainConfig, TrainingResult, train
-
-from .helpers import design_request
-from .llm.scripted_server import ScriptedServer
+from tests.agents.helpers import design_request
+from tests.llm.scripted_server import ScriptedServer
 
 
 class TrainedRun:

@@ -7,12 +7,11 @@ from pathlib import Path
 import torch
 
 from rewardsmith.agents import RuleBasedSpecWriter
-from rewardsmith.agents.llm import CallLog, RecordingModel, RetryPolicy, make_chat_model, parse_llm_spec
 from rewardsmith.agents.types import DesignRequest
+from rewardsmith.llm import CallLog, RecordingModel, RetryPolicy, make_chat_model, parse_llm_spec
 from rewardsmith.tasks import BatchedTask, BoxSpace, render_context, task_names
 from rewardsmith.training import evaluate
-
-from .llm.scripted_server import ScriptedServer
+from tests.llm.scripted_server import ScriptedServer
 
 BUILTIN_TASKS = task_names()
 

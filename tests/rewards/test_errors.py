@@ -18,8 +18,7 @@ from rewardsmith.rewards import (
 )
 from rewardsmith.rewards.errors import MAX_MESSAGE_CHARS, ErrorKind, RewardRuntimeError
 from rewardsmith.tasks import BatchedTask
-
-from . import responses as r
+from tests.rewards import responses as r
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rewardsmith.rewards import NoCodeError, extract_code
-
-from . import responses as r
+from tests.rewards import responses as r
 
 
 def test_eureka_style_keeps_the_code_and_drops_the_prose() -> None:

@@ -21,8 +21,7 @@ from rewardsmith.rewards import (
     load_reward,
 )
 from rewardsmith.tasks import BatchedTask
-
-from . import responses as r
+from tests.rewards import responses as r
 
 Load = Callable[[str], RewardFunction]
 

@@ -11,8 +11,7 @@ import torch
 from rewardsmith.rewards import RewardFunction, VerifyResult, check_output, load_reward, verify_reward
 from rewardsmith.rewards.errors import NonFiniteError, WrongDeviceError, WrongReturnTypeError
 from rewardsmith.tasks import BatchedTask, StateVariable
-
-from . import responses as r
+from tests.rewards import responses as r
 
 Load = Callable[[str], RewardFunction]
 

@@ -25,9 +25,8 @@ import rewardsmith
 from rewardsmith.sandbox import Sandbox, SandboxJob, SandboxLimits, SandboxResult, TrainJob, VerifyJob, prepare_job
 from rewardsmith.sandbox.bwrap import JOB_MOUNT, OUT_MOUNT, BwrapSandbox, _host_mounts, _probe, bwrap_available
 from rewardsmith.training import TrainConfig
-
-from . import candidates as c
-from .backends import live_processes
+from tests.sandbox import candidates as c
+from tests.sandbox.backends import live_processes
 
 UNAVAILABLE = bwrap_available()
 if UNAVAILABLE is not None and os.environ.get("CI") != "true":

@@ -10,8 +10,7 @@ import pytest
 from rewardsmith.sandbox import ProcessSandbox, SandboxJob, SandboxLimits, SandboxResult, TrainJob, prepare_job
 from rewardsmith.sandbox.confirm import confirm_fitness, run_confirmed
 from rewardsmith.training import TrainConfig
-
-from . import candidates as c
+from tests.sandbox import candidates as c
 
 TINY = TrainConfig(
     steps=4096, num_envs=16, rollouts=16, checkpoints=2, eval_episodes=4, record_episodes=0, device="cpu"

@@ -13,9 +13,8 @@ from rewardsmith.sandbox import SandboxJob, SandboxLimits, TrainJob, VerifyJob, 
 from rewardsmith.sandbox.probe import ProbeJob
 from rewardsmith.sandbox.progress import ProgressReader
 from rewardsmith.training import TrainConfig
-
-from . import candidates as c
-from .backends import open_backend
+from tests.sandbox import candidates as c
+from tests.sandbox.backends import open_backend
 
 TINY = TrainConfig(steps=2048, num_envs=16, rollouts=16, checkpoints=1, eval_episodes=2, device="cpu")
 LIMITS = SandboxLimits(wall_time_s=120, memory_mb=1536, threads=1, file_size_mb=64)

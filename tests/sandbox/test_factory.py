@@ -13,8 +13,7 @@ from rewardsmith.sandbox import (
     make_sandbox,
 )
 from rewardsmith.sandbox import bwrap as bwrap_module
-
-from .backends import unavailable
+from tests.sandbox.backends import unavailable
 
 NO_ENGINE = "unix:///nonexistent/rewardsmith-test-docker.sock"
 

@@ -28,8 +28,7 @@ from rewardsmith.sandbox import (
 from rewardsmith.sandbox.progress import ProgressReader
 from rewardsmith.sandbox.schema import MAX_FAILURE_CHARS
 from rewardsmith.training import TrainConfig
-
-from . import candidates as c
+from tests.sandbox import candidates as c
 
 JOB = SandboxJob(id="job-1", job=VerifyJob(task="cartpole"))
 

@@ -28,9 +28,8 @@ from rewardsmith.sandbox import (
     prepare_job,
 )
 from rewardsmith.training import TrainConfig
-
-from .backends import open_backend, sandbox_processes
-from .hostile import HOSTILE, MONKEYPATCH_TORCH, USES_PATCHED, render
+from tests.sandbox.backends import open_backend, sandbox_processes
+from tests.sandbox.hostile import HOSTILE, MONKEYPATCH_TORCH, USES_PATCHED, render
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SECRET_VAR = "REWARDSMITH_HOSTILE_SECRET"

@@ -26,9 +26,8 @@ from rewardsmith.sandbox import (
 )
 from rewardsmith.sandbox.schema import MAX_FAILURE_CHARS
 from rewardsmith.training import TrainConfig
-
-from . import candidates as c
-from .backends import live_processes
+from tests.sandbox import candidates as c
+from tests.sandbox.backends import live_processes
 
 VERIFY = VerifyJob(task="cartpole")
 TINY = TrainConfig(

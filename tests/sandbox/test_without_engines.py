@@ -20,8 +20,8 @@ SELECTION_AND_CLI_TESTS = (
     "tests/sandbox/test_factory.py",
     "tests/sandbox/test_docker.py",
     "tests/sandbox/test_bwrap.py",
-    "tests/test_cli.py",
-    "tests/test_design_loop_llm.py::test_cli_refuses_bad_or_unavailable_models_before_a_run_dir",
+    "tests/cli/test_app.py",
+    "tests/loop/test_design_loop_llm.py::test_cli_refuses_bad_or_unavailable_models_before_a_run_dir",
 )
 
 

@@ -1,0 +1,105 @@
+"""The LLM trajectory analyzer: the rule-based analysis, then a model's failure causes and suggestions.
+
+The rule-based findings always stay. The model may flag suspected reward hacking, but a flag counts
+(a 'hacking' finding, which sends the loop to spec correction) only with evidence text. When the model
+cannot be used (a failed call, an unusable answer, a spent budget) the rule-based analysis stands alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from rewardsmith.agents.analyzer.rule_based import RuleBasedAnalyzer
+from rewardsmith.agents.prompting import DEFAULT_JSON_TOKENS, AnswerError, ask_json, data_block, one_line, render
+from rewardsmith.agents.types import Analysis, Candidate, Finding
+from rewardsmith.llm.base import BudgetExhaustedError, ChatModel, LLMCallError
+from rewardsmith.rewards.rubric import Rubric, RubricCheckResult
+from rewardsmith.tasks.spec import TaskSpec
+from rewardsmith.training import TrainingResult
+
+
+class SuspectedHacking(BaseModel):
+    message: str = Field(max_length=2000)
+    evidence: str = Field(max_length=2000)
+
+
+class AnalysisAnswer(BaseModel):
+    """The structured form of the analyzer's answer."""
+
+    causes: list[str] = Field(default_factory=list, max_length=10)
+    suggestions: list[str] = Field(default_factory=list, max_length=10)
+    suspected_hacking: SuspectedHacking | None = None
+
+
+class LLMAnalyzer:
+    """Analyses a trained candidate with the rule-based analyzer and a chat model."""
+
+    def __init__(self, chat: ChatModel, *, max_tokens: int = DEFAULT_JSON_TOKENS) -> None:
+        self.chat = chat
+        self.max_tokens = max_tokens
+        self._rules = RuleBasedAnalyzer()
+
+    @property
+    def name(self) -> str:
+        return self.chat.name
+
+    def analyze(
+        self,
+        candidate: Candidate,
+        result: TrainingResult,
+        run_dir: Path,
+        rubric: Rubric,
+        *,
+        task: TaskSpec,
+        rubric_results: list[RubricCheckResult] | None = None,
+    ) -> Analysis:
+        analysis = self._rules.analyze(candidate, result, run_dir, rubric, task=task, rubric_results=rubric_results)
+        digests = [d for d in (analysis.best_episode, analysis.worst_episode) if d is not None]
+        facts = "\n\n".join(
+            [
+                analysis.reflection,
+                "Episode digests:",
+                *(d.model_dump_json() for d in digests),
+                "Rule-based findings:",
+                *(f"- [{f.severity}] {f.kind}: {f.message} {f.evidence}".rstrip() for f in analysis.findings),
+            ]
+        )
+        user = render(
+            "analyzer_user",
+            spec_block=data_block("specification", rubric.render()),
+            code_block=data_block("candidate_code", candidate.code),
+            analysis_block=data_block("training_statistics", facts),
+        )
+        try:
+            answer = ask_json(self.chat, render("analyzer_system"), user, AnalysisAnswer, max_tokens=self.max_tokens)
+        except (LLMCallError, AnswerError, BudgetExhaustedError) as error:
+            note = f"\n\n(The model's analysis could not be used: {one_line(error)}.)"
+            return analysis.model_copy(update={"reflection": analysis.reflection + note})
+        findings = list(analysis.findings)
+        findings += [Finding(kind="llm_failure_cause", severity="info", message=cause) for cause in answer.causes]
+        hacking = answer.suspected_hacking
+        if hacking is not None and hacking.evidence.strip():
+            findings.append(
+                Finding(
+                    kind="llm_suspected_hacking",
+                    severity="hacking",
+                    message=hacking.message,
+                    evidence=hacking.evidence.strip(),
+                )
+            )
+        lines = [analysis.reflection, "", f"The model's analysis ({self.name}):"]
+        lines += [f"- cause: {cause}" for cause in answer.causes]
+        lines += [f"- suggestion: {suggestion}" for suggestion in answer.suggestions]
+        if hacking is not None and hacking.evidence.strip():
+            lines.append(f"- suspected hacking: {hacking.message} (evidence: {hacking.evidence.strip()})")
+        return analysis.model_copy(
+            update={
+                "findings": findings,
+                "suggestions": [*analysis.suggestions, *answer.suggestions],
+                "hacking_suspected": any(f.severity == "hacking" for f in findings),
+                "reflection": "\n".join(lines),
+                "analyzer": f"rule-based + {self.name}",
+            }
+        )

@@ -1,0 +1,106 @@
+"""Build the loop's agents from a run's config: an LLM agent for each role given a model, the
+rule-based one for each role left ``offline``, all recording into the run's llm_calls.jsonl and
+spending one shared token budget."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from rewardsmith.agents import RuleBasedAnalyzer, RuleBasedDesigner, RuleBasedSpecCorrector, StaticCritic
+from rewardsmith.agents.analyzer.llm import LLMAnalyzer
+from rewardsmith.agents.critic.llm import LLMCritic
+from rewardsmith.agents.designer.llm import LLMDesigner
+from rewardsmith.agents.spec.llm import LLMSpecCorrector
+from rewardsmith.config import AGENT_ROLES, DesignConfig
+from rewardsmith.llm import (
+    CallLog,
+    CallRecord,
+    ChatModel,
+    RecordingModel,
+    RetryPolicy,
+    TokenBudget,
+    make_chat_model,
+)
+from rewardsmith.llm.choice import parse_llm_spec
+from rewardsmith.loop.graph import Agents
+from rewardsmith.loop.record import RunRecord
+from rewardsmith.tasks import BatchedTask, render_context
+
+
+def chat_models_for(config: DesignConfig, retry: RetryPolicy | None = None) -> dict[str, ChatModel]:
+    """The chat model of each role that has one; roles sharing an ``--llm`` share one model (a local
+    model loads once).
+
+    Raises:
+        LLMSpecError: An ``--llm`` string is malformed.
+        LLMUnavailableError: A provider cannot run here (a missing key, package or file).
+    """
+    built: dict[str, ChatModel] = {}
+    models: dict[str, ChatModel] = {}
+    for role in AGENT_ROLES:
+        text = config.llm_for(role)
+        spec = parse_llm_spec(text)
+        if spec.provider == "offline":
+            continue
+        if spec.text not in built:
+            built[spec.text] = make_chat_model(spec, retry=retry)
+        models[role] = built[spec.text]
+    return models
+
+
+def agents_for(
+    config: DesignConfig,
+    record: RunRecord,
+    task_class: type[BatchedTask],
+    *,
+    models: Mapping[str, ChatModel] | None = None,
+    retry: RetryPolicy | None = None,
+    on_call: Callable[[CallRecord], None] | None = None,
+) -> Agents:
+    """The agents of one run.
+
+    Args:
+        config: The run's config: which model each role calls, temperature, token budget.
+        record: The run; its directory receives llm_calls.jsonl.
+        task_class: The task, whose context the designer and critic read.
+        models: Chat models already built by :func:`chat_models_for` (built here when omitted).
+        retry: The retry policy of models built here.
+        on_call: Hears of every recorded call (the CLI prints a line for each).
+
+    Raises:
+        LLMSpecError, LLMUnavailableError: As :func:`chat_models_for`.
+    """
+    if models is None:
+        models = chat_models_for(config, retry)
+    budget = TokenBudget(config.budget_tokens)
+    # A resumed run has already spent what its record holds.
+    budget.charge(sum(call.prompt_tokens + call.completion_tokens for call in CallLog.read(record.dir)))
+    log = CallLog(record.dir, budget, on_call)
+
+    def chat(role: str) -> ChatModel:
+        return RecordingModel(models[role], log, role)
+
+    context = render_context(task_class)
+
+    def current_rubric() -> str:
+        rubrics = record.rubrics()
+        return rubrics[-1].render() if rubrics else ""
+
+    # A reward is a few hundred tokens; a model generating on this machine's CPU (local, hf) pays
+    # for every token it is allowed, so it gets a tighter limit than a served model.
+    on_cpu = "designer" in models and parse_llm_spec(config.llm_for("designer")).provider in ("local", "hf")
+    # --max-tokens overrides every agent; otherwise each keeps its own default.
+    limit = {"max_tokens": config.max_tokens} if config.max_tokens else {}
+    return Agents(
+        designer=LLMDesigner(
+            chat("designer"), temperature=config.temperature, max_tokens=config.max_tokens or (768 if on_cpu else 2048)
+        )
+        if "designer" in models
+        else RuleBasedDesigner(),
+        critic=LLMCritic(chat("critic"), context, current_rubric, **limit) if "critic" in models else StaticCritic(),
+        analyzer=LLMAnalyzer(chat("analyzer"), **limit) if "analyzer" in models else RuleBasedAnalyzer(),
+        spec_corrector=LLMSpecCorrector(chat("spec"), task_class.spec, **limit)
+        if "spec" in models
+        else RuleBasedSpecCorrector(),
+        budget=budget if models else None,
+    )

@@ -1,0 +1,116 @@
+"""The LLM critic: the static rules first, then a model's checklist review with concrete fixes.
+
+Static errors always reject; the model can add errors (a missing success term, a loophole at
+terminal states) but cannot clear a static one. When the model cannot be reached or answers
+unusably, or the run's token budget is spent, the static verdict stands, with a warning that says the
+review was skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from rewardsmith.agents.critic.static import StaticCritic
+from rewardsmith.agents.prompting import DEFAULT_JSON_TOKENS, AnswerError, ask_json, data_block, one_line, render
+from rewardsmith.agents.types import Candidate, CriticFinding, CriticVerdict
+from rewardsmith.llm.base import BudgetExhaustedError, ChatModel, LLMCallError
+from rewardsmith.rewards.errors import NoCodeError
+from rewardsmith.rewards.extract import extract_code
+from rewardsmith.tasks.spec import TaskSpec
+
+
+class ReviewFinding(BaseModel):
+    rule: str = Field(max_length=80)
+    severity: Literal["error", "warning"]
+    message: str = Field(max_length=2000)
+    line: int | None = None
+
+
+class ReviewAnswer(BaseModel):
+    """The structured form of the critic's answer."""
+
+    passed: bool
+    findings: list[ReviewFinding] = Field(default_factory=list, max_length=20)
+
+
+class LLMCritic:
+    """Reviews candidates with the static rules and a chat model.
+
+    Args:
+        chat: The critic's model; it never sees the designer's conversation.
+        context: The task context the designer read, so the review judges against the same facts.
+        rubric_text: Returns the specification in force (the one the candidate was written
+            against), as a designer reads it.
+        max_tokens: Completion tokens of one review.
+    """
+
+    def __init__(
+        self,
+        chat: ChatModel,
+        context: str,
+        rubric_text: Callable[[], str] | None = None,
+        *,
+        max_tokens: int = DEFAULT_JSON_TOKENS,
+    ) -> None:
+        self.chat = chat
+        self.max_tokens = max_tokens
+        self.context = context
+        self._rubric_text = rubric_text or (lambda: "")
+        self._static = StaticCritic()
+
+    @property
+    def name(self) -> str:
+        return self.chat.name
+
+    def review(self, candidate: Candidate, task: TaskSpec) -> CriticVerdict:
+        static = self._static.review(candidate, task)
+        try:
+            code = extract_code(candidate.code)
+        except NoCodeError:
+            # Nothing to review beyond what the static rules already refused.
+            return static
+        if not static.passed:
+            # The static errors reject it anyway; a review would only spend tokens on code that goes back.
+            return static
+        user = render(
+            "critic_user",
+            context_block=data_block("task_context", self.context),
+            spec_block=data_block("specification", self._rubric_text() or "(no specification given)"),
+            code_block=data_block("candidate_code", code),
+            static_block=data_block(
+                "static_findings",
+                "\n".join(f"- [{f.severity}] {f.rule}: {f.message}" for f in static.findings) or "(none)",
+            ),
+        )
+        try:
+            answer = ask_json(self.chat, render("critic_system"), user, ReviewAnswer, max_tokens=self.max_tokens)
+        except (LLMCallError, AnswerError, BudgetExhaustedError) as error:
+            skipped = CriticFinding(
+                rule="llm_review_skipped",
+                severity="warning",
+                message=f"the model's review could not be used ({one_line(error)}); only the static rules ran",
+            )
+            return static.model_copy(update={"findings": [*static.findings, skipped]})
+        model_findings = [
+            CriticFinding(
+                rule=f"llm_{finding.rule}" if not finding.rule.startswith("llm_") else finding.rule,
+                severity=finding.severity,
+                message=finding.message,
+                line=finding.line,
+            )
+            for finding in answer.findings
+        ]
+        if not answer.passed and not any(f.severity == "error" for f in model_findings):
+            model_findings.append(
+                CriticFinding(rule="llm_rejected", severity="error", message="the reviewing model rejected the code")
+            )
+        findings = [*static.findings, *model_findings]
+        return CriticVerdict(
+            candidate_id=candidate.id,
+            passed=not any(f.severity == "error" for f in findings),
+            findings=findings,
+            critic=f"rule-based + {self.name}",
+        )

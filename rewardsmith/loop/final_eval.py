@@ -1,0 +1,85 @@
+"""final_eval: retrain the best reward, the reference and the sparse reward on the same seeds."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from rewardsmith.loop.jobs import final_train_job
+from rewardsmith.loop.results import FinalEvaluation, RewardScores
+from rewardsmith.sandbox import SandboxResult
+from rewardsmith.sandbox.confirm import run_confirmed
+
+if TYPE_CHECKING:
+    from rewardsmith.config import DesignConfig
+    from rewardsmith.loop.graph import LoopContext
+
+FINAL_SEED_BASE = 10_000
+"""Final seeds differ from the loop's seed, so the best candidate is not scored on the seed it was picked on."""
+
+
+def final_seeds(config: DesignConfig, best_id: str | None) -> list[int]:
+    """The seeds the final evaluation trains each reward on; none without a trained candidate, since
+    the reference and sparse rewards are there only to compare it with."""
+    count = config.final_seeds if best_id is not None else 0
+    return [FINAL_SEED_BASE + config.seed * 100 + i for i in range(count)]
+
+
+def final_training_count(config: DesignConfig, best_id: str | None) -> int:
+    """Trainings the final evaluation runs: the best, reference and sparse rewards on each seed."""
+    return 3 * len(final_seeds(config, best_id))
+
+
+def run_final_evaluation(
+    ctx: LoopContext, best_id: str | None, parallel: Callable[[Callable[[str], object], list[str]], list[object]]
+) -> FinalEvaluation:
+    """Train every (reward, seed) pair through the sandbox, reusing results already on disk."""
+    config, record, spec = ctx.config, ctx.record, ctx.task_class.spec
+    seeds = final_seeds(config, best_id)
+    codes = {"reference": spec.reference_reward_code, "sparse": spec.sparse_reward_code}
+    if best_id is not None:
+        codes["best"] = record.candidate(best_id).code
+    # With no seeds nothing is retrained: the scores below come out empty and the score None.
+    runs = [f"{label}-seed{seed}" for label in codes for seed in seeds]
+
+    def run(name: str) -> object:
+        path = f"final/{name}/result.json"
+        if record.exists(path):
+            return None
+        label, seed_text = name.split("-seed")
+        job, job_dir, out_dir = final_train_job(
+            config, name, record.path(f"final/{name}"), int(seed_text), codes[label]
+        )
+        record.event("final_train_started", run=name)
+        result = run_confirmed(ctx.sandbox, job, job_dir, out_dir)
+        record.write_json(path, result)
+        record.event("final_train_finished", run=name, ok=result.ok)
+        ctx.reporter.candidate_done(name, "final", "ok" if result.ok else "failed")
+        return None
+
+    parallel(run, runs)
+
+    def scores(label: str) -> RewardScores:
+        fitness, failures = [], []
+        for seed in seeds:
+            result = record.read_json(f"final/{label}-seed{seed}/result.json", SandboxResult)
+            if result.ok and result.training is not None:
+                fitness.append(result.training.fitness)
+            else:
+                failures.append(f"seed {seed}: {result.failure.kind if result.failure else 'no result'}")
+        return RewardScores(
+            label=label,
+            fitness=fitness,
+            failures=failures,
+            mean=statistics.mean(fitness) if fitness else None,
+            std=statistics.pstdev(fitness) if fitness else None,
+        )
+
+    best = scores("best") if "best" in codes else None
+    reference, sparse = scores("reference"), scores("sparse")
+    steps = config.steps or spec.ppo.steps
+    evaluation = FinalEvaluation(
+        best_id=best_id, seeds=seeds, steps=steps, best=best, reference=reference, sparse=sparse, normalized_score=None
+    )
+    return evaluation.model_copy(update={"normalized_score": evaluation.normalize(best.mean if best else None)})
