@@ -33,12 +33,12 @@ from pydantic import BaseModel
 import rewardsmith
 from rewardsmith.agents import RuleBasedAnalyzer, RuleBasedSpecWriter
 from rewardsmith.agents.types import Candidate
-from rewardsmith.gate.judge import GateReport, judge
+from rewardsmith.gate.policy import gate_candidate
 from rewardsmith.gate.pool import load_pool, score_pool
 from rewardsmith.gate.pool_builder import build_pool, reference_episode_files
 from rewardsmith.loop.jobs import POOL_REFERENCE_EPISODES
 from rewardsmith.loop.record import RunRecord
-from rewardsmith.rewards import load_reward
+from rewardsmith.rewards import load_reward, verify_reward
 from rewardsmith.tasks import load_task
 from rewardsmith.training import TrainingResult
 
@@ -136,8 +136,10 @@ def _verdict(
     with tempfile.TemporaryDirectory() as scratch:
         reward = load_reward(code, spec, Path(scratch))
         pool, arrays = load_pool(pool_dir)
+        # The loop's own gate: verification's statistics (the constant-reward check), then the pool.
+        verified = verify_reward(reward, task_class)
         scores = score_pool(reward, task_class, arrays, "cpu")
-        report: GateReport = judge(scores, pool, spec.fitness.low, spec.fitness.high)
+        gate = gate_candidate(verified, scores, pool, spec)
     candidate = Candidate(id=f"{entry.name}-{which}", iteration=1, code=code, designer="planted")
     rubric = RuleBasedSpecWriter().initial(spec)
     analysis = RuleBasedAnalyzer().analyze(candidate, result, out_dir, rubric, task=spec)
@@ -148,8 +150,8 @@ def _verdict(
         which=which,
         seed=seed,
         probe=entry.probe if which == "hack" else None,
-        gate_passed=report.passed,
-        gate_reason=report.reasons[0] if report.reasons else "",
+        gate_passed=gate.passed,
+        gate_reason=gate.report.reasons[0] if gate.report is not None and gate.report.reasons else gate.reason or "",
         hacking_findings=sorted({f.kind for f in analysis.findings if f.severity == "hacking"}),
         fitness=result.fitness,
         solved=result.fitness >= spec.fitness.solved_threshold,

@@ -10,9 +10,12 @@ from typing import Any
 from langgraph.types import Command, StateSnapshot
 
 from rewardsmith.agents.build import agents_for, chat_models_for
+from rewardsmith.agents.protocols import Agents
 from rewardsmith.config import DesignConfig
 from rewardsmith.llm import CallRecord
-from rewardsmith.loop.graph import SEED_REWARD, Agents, LoopContext, Reporter, SilentReporter, build_graph
+from rewardsmith.loop.context import LoopContext, Reporter, SilentReporter
+from rewardsmith.loop.graph import build_graph
+from rewardsmith.loop.nodes.design import SEED_REWARD
 from rewardsmith.loop.record import RunRecord
 from rewardsmith.loop.results import DesignResult, PausedRun
 from rewardsmith.sandbox import UNISOLATED_WARNING, BackendChoice, choose_backend, close_sandbox, open_sandbox
@@ -67,7 +70,9 @@ def design(
     seed_code = _read_seed_reward(design_config.seed_reward)
     record = RunRecord.create(design_config, task_class.spec.name)
     if agents is None:
-        agents = agents_for(design_config, record, task_class, models=models, on_call=_noting(reporter))
+        agents = agents_for(
+            design_config, record.dir, record.current_rubric_text, task_class, models=models, on_call=_noting(reporter)
+        )
     if seed_code is not None:
         # A copy in the run: a resumed run designs from the same seed even if the file moved.
         record.path(SEED_REWARD).write_text(seed_code)
@@ -110,7 +115,7 @@ def resume(
     config = record.config_record().config
     task_class = load_task(config.task)
     if agents is None:
-        agents = agents_for(config, record, task_class, on_call=_noting(reporter))
+        agents = agents_for(config, record.dir, record.current_rubric_text, task_class, on_call=_noting(reporter))
     record.event("run_resumed", run_id=record.run_id)
     return _run(record, task_class, reporter or SilentReporter(), agents, fresh=False, feedback=feedback)
 
@@ -162,9 +167,10 @@ def _run(
     if paused is not None:
         record.event("paused_for_review", iteration=paused.get("iteration"))
         return PausedRun(run_id=record.run_id, run_dir=record.dir, **paused)
-    if not record.exists("summary.json"):
+    summary = record.summary()
+    if summary is None:
         raise RuntimeError(f"the run in {record.dir} ended without a summary; see its events.jsonl")
-    return record.read_json("summary.json", DesignResult)
+    return summary
 
 
 def _pending_interrupt(snapshot: StateSnapshot) -> dict[str, Any] | None:

@@ -5,12 +5,17 @@ spending one shared token budget."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
-from rewardsmith.agents import RuleBasedAnalyzer, RuleBasedDesigner, RuleBasedSpecCorrector, StaticCritic
 from rewardsmith.agents.analyzer.llm import LLMAnalyzer
+from rewardsmith.agents.analyzer.rule_based import RuleBasedAnalyzer
 from rewardsmith.agents.critic.llm import LLMCritic
+from rewardsmith.agents.critic.static import StaticCritic
 from rewardsmith.agents.designer.llm import LLMDesigner
+from rewardsmith.agents.designer.rule_based import RuleBasedDesigner
+from rewardsmith.agents.protocols import Agents
 from rewardsmith.agents.spec.llm import LLMSpecCorrector
+from rewardsmith.agents.spec.rule_based import RuleBasedSpecCorrector
 from rewardsmith.config import AGENT_ROLES, DesignConfig
 from rewardsmith.llm import (
     CallLog,
@@ -22,8 +27,6 @@ from rewardsmith.llm import (
     make_chat_model,
 )
 from rewardsmith.llm.choice import parse_llm_spec
-from rewardsmith.loop.graph import Agents
-from rewardsmith.loop.record import RunRecord
 from rewardsmith.tasks import BatchedTask, render_context
 
 
@@ -50,7 +53,8 @@ def chat_models_for(config: DesignConfig, retry: RetryPolicy | None = None) -> d
 
 def agents_for(
     config: DesignConfig,
-    record: RunRecord,
+    run_dir: Path,
+    rubric_text: Callable[[], str],
     task_class: type[BatchedTask],
     *,
     models: Mapping[str, ChatModel] | None = None,
@@ -61,7 +65,8 @@ def agents_for(
 
     Args:
         config: The run's config: which model each role calls, temperature, token budget.
-        record: The run; its directory receives llm_calls.jsonl.
+        run_dir: The run's directory, which receives llm_calls.jsonl.
+        rubric_text: The current rubric, rendered, for the LLM critic to judge against.
         task_class: The task, whose context the designer and critic read.
         models: Chat models already built by :func:`chat_models_for` (built here when omitted).
         retry: The retry policy of models built here.
@@ -74,17 +79,13 @@ def agents_for(
         models = chat_models_for(config, retry)
     budget = TokenBudget(config.budget_tokens)
     # A resumed run has already spent what its record holds.
-    budget.charge(sum(call.prompt_tokens + call.completion_tokens for call in CallLog.read(record.dir)))
-    log = CallLog(record.dir, budget, on_call)
+    budget.charge(sum(call.prompt_tokens + call.completion_tokens for call in CallLog.read(run_dir)))
+    log = CallLog(run_dir, budget, on_call)
 
     def chat(role: str) -> ChatModel:
         return RecordingModel(models[role], log, role)
 
     context = render_context(task_class)
-
-    def current_rubric() -> str:
-        rubrics = record.rubrics()
-        return rubrics[-1].render() if rubrics else ""
 
     # A reward is a few hundred tokens; a model generating on this machine's CPU (local, hf) pays
     # for every token it is allowed, so it gets a tighter limit than a served model.
@@ -97,7 +98,7 @@ def agents_for(
         )
         if "designer" in models
         else RuleBasedDesigner(),
-        critic=LLMCritic(chat("critic"), context, current_rubric, **limit) if "critic" in models else StaticCritic(),
+        critic=LLMCritic(chat("critic"), context, rubric_text, **limit) if "critic" in models else StaticCritic(),
         analyzer=LLMAnalyzer(chat("analyzer"), **limit) if "analyzer" in models else RuleBasedAnalyzer(),
         spec_corrector=LLMSpecCorrector(chat("spec"), task_class.spec, **limit)
         if "spec" in models

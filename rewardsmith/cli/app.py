@@ -22,7 +22,7 @@ from rewardsmith.cli.sandbox import sandbox_app
 from rewardsmith.config import AGENT_ROLES, DesignConfig
 from rewardsmith.llm import AgentTotals, CallLog, LLMUnavailableError, LLMUsage
 from rewardsmith.loop.record import RunNotFoundError, RunRecord, library_versions
-from rewardsmith.loop.results import DesignResult, FinalEvaluation, PausedRun, format_score
+from rewardsmith.loop.results import DesignResult, PausedRun, format_score
 from rewardsmith.rewards import RewardContractError, load_reward
 from rewardsmith.sandbox import SandboxUnavailableError, choose_backend
 from rewardsmith.tasks import TaskLoadError, TaskSpec, load_task, task_names
@@ -307,9 +307,7 @@ def show_command(run: Annotated[Path, typer.Argument(help="A run directory, runs
         record = RunRecord.open(run)
     except RunNotFoundError as error:
         raise _fail(str(error)) from None
-    evaluation = (
-        record.read_json("final/evaluation.json", FinalEvaluation) if record.exists("final/evaluation.json") else None
-    )
+    evaluation = record.final_evaluation()
     table = Table("candidate", "status", "fitness", "norm. score", "reason", title=f"run {record.run_id}")
     for status in record.statuses():
         score = evaluation.normalize(status.fitness) if evaluation is not None else None
@@ -326,8 +324,9 @@ def show_command(run: Annotated[Path, typer.Argument(help="A run directory, runs
         )
     console.print(table)
     _print_llm_usage(record)
-    if record.exists("summary.json"):
-        _print_result(record.read_json("summary.json", DesignResult), record.config_record().config)
+    summary = record.summary()
+    if summary is not None:
+        _print_result(summary, record.config_record().config)
     else:
         console.print("the run has not finished; continue it with [bold]rewardsmith resume[/] " + str(run))
 

@@ -31,6 +31,7 @@ import statistics
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from rewardsmith.gate.exploits import PROBE_MEANINGS, ProbeMeaning, probe_name
 from rewardsmith.gate.pool import PoolScores, PoolTrajectory, TrajectoryPool
 
 #: Misranked pairs the report quotes, worst first.
@@ -58,6 +59,7 @@ class Misranking(BaseModel):
     worse: str
     worse_fitness: float
     worse_return: float
+    worse_probe: str | None = Field(default=None, description="The probe the worse trajectory came from, if one.")
 
     @property
     def gap(self) -> float:
@@ -95,6 +97,13 @@ class GateReport(BaseModel):
     probes: list[ProbeOutcome] = Field(default_factory=list)
     misrankings: list[Misranking] = Field(default_factory=list, description="The worst misranked pairs.")
     reasons: list[str] = Field(default_factory=list, description="Why it failed; empty when it passed.")
+
+    def exploited(self) -> list[ProbeMeaning]:
+        """What the report shows the reward paying for: each probe that scored like competence, then each
+        probe whose trajectory it ranked above a fitter one; each once, in that order."""
+        names = [probe_name(outcome.probe) for outcome in self.probes if outcome.outscored]
+        names += [probe_name(m.worse_probe) for m in self.misrankings if m.worse_probe is not None]
+        return [PROBE_MEANINGS[name] for name in dict.fromkeys(names)]
 
     def evidence(self) -> str:
         """The report as a designer reads it: verdicts first, then the misranked trajectories."""
@@ -151,7 +160,7 @@ def judge(
     probes = _probe_outcomes(labels, returns)
     for outcome in probes:
         if outcome.outscored:
-            meaning = _PROBE_MEANING.get(outcome.probe.split("/")[0], "a useless policy")
+            meaning = PROBE_MEANINGS[probe_name(outcome.probe)].behaviour
             reasons.append(
                 f"probe '{outcome.probe}' ({outcome.source}, fitness {outcome.fitness:.3g}) scored "
                 f"{outcome.probe_return:.4g}, at or above the median competent trajectory's "
@@ -179,15 +188,6 @@ def judge(
         probes=probes,
         misrankings=misrankings,
     )
-
-
-_PROBE_MEANING = {
-    "idle": "standing still",
-    "random": "acting at random",
-    "jitter": "swaying back and forth",
-    "circling": "circling or spinning without purpose",
-    "early_termination": "ending the episode early",
-}
 
 
 def _report(
@@ -243,6 +243,7 @@ def _pairwise(
             worse=labels[j].source,
             worse_fitness=labels[j].fitness,
             worse_return=returns[j],
+            worse_probe=labels[j].probe,
         )
         for i, j in worst
     ]

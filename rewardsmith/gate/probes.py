@@ -3,7 +3,8 @@
 A reward that pays one of these as well as it pays a policy that solves the task will be exploited
 by PPO, which finds such behaviour in the first minutes of training. Rolling the probes out costs a
 few seconds of environment steps, so the gate (:mod:`rewardsmith.gate.judge`) runs them before any
-RL. Each probe is defined from the action space alone, so it applies to any task:
+RL. Their names are :data:`rewardsmith.gate.exploits.ProbeName`; a label adds a variant's period
+(``jitter/8``). Each probe is defined from the action space alone, so it applies to any task:
 
 - ``idle``: the action nearest to zero, every step (standing still, coasting);
 - ``random``: uniform random actions;
@@ -21,7 +22,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
 
 import torch
 
@@ -29,8 +29,6 @@ from rewardsmith.tasks.base import BatchedTask
 from rewardsmith.tasks.spec import BoxSpace, DiscreteSpace
 from rewardsmith.training.evaluate import Evaluation, PolicyFn, evaluate, no_reward
 
-ProbeName = Literal["idle", "random", "jitter", "circling", "early_termination"]
-PROBES: tuple[ProbeName, ...] = ("idle", "random", "jitter", "circling", "early_termination")
 #: Full periods (in steps) of the jitter probes.
 JITTER_PERIODS: tuple[int, ...] = (2, 8, 24)
 #: Periods (in steps) of the circling probe: a fast wobble and a slow sweep, since which of the two

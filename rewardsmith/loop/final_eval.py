@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rewardsmith.loop.jobs import final_train_job
@@ -13,7 +12,7 @@ from rewardsmith.sandbox.confirm import run_confirmed
 
 if TYPE_CHECKING:
     from rewardsmith.config import DesignConfig
-    from rewardsmith.loop.graph import LoopContext
+    from rewardsmith.loop.context import LoopContext
 
 FINAL_SEED_BASE = 10_000
 """Final seeds differ from the loop's seed, so the best candidate is not scored on the seed it was picked on."""
@@ -31,9 +30,7 @@ def final_training_count(config: DesignConfig, best_id: str | None) -> int:
     return 3 * len(final_seeds(config, best_id))
 
 
-def run_final_evaluation(
-    ctx: LoopContext, best_id: str | None, parallel: Callable[[Callable[[str], object], list[str]], list[object]]
-) -> FinalEvaluation:
+def run_final_evaluation(ctx: LoopContext, best_id: str | None) -> FinalEvaluation:
     """Train every (reward, seed) pair through the sandbox, reusing results already on disk."""
     config, record, spec = ctx.config, ctx.record, ctx.task_class.spec
     seeds = final_seeds(config, best_id)
@@ -58,7 +55,7 @@ def run_final_evaluation(
         ctx.reporter.candidate_done(name, "final", "ok" if result.ok else "failed")
         return None
 
-    parallel(run, runs)
+    ctx.parallel(run, runs)
 
     def scores(label: str) -> RewardScores:
         fitness, failures = [], []

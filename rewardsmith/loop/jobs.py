@@ -69,6 +69,11 @@ def pool_reference_job(config: DesignConfig, pool_dir: Path, reward_code: str) -
     return job, job_dir, _fresh(pool_dir / "reference")
 
 
+def train_job_dir(candidate_dir: Path) -> Path:
+    """Where a candidate's train job is prepared (its confirming job goes beside it)."""
+    return candidate_dir / "jobs" / "train"
+
+
 def train_job(config: DesignConfig, candidate_id: str, candidate_dir: Path) -> tuple[SandboxJob, Path, Path]:
     """A PPO job for the candidate whose code is ``candidate_dir/reward.py``; artefacts go to ``training/``."""
     job = SandboxJob(
@@ -76,7 +81,7 @@ def train_job(config: DesignConfig, candidate_id: str, candidate_dir: Path) -> t
         job=TrainJob(task=config.task, config=TrainConfig(steps=config.steps, seed=config.seed, device=config.device)),
         limits=_limits(config, config.job_timeout_s),
     )
-    job_dir = prepare_job(job, (candidate_dir / "reward.py").read_text(), candidate_dir / "jobs" / "train")
+    job_dir = prepare_job(job, (candidate_dir / "reward.py").read_text(), train_job_dir(candidate_dir))
     return job, job_dir, _fresh(candidate_dir / "training")
 
 

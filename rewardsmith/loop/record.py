@@ -6,8 +6,9 @@ Layout::
     events.jsonl           one JSON line per thing that happened, appended as it happens
     checkpoints.sqlite     LangGraph's checkpoint database (resume)
     specs/vN.json          every rubric version, with reason and diff
-    candidates/<id>/       candidate.json, reward.py, status.json, critic.json, verify.json,
-                           training/ (episodes, policy, training.json), analysis.json
+    candidates/<id>/       candidate.json, reward.py, status.json, critic.json, verify.json, pool.json,
+                           gate.json, train.json, training/ (episodes, policy, training.json),
+                           analysis.json; each read and written through its :class:`Artefact`
     final/                 the retraining of the best reward and the baselines, on several seeds
     best_reward.py         the best reward's code
     summary.json           the DesignResult
@@ -27,18 +28,50 @@ import platform
 import secrets
 import threading
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
 from rewardsmith import __version__
-from rewardsmith.agents.types import Candidate
+from rewardsmith.agents.types import Analysis, Candidate, CriticVerdict, Stage
 from rewardsmith.config import DesignConfig
+from rewardsmith.gate.policy import GateResult
+from rewardsmith.gate.pool import TrajectoryPool
+from rewardsmith.loop.results import DesignResult, FinalEvaluation
 from rewardsmith.rewards.rubric import Rubric
+from rewardsmith.sandbox import SandboxResult
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-Stage = Literal["designed", "rejected", "trained", "failed"]
+CandidateStage = Literal["designed", "rejected", "trained", "failed"]
+"""Where a candidate is: designed and going on, or stopped for good."""
+
+
+def candidate_id(iteration: int, index: int) -> str:
+    """The id of the ``index``-th candidate of round ``iteration``: made here, and only here."""
+    return f"i{iteration:02d}-c{index:02d}"
+
+
+def round_prefix(iteration: int) -> str:
+    """What every id of round ``iteration`` starts with."""
+    return f"i{iteration:02d}-"
+
+
+class Artefact(Generic[ModelT]):
+    """One typed file of a candidate's folder: its name, and the model it holds."""
+
+    def __init__(self, file: str, model: type[ModelT]) -> None:
+        self.file = file
+        self.model = model
+
+
+CRITIC = Artefact("critic.json", CriticVerdict)
+VERIFY = Artefact("verify.json", SandboxResult)
+#: The pool's labels a candidate's returns were computed against, frozen with the arrays its verify job got.
+POOL_LABELS = Artefact("pool.json", TrajectoryPool)
+GATE = Artefact("gate.json", GateResult)
+TRAIN = Artefact("train.json", SandboxResult)
+ANALYSIS = Artefact("analysis.json", Analysis)
 
 
 class RunNotFoundError(ValueError):
@@ -51,10 +84,8 @@ class CandidateStatus(BaseModel):
     id: str
     iteration: int
     designer: str
-    stage: Stage
-    stopped_at: Literal["design", "critic", "verify", "gate", "train"] | None = Field(
-        default=None, description="The node that rejected it or where it failed."
-    )
+    stage: CandidateStage
+    stopped_at: Stage | None = Field(default=None, description="The node that rejected it or where it failed.")
     reason_kind: str | None = Field(default=None, description="Stable machine-readable reason.")
     reason: str | None = Field(default=None, description="Why, in words a designer can act on.")
     fitness: float | None = Field(default=None, description="Best checkpoint evaluation fitness.")
@@ -175,6 +206,7 @@ class RunRecord:
         return self.path(f"candidates/{candidate_id}")
 
     def save_candidate(self, candidate: Candidate) -> None:
+        """Write a candidate and its reward file, and mark it designed."""
         self.write_json(f"candidates/{candidate.id}/candidate.json", candidate)
         self.write_text(f"candidates/{candidate.id}/reward.py", candidate.code)
         self.set_status(
@@ -183,8 +215,26 @@ class RunRecord:
             )
         )
 
+    def has_candidate(self, candidate_id: str) -> bool:
+        return self.exists(f"candidates/{candidate_id}/candidate.json")
+
     def candidate(self, candidate_id: str) -> Candidate:
         return self.read_json(f"candidates/{candidate_id}/candidate.json", Candidate)
+
+    def reward_path(self, candidate_id: str) -> Path:
+        """The candidate's code as a file, which its sandbox jobs load."""
+        return self.candidate_dir(candidate_id) / "reward.py"
+
+    def has(self, candidate_id: str, artefact: Artefact[ModelT]) -> bool:
+        return self.exists(f"candidates/{candidate_id}/{artefact.file}")
+
+    def read(self, candidate_id: str, artefact: Artefact[ModelT]) -> ModelT | None:
+        """One of a candidate's typed files, or None where it has not been written."""
+        relative = f"candidates/{candidate_id}/{artefact.file}"
+        return self.read_json(relative, artefact.model) if self.exists(relative) else None
+
+    def write(self, candidate_id: str, artefact: Artefact[ModelT], value: ModelT) -> None:
+        self.write_json(f"candidates/{candidate_id}/{artefact.file}", value)
 
     def set_status(self, status: CandidateStatus) -> None:
         self.write_json(f"candidates/{status.id}/status.json", status)
@@ -204,6 +254,20 @@ class RunRecord:
         found = [self.status(p.name) for p in sorted(folder.iterdir()) if (p / "status.json").exists()]
         return sorted(found, key=lambda s: (s.iteration, s.id))
 
+    # ---- the run's results -----------------------------------------------------------------------
+
+    SUMMARY = "summary.json"
+    FINAL_EVALUATION = "final/evaluation.json"
+    BEST_REWARD = "best_reward.py"
+
+    def summary(self) -> DesignResult | None:
+        """The finished run's result; None until the run has finished."""
+        return self.read_json(self.SUMMARY, DesignResult) if self.exists(self.SUMMARY) else None
+
+    def final_evaluation(self) -> FinalEvaluation | None:
+        """The final retraining's scores; None until final_eval has run."""
+        return self.read_json(self.FINAL_EVALUATION, FinalEvaluation) if self.exists(self.FINAL_EVALUATION) else None
+
     # ---- specs -----------------------------------------------------------------------------------
 
     def save_rubric(self, rubric: Rubric) -> None:
@@ -211,6 +275,11 @@ class RunRecord:
 
     def rubric(self, version: int) -> Rubric:
         return self.read_json(f"specs/v{version}.json", Rubric)
+
+    def current_rubric_text(self) -> str:
+        """The newest rubric, rendered as agents read it; empty before specify has written one."""
+        rubrics = self.rubrics()
+        return rubrics[-1].render() if rubrics else ""
 
     def rubrics(self) -> list[Rubric]:
         folder = self.path("specs")

@@ -13,11 +13,9 @@ import matplotlib
 matplotlib.use("Agg")  # no display on servers and CI
 import matplotlib.pyplot as plt
 
-from rewardsmith.loop.record import RunRecord
+from rewardsmith.loop.record import TRAIN, RunRecord
 from rewardsmith.loop.results import DesignResult, FinalEvaluation, IterationRecord, format_score
-from rewardsmith.sandbox import SandboxResult
 from rewardsmith.tasks import BatchedTask, TaskSpec
-from rewardsmith.training import TrainingResult
 
 DESIGNER_LABEL = "rule-based (offline)"
 
@@ -36,7 +34,7 @@ def design_result(record: RunRecord, evaluation: FinalEvaluation, history: Seque
         designer=DESIGNER_LABEL if config.llm_for("designer") == "offline" else config.llm_for("designer"),
         best_candidate_id=best_id,
         best_code=best_code,
-        best_reward_path=record.path("best_reward.py") if best_code else None,
+        best_reward_path=record.path(record.BEST_REWARD) if best_code else None,
         training_fitness=best_status.fitness if best_status else None,
         fitness=evaluation.best.mean if evaluation.best else None,
         fitness_std=evaluation.best.std if evaluation.best else None,
@@ -57,8 +55,8 @@ def write_report(
     result = design_result(record, evaluation, history)
     if result.best_code is not None:
         header = f"# rewardsmith run {record.run_id}: best reward ({result.best_candidate_id}), by {DESIGNER_LABEL}\n"
-        record.write_text("best_reward.py", header + result.best_code)
-    record.write_json("summary.json", result)
+        record.write_text(record.BEST_REWARD, header + result.best_code)
+    record.write_json(record.SUMMARY, result)
     record.write_text("report.html", _html(record, task_class, result, evaluation))
     return result
 
@@ -139,9 +137,8 @@ def _fitness_by_candidate(statuses: Sequence[Any]) -> str | None:
 
 
 def _best_curves(record: RunRecord, best_id: str | None) -> str | None:
-    if best_id is None or not record.exists(f"candidates/{best_id}/train.json"):
-        return None
-    training: TrainingResult | None = record.read_json(f"candidates/{best_id}/train.json", SandboxResult).training
+    result = record.read(best_id, TRAIN) if best_id is not None else None
+    training = result.training if result is not None else None
     if training is None:
         return None
     steps = [c.step for c in training.checkpoints]

@@ -18,7 +18,7 @@ from rewardsmith.rewards.rubric import DEFAULT_GOAL_FLAG, Rubric
 from rewardsmith.sandbox import failures
 from rewardsmith.sandbox.base import ProgressFn, Sandbox, prepare_job
 from rewardsmith.sandbox.files import read_untrusted
-from rewardsmith.sandbox.schema import RescoreJob, SandboxJob, SandboxResult, TrainJob
+from rewardsmith.sandbox.schema import Rescore, RescoreJob, SandboxJob, SandboxResult, TrainJob
 
 #: The largest policy file a rescore job is given; this project's networks are well under 1 MiB.
 MAX_POLICY_BYTES = 64 << 20
@@ -68,6 +68,14 @@ def rescore_dir_for(job_dir: Path) -> Path:
 def rescore_out_dir(rescore_dir: Path) -> Path:
     """Where the confirming job of ``rescore_dir`` writes (its recorded episodes among others)."""
     return rescore_dir.parent / f"{rescore_dir.name}-out"
+
+
+def confirmed_episodes(job_dir: Path, confirmation: Rescore) -> Path | None:
+    """The episodes that the confirming job of the train job in ``job_dir`` recorded, where there are any."""
+    if confirmation.episode_file is None:
+        return None
+    path = rescore_out_dir(rescore_dir_for(job_dir)) / confirmation.episode_file
+    return path if path.is_file() else None
 
 
 def confirm_fitness(

@@ -13,7 +13,7 @@ from rewardsmith.rewards import load_reward
 from rewardsmith.rewards.rubric import Rubric
 from rewardsmith.tasks import load_task
 from rewardsmith.training import TrainConfig, TrainingResult, train
-from tests.agents.helpers import design_request
+from tests.agents.helpers import design_request, designed
 from tests.llm.scripted_server import ScriptedServer
 
 
@@ -31,7 +31,7 @@ class TrainedRun:
 def cartpole_run(tmp_path_factory: pytest.TempPathFactory) -> TrainedRun:
     """About 10k steps of PPO on cartpole with the designer's default candidate: 3 checkpoints, 1 episode each."""
     cartpole = load_task("cartpole")
-    candidate = RuleBasedDesigner().design(design_request(cartpole, samples=1))[0]
+    candidate = designed(RuleBasedDesigner(), design_request(cartpole, samples=1))[0]
     run_dir = tmp_path_factory.mktemp("cartpole-run")
     reward = load_reward(candidate.code, cartpole.spec, workdir=run_dir / "reward")
     config = TrainConfig(

@@ -7,8 +7,10 @@ from pathlib import Path
 import torch
 
 from rewardsmith.agents import RuleBasedSpecWriter
-from rewardsmith.agents.types import DesignRequest
+from rewardsmith.agents.protocols import Designer
+from rewardsmith.agents.types import Candidate, DesignRequest
 from rewardsmith.llm import CallLog, RecordingModel, RetryPolicy, make_chat_model, parse_llm_spec
+from rewardsmith.loop.record import candidate_id
 from rewardsmith.tasks import BatchedTask, BoxSpace, render_context, task_names
 from rewardsmith.training import evaluate
 from tests.llm.scripted_server import ScriptedServer
@@ -29,6 +31,14 @@ def design_request(
         seed=seed,
         **extra,
     )
+
+
+def designed(designer: Designer, request: DesignRequest) -> list[Candidate]:
+    """The round ``designer`` writes for ``request``, named as the loop names it."""
+    return [
+        Candidate.of(draft, candidate_id=candidate_id(request.iteration, index), iteration=request.iteration)
+        for index, draft in enumerate(designer.design(request))
+    ]
 
 
 def record_random_episodes(task_class: type[BatchedTask], path: Path, episodes: int = 2) -> Path:

@@ -20,7 +20,8 @@ SERVED = "openai-compatible:M@http://127.0.0.1:9/v1"
 def _agents(tmp_path: Path, **options: object):
     config = DesignConfig(task="cartpole", out=tmp_path, **options)
     task_class = load_task("cartpole")
-    return agents_for(config, RunRecord.create(config, "cartpole"), task_class)
+    record = RunRecord.create(config, "cartpole")
+    return agents_for(config, record.dir, record.current_rubric_text, task_class)
 
 
 def test_served_models_get_the_default_limits(tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from rewardsmith import design
-from rewardsmith.agents.types import Candidate, CriticVerdict, DesignRequest
-from rewardsmith.loop.graph import Agents
+from rewardsmith.agents.protocols import Agents
+from rewardsmith.agents.types import Candidate, CriticVerdict, DesignRequest, Draft
 from rewardsmith.loop.record import RunRecord
 from rewardsmith.tasks import TaskSpec, load_task
 
@@ -77,11 +77,13 @@ EXPECTED_REASON = {
 class PlantedDesigner:
     """Returns one planted candidate per sample index, in PLANTED's order."""
 
-    def design(self, request: DesignRequest) -> list[Candidate]:
-        return [
-            Candidate(id=name, iteration=request.iteration, code=code, rationale=name, designer="planted")
-            for name, code in PLANTED.items()
-        ]
+    name = "planted"
+
+    def design(self, request: DesignRequest) -> list[Draft]:
+        return [Draft(code=code, rationale=name, designer="planted") for name, code in PLANTED.items()]
+
+    def repair(self, candidate: Candidate, verdict: CriticVerdict, request: DesignRequest) -> Draft | None:
+        return None
 
 
 class TrustingCritic:

@@ -9,9 +9,9 @@ import pytest
 
 from rewardsmith import design
 from rewardsmith.agents import RuleBasedDesigner
-from rewardsmith.agents.types import Candidate, DesignRequest
+from rewardsmith.agents.protocols import Agents
+from rewardsmith.agents.types import DesignRequest, Draft
 from rewardsmith.api import SeedRewardError
-from rewardsmith.loop.graph import Agents
 from rewardsmith.loop.record import RunRecord
 from tests.loop.test_design_loop import SMALL
 
@@ -27,7 +27,7 @@ class RecordingDesigner(RuleBasedDesigner):
         super().__init__()
         self.requests: list[DesignRequest] = []
 
-    def design(self, request: DesignRequest) -> list[Candidate]:
+    def design(self, request: DesignRequest) -> list[Draft]:
         self.requests.append(request)
         return super().design(request)
 
@@ -83,8 +83,10 @@ def test_the_designer_gets_the_gates_evidence_and_the_new_spec(seeded_run: tuple
     assert second and all(r.rubric.version == 2 for r in second)
     feedback = second[0].feedback
     assert feedback is not None
-    reasons = dict(feedback.rejected)
+    reasons = {rejection.candidate_id: rejection.evidence() for rejection in feedback.rejected}
     assert "probe 'early_termination'" in reasons["i01-c00"]
+    (stopped,) = [rejection for rejection in feedback.rejected if rejection.candidate_id == "i01-c00"]
+    assert stopped.gate is not None and "early_termination" in [o.probe for o in stopped.gate.probes if o.outscored]
     assert "pool v" in reasons["i01-c00"]  # the pool's measures, not just the verdict
 
 

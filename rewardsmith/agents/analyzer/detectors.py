@@ -20,8 +20,8 @@ Behaviour detectors look at the kept policy (the best checkpoint's recording, el
 only while the task is unsolved: a policy that solves the task may chatter or hover as it likes.
 Severity is ``hacking`` only where the behaviour is in most recorded episodes *and* the reward is
 seen paying for it (the return rose with it, or ranks it above doing the task); otherwise
-``warning``. Evidence is written as ``key=value`` pairs (:func:`evidence_values` reads them back),
-so that the spec corrector can turn a finding into a machine check.
+``warning``. Evidence is a dict of the measured values, so that the spec corrector can turn a finding
+into a machine check.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import Literal
 import numpy as np
 
 from rewardsmith.agents.designer.reward_terms import typical_scale
-from rewardsmith.agents.types import Finding
+from rewardsmith.agents.types import EvidenceValue, Finding
 from rewardsmith.rewards.rubric import CHECK_FUNCTIONS, load_episodes
 from rewardsmith.tasks.spec import BoxSpace, StateVariable, TaskSpec
 from rewardsmith.training.result import TrainingResult
@@ -125,12 +125,6 @@ def kept_recording(result: TrainingResult, recordings: Mapping[int, Recording]) 
     return recordings[max(recordings)] if recordings else None
 
 
-def evidence_values(finding: Finding) -> dict[str, str]:
-    """The ``key=value`` pairs of a detector's evidence."""
-    pairs = (part.split("=", 1) for part in finding.evidence.split("; ") if "=" in part)
-    return {key.strip(): value.strip() for key, value in pairs}
-
-
 # ---- the designed return against the fitness, across checkpoints ---------------------------------
 
 
@@ -207,10 +201,10 @@ def constant_action(result: TrainingResult, kept: Recording | None, spec: TaskSp
     """The kept policy applies one action for whole episodes while the task is unsolved."""
     if kept is None or _solved(result, spec) or "state/action" not in kept:
         return []
-    constant = []
+    constant: dict[str, EvidenceValue] = {}
     for episode, trace in _traces(kept, "action"):
         if len(trace) > 1 and float(np.std(trace, axis=0).max()) < 1e-9:
-            constant.append(f"episode_{episode}_action={_magnitude(trace[0]):.3g}")
+            constant[f"episode_{episode}_action"] = _magnitude(trace[0])
     if not constant:
         return []
     return [
@@ -220,7 +214,7 @@ def constant_action(result: TrainingResult, kept: Recording | None, spec: TaskSp
             message="The kept policy repeats one action for whole episodes while the task is unsolved; the "
             "reward likely pays for a fixed reflex (idling, or pushing one way) rather than for the task. "
             "Make doing nothing (or one fixed action) earn less than attempting the task.",
-            evidence="; ".join(constant),
+            evidence=constant,
         )
     ]
 
@@ -634,12 +628,6 @@ def _pearson(xs: np.ndarray, ys: np.ndarray) -> float | None:
     return float(np.corrcoef(xs, ys)[0, 1])
 
 
-def _evidence(**values: float | int | str) -> str:
-    def show(value: float | int | str) -> str:
-        if isinstance(value, str):
-            return value
-        if isinstance(value, int):
-            return str(value)
-        return "nan" if math.isnan(value) else f"{value:.4g}"
-
-    return "; ".join(f"{key}={show(value)}" for key, value in values.items())
+def _evidence(**values: float | int | str) -> dict[str, EvidenceValue]:
+    # numpy scalars become Python numbers, which the finding's model and its JSON take as they are.
+    return {key: value.item() if isinstance(value, np.generic) else value for key, value in values.items()}

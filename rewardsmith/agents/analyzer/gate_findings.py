@@ -2,26 +2,19 @@
 
 When a probe (standing still, jittering, circling, ending the episode) scores like a competent policy,
 the exploit is known before any training, and the spec corrector can name it just as it names one
-the analyzer found after training. This module turns the gate's report into that analysis, with
-the ``key=value`` evidence the corrector's checks read.
+the analyzer found after training. This module turns the gate's report into that analysis, with the
+evidence the corrector's checks read.
 """
 
 from __future__ import annotations
 
-from rewardsmith.agents.types import Analysis, Finding
+from rewardsmith.agents.types import Analysis, EvidenceValue, Finding
+from rewardsmith.gate.exploits import PROBE_MEANINGS, probe_name
 from rewardsmith.gate.judge import GateReport, ProbeOutcome
 from rewardsmith.rewards.rubric import DEFAULT_GOAL_FLAG
 from rewardsmith.tasks.spec import TaskSpec
 
 GATE_ANALYZER = "gate"
-#: The finding kind each probe's win stands for: the behaviour the reward would have paid for.
-PROBE_EXPLOITS: dict[str, str] = {
-    "idle": "standing_still",
-    "random": "random_actions",
-    "jitter": "jittering",
-    "circling": "circling",
-    "early_termination": "early_termination_exploit",
-}
 
 
 def analysis_from_gate(candidate_id: str, report: GateReport, spec: TaskSpec) -> Analysis:
@@ -42,17 +35,20 @@ def analysis_from_gate(candidate_id: str, report: GateReport, spec: TaskSpec) ->
 
 
 def _finding(outcome: ProbeOutcome, spec: TaskSpec) -> Finding:
-    probe = outcome.probe.split("/")[0]
-    kind = PROBE_EXPLOITS.get(probe, f"probe_{probe}")
-    evidence = (
-        f"probe={outcome.probe}; source={outcome.source}; probe_return={outcome.probe_return:.4g}; "
-        f"competent_return={outcome.competent_return:.4g}; probe_fitness={outcome.fitness:.3g}"
-    )
+    meaning = PROBE_MEANINGS[probe_name(outcome.probe)]
+    kind = meaning.finding
+    evidence: dict[str, EvidenceValue] = {
+        "probe": outcome.probe,
+        "source": outcome.source,
+        "probe_return": outcome.probe_return,
+        "competent_return": outcome.competent_return,
+        "probe_fitness": outcome.fitness,
+    }
     if kind == "early_termination_exploit":
         # What the corrector's early-termination check needs: how short is too short, and the goal flag.
         flag = spec.goal_flag() or DEFAULT_GOAL_FLAG
         has_flag = any(v.name == flag for v in spec.state_variables)
-        evidence += f"; early_limit={spec.episode_length // 2}; goal_flag={flag if has_flag else 'none'}"
+        evidence |= {"early_limit": spec.episode_length // 2, "goal_flag": flag if has_flag else "none"}
     return Finding(
         kind=kind,
         severity="hacking",
@@ -61,4 +57,5 @@ def _finding(outcome: ProbeOutcome, spec: TaskSpec) -> Finding:
         f"{outcome.competent_return:.4g} of a competent policy: PPO would learn {kind.replace('_', ' ')} instead "
         "of the task",
         evidence=evidence,
+        exploits=meaning.exploits,
     )

@@ -8,21 +8,36 @@ cannot be used (a failed call, an unusable answer, a spent budget) the rule-base
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from rewardsmith.agents.analyzer.rule_based import RuleBasedAnalyzer
 from rewardsmith.agents.prompting import DEFAULT_JSON_TOKENS, AnswerError, ask_json, data_block, one_line, render
 from rewardsmith.agents.types import Analysis, Candidate, Finding
+from rewardsmith.gate.exploits import Exploit
 from rewardsmith.llm.base import BudgetExhaustedError, ChatModel, LLMCallError
 from rewardsmith.rewards.rubric import Rubric, RubricCheckResult
 from rewardsmith.tasks.spec import TaskSpec
 from rewardsmith.training import TrainingResult
 
+#: What the model may say the policy exploits, and what each is in the exploit vocabulary.
+BEHAVIOUR_EXPLOITS: dict[str, tuple[Exploit, ...]] = {
+    "idling": ("per_step",),
+    "back_and_forth": ("progress",),
+    "ending_early": ("ending",),
+    "other": (),
+}
+
 
 class SuspectedHacking(BaseModel):
     message: str = Field(max_length=2000)
     evidence: str = Field(max_length=2000)
+    behaviour: Literal["idling", "back_and_forth", "ending_early", "other"] = Field(
+        default="other",
+        description="What the policy does for its reward: idles or loiters, moves back and forth or in "
+        "circles, ends episodes early, or something else.",
+    )
 
 
 class AnalysisAnswer(BaseModel):
@@ -63,7 +78,7 @@ class LLMAnalyzer:
                 "Episode digests:",
                 *(d.model_dump_json() for d in digests),
                 "Rule-based findings:",
-                *(f"- [{f.severity}] {f.kind}: {f.message} {f.evidence}".rstrip() for f in analysis.findings),
+                *(f"- [{f.severity}] {f.kind}: {f.message} {f.evidence_text()}".rstrip() for f in analysis.findings),
             ]
         )
         user = render(
@@ -86,7 +101,8 @@ class LLMAnalyzer:
                     kind="llm_suspected_hacking",
                     severity="hacking",
                     message=hacking.message,
-                    evidence=hacking.evidence.strip(),
+                    evidence={"model_evidence": hacking.evidence.strip()},
+                    exploits=BEHAVIOUR_EXPLOITS[hacking.behaviour],
                 )
             )
         lines = [analysis.reflection, "", f"The model's analysis ({self.name}):"]

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from rewardsmith.agents.analyzer.detectors import detect_hacking, load_recordings
-from rewardsmith.agents.types import Analysis, Candidate, ComponentReflection, EpisodeDigest, Finding
+from rewardsmith.agents.types import Analysis, Candidate, ComponentReflection, EpisodeDigest, EvidenceValue, Finding
 from rewardsmith.rewards.rubric import DEFAULT_GOAL_FLAG, Rubric, RubricCheckResult, evaluate_rubric, load_episodes
 from rewardsmith.tasks.registry import load_task
 from rewardsmith.tasks.spec import TaskSpec
@@ -215,7 +215,7 @@ def _component_findings(
     lengths = [checkpoint.train_episode_length for checkpoint in result.checkpoints]
     findings = []
     for component in components:
-        evidence = f"values {_curve(component.values)}"
+        evidence: dict[str, EvidenceValue] = {"values": _sample(component.values)}
         if _is_flat(component):
             findings.append(
                 Finding(
@@ -305,7 +305,7 @@ def _divergence_findings(
     candidates = farmed or rising
     driver = max(candidates, key=lambda name: candidates[name]) if candidates else None
     avoided_only = bool(rising) and not farmed and not fell
-    evidence = f"designed return {_curve(r)}; fitness {_curve(f)}"
+    evidence: dict[str, EvidenceValue] = {"designed_return": _sample(list(r)), "fitness": _sample(list(f))}
     if avoided_only:
         return [
             Finding(
@@ -344,7 +344,7 @@ def _fitness_findings(result: TrainingResult, spec: TaskSpec) -> list[Finding]:
             severity="warning",
             message=f"The best evaluation fitness {_fmt(result.fitness)} ({spec.fitness.name}) is below the "
             f"solved threshold {_fmt(threshold)}.",
-            evidence=f"fitness per checkpoint {_curve([c.eval_fitness for c in result.checkpoints])}",
+            evidence={"fitness": _sample([c.eval_fitness for c in result.checkpoints])},
         )
     ]
 
@@ -387,7 +387,7 @@ def _rubric_findings(results: list[RubricCheckResult]) -> list[Finding]:
             criterion=result.criterion_id,
             message=f"Rubric criterion '{result.criterion_id}' fails: {result.check} "
             f"(value {_fmt(result.value)}; {result.detail}).",
-            evidence=result.detail,
+            evidence={"value": result.value, "detail": result.detail},
         )
         for result in results
         if result.passed is False
@@ -542,7 +542,7 @@ def render_reflection(
             lines.append(f"- {check.criterion_id}: {state} ({shown}{check.detail})")
     lines.append("Findings:" if analysis.findings else "Findings: none.")
     for finding in analysis.findings:
-        evidence = f" [{finding.evidence}]" if finding.evidence else ""
+        evidence = f" [{finding.evidence_text()}]" if finding.evidence else ""
         lines.append(f"- [{finding.severity}] {finding.kind}: {finding.message}{evidence}")
     if analysis.suggestions:
         lines.append("Suggestions:")

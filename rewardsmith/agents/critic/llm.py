@@ -17,8 +17,6 @@ from rewardsmith.agents.critic.static import StaticCritic
 from rewardsmith.agents.prompting import DEFAULT_JSON_TOKENS, AnswerError, ask_json, data_block, one_line, render
 from rewardsmith.agents.types import Candidate, CriticFinding, CriticVerdict
 from rewardsmith.llm.base import BudgetExhaustedError, ChatModel, LLMCallError
-from rewardsmith.rewards.errors import NoCodeError
-from rewardsmith.rewards.extract import extract_code
 from rewardsmith.tasks.spec import TaskSpec
 
 
@@ -67,9 +65,8 @@ class LLMCritic:
 
     def review(self, candidate: Candidate, task: TaskSpec) -> CriticVerdict:
         static = self._static.review(candidate, task)
-        try:
-            code = extract_code(candidate.code)
-        except NoCodeError:
+        code = candidate.code
+        if not code.strip():
             # Nothing to review beyond what the static rules already refused.
             return static
         if not static.passed:

@@ -1,7 +1,7 @@
 """The static critic: syntax-tree rules that judge reward code before it is loaded or run.
 
-Each rule has a stable id and says what to change, with the line (1-based, in the code as
-:func:`~rewardsmith.rewards.extract_code` pulls it from the response). Errors reject a candidate;
+Each rule has a stable id and says what to change, with the line (1-based, in the candidate's code,
+which the designer took from its answer). Errors reject a candidate;
 warnings travel to the designer but let it through. The critic is a filter, not the isolation:
 the sandbox still runs whatever passes.
 
@@ -32,8 +32,6 @@ import difflib
 from collections.abc import Iterator
 
 from rewardsmith.agents.types import Candidate, CriticFinding, CriticVerdict
-from rewardsmith.rewards.errors import NoCodeError
-from rewardsmith.rewards.extract import extract_code
 from rewardsmith.rewards.loader import ENTRY_POINT
 from rewardsmith.rewards.transforms import REWARD_TRANSFORMS
 from rewardsmith.tasks.spec import TaskSpec
@@ -130,14 +128,14 @@ class StaticCritic:
         """Judge a candidate's code against the static rules.
 
         Args:
-            candidate: The candidate; its code may be a raw LLM response.
+            candidate: The candidate; an empty ``code`` means its designer's answer had none.
             task: The task whose state variables the parameters must name.
 
         Returns:
             The verdict; ``passed`` is False when any finding is an error. Unparseable code is an
             error finding, never an exception.
         """
-        findings = list(_review_code(candidate.code, task))
+        findings = list(_review_code(candidate, task))
         findings.sort(key=lambda finding: (finding.line or 0, finding.rule))
         return CriticVerdict(
             candidate_id=candidate.id,
@@ -147,11 +145,11 @@ class StaticCritic:
         )
 
 
-def _review_code(text: str, task: TaskSpec) -> Iterator[CriticFinding]:
-    try:
-        code = extract_code(text)
-    except NoCodeError as error:
-        yield CriticFinding(rule="no_code", severity="error", message=str(error))
+def _review_code(candidate: Candidate, task: TaskSpec) -> Iterator[CriticFinding]:
+    code = candidate.code
+    if not code.strip():
+        message = candidate.missing_code or "The candidate has no code; send the whole reward in one ```python block."
+        yield CriticFinding(rule="no_code", severity="error", message=message)
         return
     try:
         tree = ast.parse(code)

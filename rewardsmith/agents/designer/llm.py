@@ -1,23 +1,21 @@
 """The LLM designer: K samples of reward code per round from any chat model.
 
-Each round is one request with ``n=K`` (servers that ignore ``n`` get the missing samples asked one
-by one). An answer whose code cannot be found or breaks the contract is sent back once, in the same
-conversation, with the typed error; if the second answer fails too, the candidate keeps the raw text
-and the loop's critic rejects it with the typed reason. The contract is judged statically (code
-extraction and the static critic's errors): importing the code to test it would run untrusted code on
-the host, which only the sandbox's verify step may do.
+Each round is one call of :meth:`LLMDesigner.design` and one request with ``n=K`` (servers that
+ignore ``n`` get the missing samples asked one by one). An answer whose code cannot be found or
+breaks the contract is sent back once, in the same conversation, with the typed error; if the second
+answer fails too, its draft goes to the loop's critic, which rejects it with the typed reason (a
+draft with no code keeps the whole answer). The contract is judged statically (code extraction and
+the static critic's errors): importing the code to test it would run untrusted code on the host,
+which only the sandbox's verify step may do.
 """
 
 from __future__ import annotations
-
-import hashlib
-import threading
 
 from pydantic import BaseModel, Field
 
 from rewardsmith.agents.critic.static import StaticCritic
 from rewardsmith.agents.prompting import closed_schema, data_block, one_line, render
-from rewardsmith.agents.types import Candidate, CriticVerdict, DesignRequest, Feedback
+from rewardsmith.agents.types import Candidate, CriticVerdict, DesignRequest, Draft, Feedback
 from rewardsmith.llm.base import (
     BudgetExhaustedError,
     ChatMessage,
@@ -57,29 +55,50 @@ class LLMDesigner:
         self.max_tokens = max_tokens
         self.stream = stream
         self._critic = StaticCritic()
-        # The loop asks once per sample index; one request serves the whole round.
-        self._rounds: dict[str, list[Candidate]] = {}
-        self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
         return self.chat.name
 
-    def design(self, request: DesignRequest) -> list[Candidate]:
-        """Exactly ``request.samples`` candidates; a failed call or a spent budget gives candidates
-        with ``failure_kind`` set, never an exception."""
-        key = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
-        with self._lock:
-            if key not in self._rounds:
-                self._rounds[key] = self._design(request)
-            return self._rounds[key]
+    def design(self, request: DesignRequest) -> list[Draft]:
+        """Exactly ``request.samples`` drafts; a failed call or a spent budget gives drafts with
+        ``failure_kind`` set, never an exception."""
+        messages = self._messages(self._user_prompt(request))
+        texts: list[str | None] = []
+        failures: list[tuple[str, str]] = []
+        try:
+            texts = list(self._complete(messages, n=request.samples))[: request.samples]
+        except BudgetExhaustedError as error:
+            return [self._failed("budget_exhausted", str(error)) for _ in range(request.samples)]
+        except LLMCallError as error:
+            failures = [(f"llm_{error.kind}", one_line(error))]
+        drafts: list[Draft] = []
+        for index in range(request.samples):
+            if index < len(texts):
+                text = texts[index]
+            elif failures:
+                drafts.append(self._failed(*failures[0]))
+                continue
+            else:
+                # The server ignored ``n``: this sample gets its own call, whose failure ends only it.
+                try:
+                    text = self._complete(messages, n=1)[0]
+                except BudgetExhaustedError as error:
+                    drafts.append(self._failed("budget_exhausted", str(error)))
+                    continue
+                except LLMCallError as error:
+                    drafts.append(self._failed(f"llm_{error.kind}", one_line(error)))
+                    continue
+            assert text is not None
+            drafts.append(self._draft(request, messages, text))
+        return drafts
 
-    def repair(self, candidate: Candidate, verdict: CriticVerdict, request: DesignRequest) -> Candidate | None:
+    def repair(self, candidate: Candidate, verdict: CriticVerdict, request: DesignRequest) -> Draft | None:
         """Rewrite a rejected candidate in a fresh conversation that sees the critic's verdict.
 
         Returns:
-            The repaired candidate (its code may still be raw text that fails), or None when the
-            model could not be called.
+            The repaired draft (its code may still fail the critic), or None when the model could not
+            be called.
 
         Raises:
             BudgetExhaustedError: The run's token budget is spent.
@@ -99,78 +118,36 @@ class LLMDesigner:
             text = self._complete(self._messages(user), n=1)[0]
         except LLMCallError:
             return None
+        return self._answer_draft(text, *self._read(text), parent_id=candidate.id)
+
+    # ---- one sample ----------------------------------------------------------------------------
+
+    def _draft(self, request: DesignRequest, messages: list[ChatMessage], text: str) -> Draft:
         code, rationale = self._read(text)
-        return candidate.model_copy(
-            update={
-                "code": code if code is not None else text,
-                "rationale": rationale,
-                "parent_id": candidate.id,
-                "repair_round": candidate.repair_round + 1,
-                "designer": self.name,
-            }
-        )
-
-    # ---- one round ---------------------------------------------------------------------------
-
-    def _design(self, request: DesignRequest) -> list[Candidate]:
-        messages = self._messages(self._user_prompt(request))
-        texts: list[str | None] = []
-        failures: list[tuple[str, str]] = []
-        try:
-            texts = list(self._complete(messages, n=request.samples))[: request.samples]
-        except BudgetExhaustedError as error:
-            return [self._failed(request, i, "budget_exhausted", str(error)) for i in range(request.samples)]
-        except LLMCallError as error:
-            failures = [(f"llm_{error.kind}", one_line(error))]
-        candidates: list[Candidate] = []
-        for index in range(request.samples):
-            if index < len(texts):
-                text = texts[index]
-            elif failures:
-                candidates.append(self._failed(request, index, *failures[0]))
-                continue
-            else:
-                # The server ignored ``n``: this sample gets its own call, whose failure ends only it.
-                try:
-                    text = self._complete(messages, n=1)[0]
-                except BudgetExhaustedError as error:
-                    candidates.append(self._failed(request, index, "budget_exhausted", str(error)))
-                    continue
-                except LLMCallError as error:
-                    candidates.append(self._failed(request, index, f"llm_{error.kind}", one_line(error)))
-                    continue
-            assert text is not None
-            candidates.append(self._candidate(request, index, messages, text))
-        return candidates
-
-    def _candidate(self, request: DesignRequest, index: int, messages: list[ChatMessage], text: str) -> Candidate:
-        code, rationale = self._read(text)
-        problem = self._problem(code, request)
-        if problem is not None:
+        if self._problem(code, request) is not None:
             # One chance to fix it, in the same conversation, with the typed error.
             retry = [
                 *messages,
                 ChatMessage(role="assistant", content=text or "(empty answer)"),
-                ChatMessage(role="user", content=render("designer_retry", error=problem)),
+                ChatMessage(role="user", content=render("designer_retry", error=self._problem(code, request))),
             ]
             try:
                 second = self._complete(retry, n=1)[0]
             except (LLMCallError, BudgetExhaustedError):
                 second = None
-            if second is not None:
+            if second is not None and second.strip():
                 second_code, second_rationale = self._read(second)
+                # A second answer that still fails goes to the critic, which names what is wrong with it.
+                text, code = second, second_code
                 if self._problem(second_code, request) is None:
-                    text, code, rationale = second, second_code, second_rationale
-                else:
-                    text = second if second.strip() else text
-        return Candidate(
-            id=f"sample-{index:02d}",
-            iteration=request.iteration,
-            # A candidate whose code could not be found keeps the raw text: the critic names the failure.
-            code=code if code is not None and self._problem(code, request) is None else text,
-            rationale=rationale,
-            designer=self.name,
-        )
+                    rationale = second_rationale
+        return self._answer_draft(text, code, rationale)
+
+    def _answer_draft(self, text: str, code: str | None, rationale: str, parent_id: str | None = None) -> Draft:
+        if code is None:
+            # The critic names the failure from the whole answer, which the draft keeps.
+            return Draft.from_answer(text, designer=self.name, rationale=rationale, parent_id=parent_id)
+        return Draft(code=code, rationale=rationale, designer=self.name, parent_id=parent_id)
 
     def _read(self, text: str) -> tuple[str | None, str]:
         """The code and rationale of an answer: the structured form where it is one, else free text."""
@@ -229,7 +206,7 @@ class LLMDesigner:
             blocks.append("What its training showed:")
             blocks.append(data_block("analysis", feedback.analysis.reflection or "(no reflection)"))
         if feedback.rejected:
-            lines = "\n".join(f"- {candidate_id}: {reason}" for candidate_id, reason in feedback.rejected)
+            lines = "\n".join(f"- {rejection.candidate_id}: {rejection.evidence()}" for rejection in feedback.rejected)
             blocks.append("Candidates rejected last round, with the evidence:")
             blocks.append(data_block("rejections", lines))
         if feedback.human:
@@ -252,13 +229,5 @@ class LLMDesigner:
         )
         return response.texts
 
-    def _failed(self, request: DesignRequest, index: int, kind: str, reason: str) -> Candidate:
-        return Candidate(
-            id=f"sample-{index:02d}",
-            iteration=request.iteration,
-            code="",
-            rationale="",
-            designer=self.name,
-            failure_kind=kind,
-            failure=reason,
-        )
+    def _failed(self, kind: str, reason: str) -> Draft:
+        return Draft(designer=self.name, failure_kind=kind, failure=reason)

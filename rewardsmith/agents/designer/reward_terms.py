@@ -26,8 +26,6 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 import rewardsmith.rewards.transforms as transforms_module
-from rewardsmith.rewards.errors import RewardContractError
-from rewardsmith.rewards.extract import extract_code
 from rewardsmith.tasks.spec import BoxSpace, DiscreteSpace, StateVariable, TaskSpec
 
 #: Starts the comment line that carries a candidate's genome as JSON.
@@ -647,11 +645,7 @@ def _outcome(task: TaskSpec, variable: str) -> str:
 
 def genome_from_code(code: str) -> RewardGenome | None:
     """Recover the genome a rule-based candidate carries; None for code without a valid one."""
-    try:
-        source = extract_code(code)
-    except RewardContractError:
-        return None
-    for line in source.split("\n"):
+    for line in code.split("\n"):
         if line.startswith(GENOME_MARKER):
             try:
                 return RewardGenome.model_validate_json(line.removeprefix(GENOME_MARKER))

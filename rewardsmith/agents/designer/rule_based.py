@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import math
 import random
-import re
 from collections.abc import Sequence
-from typing import Literal
 
 from rewardsmith.agents.designer.reward_terms import (
     CONSTANT_KINDS,
@@ -37,7 +35,8 @@ from rewardsmith.agents.designer.reward_terms import (
     render_reward,
     term_pool,
 )
-from rewardsmith.agents.types import Analysis, Candidate, DesignRequest, Finding
+from rewardsmith.agents.types import Analysis, Candidate, CriticVerdict, DesignRequest, Draft, Finding, Rejection
+from rewardsmith.gate.exploits import UNNAMED_EXPLOITS, Exploit
 from rewardsmith.rewards.rubric import RubricCheckError, check_names
 from rewardsmith.tasks.spec import TaskSpec
 
@@ -57,34 +56,6 @@ _PRIORITY = (
     "rubric_violation",
     "low_fitness",
 )
-#: What a policy exploits, as far as the designer reacts to it: 'per_step' bonuses paid whatever it
-#: does (idling, loitering, surviving), 'progress' it can collect back and forth (jitter, circling,
-#: oscillation), or the 'ending' of an episode (an early termination that pays).
-Exploit = Literal["per_step", "progress", "ending"]
-#: Words in a gate rejection or a hacking finding that name the exploit; a random policy that wins
-#: is paid either for what anyone collects each step or for motion itself.
-_EXPLOIT_WORDS: tuple[tuple[str, re.Pattern[str], tuple[Exploit, ...]], ...] = (
-    ("idling", re.compile(r"\bidl(e|ing)\b|\bloiter|\bsurviv|\bstall|\bhover", re.IGNORECASE), ("per_step",)),
-    (
-        "jitter or circling",
-        re.compile(r"jitter|circl|oscillat|\bspin|back[ _-]and[ _-]forth|dither", re.IGNORECASE),
-        ("progress",),
-    ),
-    (
-        "early termination",
-        re.compile(r"early[ _-]?terminat|episode[ _-]?end|suicid|\bcrash", re.IGNORECASE),
-        ("ending",),
-    ),
-    # 'random' alone turns up in ordinary error text; as a probe or policy it names the exploit.
-    (
-        "random play",
-        re.compile(r"['\"`]random['\"`]|\brandom[ _-](probe|policy|agent)|\bprobe\W+random\b", re.IGNORECASE),
-        ("per_step", "progress"),
-    ),
-)
-#: A rejection line that reports a failure rather than a winning probe, though it may name one
-#: (e.g. "not finite on 3 trajectories, e.g. probe/jitter#0").
-_FAILURE_LINE = re.compile(r"not finite|\bnan\b|error|exception|traceback|timed out", re.IGNORECASE)
 
 
 class RuleBasedDesigner:
@@ -102,15 +73,15 @@ class RuleBasedDesigner:
         self.perturbation = perturbation
         self.structural_rate = structural_rate
 
-    def design(self, request: DesignRequest) -> list[Candidate]:
-        """Write ``request.samples`` distinct candidates for one round.
+    def design(self, request: DesignRequest) -> list[Draft]:
+        """Write ``request.samples`` distinct drafts for one round.
 
         Args:
             request: The task, round, sample count, seed and (from round 2) the feedback on the best
                 candidate so far and on last round's rejections.
 
         Returns:
-            Exactly ``request.samples`` candidates, the same ones for the same request: the first is
+            Exactly ``request.samples`` drafts, the same ones for the same request: the first is
             the default genome in round 1 (the second its bounded twin, where the task admits one)
             and the purely guided mutation later (perturbed only when the findings changed nothing).
             When nothing has trained yet, gate rejections still shape the default. They are distinct
@@ -129,29 +100,31 @@ class RuleBasedDesigner:
             analysis = feedback.analysis if feedback else None
             designs = self._mutation_round(task, best, analysis, rejected, request.samples, rng)
             parent_id = best.id
-        # Callers index the list by sample number, so it always has exactly `samples` entries; a
-        # repeat is wasteful but only possible when the search above found no new genome at all.
+        # The round has exactly `samples` drafts; a repeat is wasteful but only possible when the
+        # search above found no new genome at all.
         if not designs and best is not None:
             designs = [(genome_from_code(best.code) or default_genome(task), f"A repeat of {best.id}.")]
         found = len(designs)
         while len(designs) < request.samples:
             designs.append(designs[len(designs) % found])
         return [
-            Candidate(
-                id=f"i{request.iteration:02d}-c{index:02d}",
-                iteration=request.iteration,
+            Draft(
                 code=render_reward(genome, task),
                 rationale=f"{rationale} Terms: {describe_genome(genome)}.",
                 designer=DESIGNER,
                 parent_id=parent_id,
             )
-            for index, (genome, rationale) in enumerate(designs)
+            for genome, rationale in designs
         ]
+
+    def repair(self, candidate: Candidate, verdict: CriticVerdict, request: DesignRequest) -> Draft | None:
+        """None: templates render code the critic accepts, so there is nothing to repair by rule."""
+        return None
 
     # ---- round 1 -------------------------------------------------------------------------------
 
     def _first_round(
-        self, task: TaskSpec, samples: int, rng: random.Random, rejected: Sequence[tuple[str, str]]
+        self, task: TaskSpec, samples: int, rng: random.Random, rejected: Sequence[Rejection]
     ) -> list[tuple[RewardGenome, str]]:
         default = default_genome(task)
         designs = [(default, "The task's default genome: its own terms, effort and time shaping.")]
@@ -193,7 +166,7 @@ class RuleBasedDesigner:
         task: TaskSpec,
         best: Candidate,
         analysis: Analysis | None,
-        rejected: Sequence[tuple[str, str]],
+        rejected: Sequence[Rejection],
         samples: int,
         rng: random.Random,
     ) -> list[tuple[RewardGenome, str]]:
@@ -263,7 +236,7 @@ def mutate_genome(
     analysis: Analysis | None,
     task: TaskSpec,
     *,
-    rejected: Sequence[tuple[str, str]] = (),
+    rejected: Sequence[Rejection] = (),
 ) -> tuple[RewardGenome, dict[str, str], list[str]]:
     """Apply the analyzer's findings and the gate's rejections to a genome, deterministically.
 
@@ -286,7 +259,7 @@ def mutate_genome(
         genome: The parent's genome.
         analysis: The analysis of the parent, if it has one.
         task: The task, for the pool of terms to add from and the outcome to gate on.
-        rejected: (candidate id, reason) for last round's rejections; reasons are read loosely.
+        rejected: Last round's rejections; the gate's reports among them say which probes the reward paid.
 
     Returns:
         The mutated genome; what happened to each changed term by name ('up', 'down', 'dropped',
@@ -300,7 +273,7 @@ def mutate_genome(
     for finding in findings:
         name = finding.component
         movable = name is not None and mutation.movable(name)
-        exploit = finding.severity == "hacking" or bool(_exploits_in(finding.kind))
+        exploit = finding.severity == "hacking" or bool(finding.exploits)
         if finding.kind == "anti_correlated_component" and movable and name:
             mutation.drop_or_cut(name, "it anti-correlates with fitness")
         elif finding.kind == "reward_fitness_divergence" and finding.severity != "hacking":
@@ -311,8 +284,7 @@ def mutate_genome(
             mutation.bound_or_drop(name, why)
         elif exploit and name is None and finding.severity == "hacking":
             # A behaviour the reward is not seen paying for is no reason to bound every term that might.
-            exploits = _exploits_in(f"{finding.kind} {finding.message}") or ("per_step", "progress")
-            mutation.bound_exploits(exploits, finding.kind)
+            mutation.bound_exploits(finding.exploits or UNNAMED_EXPLOITS, finding.kind)
         elif finding.kind == "dominant_component" and movable and name:
             share = shares.get(name, 0.9)
             factor = min(MAX_DOMINANT_FACTOR, max(0.1, (1.0 - share) / max(share, 1e-9)))
@@ -325,34 +297,22 @@ def mutate_genome(
             mutation.answer_violation(finding.criterion or "", checks.get(finding.criterion or "", ""))
         elif finding.kind == "low_fitness":
             mutation.add_missing(("success", "progress"), "fitness is low and the task offers it")
-    for candidate_id, reason in rejected:
-        lines = [line for line in reason.splitlines() if not _FAILURE_LINE.search(line)]
-        for label, exploits in _exploit_matches("\n".join(lines)):
-            mutation.bound_exploits(exploits, f"the gate rejected {candidate_id} for {label}")
+    for rejection in rejected:
+        for meaning in rejection.gate.exploited() if rejection.gate is not None else []:
+            why = f"the gate rejected {rejection.candidate_id} for {meaning.behaviour}"
+            mutation.bound_exploits(meaning.exploits, why)
     return mutation.genome(), mutation.directions, mutation.notes
 
 
 def _acts_on(finding: Finding) -> bool:
-    return finding.kind in _PRIORITY or finding.severity == "hacking" or bool(_exploits_in(finding.kind))
+    return finding.kind in _PRIORITY or finding.severity == "hacking" or bool(finding.exploits)
 
 
 def _rank(finding: Finding) -> tuple[int, int]:
     # Exploits act first: a term both hacked and flat must be bounded, not raised.
-    exploit = finding.severity == "hacking" or bool(_exploits_in(finding.kind))
+    exploit = finding.severity == "hacking" or bool(finding.exploits)
     kind = _PRIORITY.index(finding.kind) if finding.kind in _PRIORITY else len(_PRIORITY)
     return (0 if exploit else 1, kind)
-
-
-def _exploit_matches(text: str) -> list[tuple[str, tuple[Exploit, ...]]]:
-    """Each exploit ``text`` names: a label for rationales, and what it exploits."""
-    return [(label, exploits) for label, pattern, exploits in _EXPLOIT_WORDS if pattern.search(text)]
-
-
-def _exploits_in(text: str) -> tuple[Exploit, ...]:
-    found: list[Exploit] = []
-    for _, exploits in _exploit_matches(text):
-        found += [exploit for exploit in exploits if exploit not in found]
-    return tuple(found)
 
 
 class _Mutation:

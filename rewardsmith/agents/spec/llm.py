@@ -54,7 +54,7 @@ class LLMSpecCorrector:
     def correct(self, rubric: Rubric, analysis: Analysis, candidate: Candidate) -> Rubric | None:
         names = [variable.name for variable in self.task.state_variables]
         findings = "\n".join(
-            f"- [{f.severity}] {f.kind}: {f.message}" + (f" (evidence: {f.evidence})" if f.evidence else "")
+            f"- [{f.severity}] {f.kind}: {f.message}" + (f" (evidence: {f.evidence_text()})" if f.evidence else "")
             for f in analysis.findings
         )
         user = render(

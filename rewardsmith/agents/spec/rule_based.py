@@ -19,9 +19,9 @@ from __future__ import annotations
 import math
 import re
 
-from rewardsmith.agents.analyzer.detectors import CHECK_MARGIN, evidence_values
+from rewardsmith.agents.analyzer.detectors import CHECK_MARGIN
 from rewardsmith.agents.designer.reward_terms import action_bound, has_idle_action, typical_scale, value_range
-from rewardsmith.agents.types import Analysis, Candidate, Finding
+from rewardsmith.agents.types import Analysis, Candidate, EvidenceValue, Finding
 from rewardsmith.rewards.rubric import Criterion, Rubric, parse_check
 from rewardsmith.tasks.spec import BoxSpace, StateVariable, TaskSpec
 
@@ -241,7 +241,7 @@ class _Revision:
         else:
             farmed = f"the exploit '{exploit}'"
         self.reasons.append(f"{self.candidate.id} hacked the reward by {farmed}: {finding.message.rstrip('.')}")
-        evidence = f" Evidence: {finding.evidence}." if finding.evidence else ""
+        evidence = f" Evidence: {finding.evidence_text()}." if finding.evidence else ""
         existing = self.criteria.get(identifier)
         if existing is not None:
             tightened = existing.model_copy(
@@ -314,8 +314,8 @@ def exploit_check(finding: Finding) -> tuple[str, str | None] | None:
         (phrase naming the exploit, check or None where the language cannot state it), or None for
         a finding that is not a behavioural exploit, or whose evidence lacks what the check needs.
     """
-    values = evidence_values(finding)
-    variable = values.get("variable")
+    values = finding.evidence
+    variable = _name(values.get("variable"))
     if finding.kind == "oscillation" and variable:
         phrase = f"driving '{variable}' back and forth (oscillation)"
         reversals, step = _number(values.get("reversals")), _number(values.get("mean_step"))
@@ -328,13 +328,13 @@ def exploit_check(finding: Finding) -> tuple[str, str | None] | None:
             f"mean(abs(diff({variable}))) < {CHECK_MARGIN * step:.3g}",
         )
     if finding.kind == "loitering" and variable:
-        flag, near = values.get("goal_flag"), _number(values.get("near"))
+        flag, near = _name(values.get("goal_flag")), _number(values.get("near"))
         phrase = f"hovering near the target of '{variable}' without finishing (loitering)"
         if not flag or near is None or near <= 0:
             return phrase, None
         return phrase, f"final({flag}) or fraction(abs({variable}) < {near:.3g}) < 0.5"
     if finding.kind == "early_termination_exploit":
-        limit, flag = _number(values.get("early_limit")), values.get("goal_flag")
+        limit, flag = _number(values.get("early_limit")), _name(values.get("goal_flag"))
         phrase = "ending episodes early without success (early_termination_exploit)"
         if limit is None:
             return phrase, None
@@ -343,18 +343,20 @@ def exploit_check(finding: Finding) -> tuple[str, str | None] | None:
     if finding.kind == "spinning" and variable:
         phrase = f"spinning '{variable}' through full turns (spinning)"
         # A wrapped angle's ends do not tell its winding, and the language has no unwrap.
-        if values.get("wrapped") != "0":
+        if values.get("wrapped") != 0:
             return phrase, None
         return phrase, f"abs(final({variable}) - initial({variable})) < {2 * math.pi * ALLOWED_TURNS:.3g}"
     return None
 
 
-def _number(text: str | None) -> float | None:
-    try:
-        value = float(text) if text is not None else math.nan
-    except ValueError:
+def _number(value: EvidenceValue) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return None
-    return value if math.isfinite(value) else None
+    return float(value)
+
+
+def _name(value: EvidenceValue) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _slug(text: str) -> str:

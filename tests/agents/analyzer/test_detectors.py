@@ -14,7 +14,6 @@ from rewardsmith.agents.analyzer.detectors import (
     constant_action,
     detect_hacking,
     early_termination_exploit,
-    evidence_values,
     load_recordings,
     loitering,
     oscillation,
@@ -141,7 +140,7 @@ def test_a_return_that_moves_against_the_fitness_is_hacking() -> None:
     [finding] = return_fitness_decorrelation(result, PENDULUM)
 
     assert (finding.kind, finding.severity) == ("return_fitness_decorrelation", "hacking")
-    values = evidence_values(finding)
+    values = finding.evidence
     assert float(values["correlation"]) < -0.5 and int(values["checkpoints"]) == 6
     assert int(values["best_return_checkpoint"]) == 2
 
@@ -154,7 +153,7 @@ def test_a_return_climbing_as_the_fitness_falls_is_left_to_the_divergence_check(
 def test_a_return_that_wanders_apart_from_the_fitness_is_a_warning() -> None:
     result = run(PENDULUM, fitness=[0.1, 0.5, 0.2, 0.6, 0.3, 0.7], returns=[10, 10, 30, 30, 20, 20])
     [finding] = return_fitness_decorrelation(result, PENDULUM)
-    assert finding.severity == "warning" and -0.5 < float(evidence_values(finding)["correlation"]) < 0.3
+    assert finding.severity == "warning" and -0.5 < float(finding.evidence["correlation"]) < 0.3
 
 
 @pytest.mark.parametrize(
@@ -200,7 +199,7 @@ def test_a_body_shaken_back_and_forth_for_rising_return_is_hacking() -> None:
     [finding] = oscillation(result, kept, PENDULUM)
 
     assert (finding.kind, finding.severity) == ("oscillation", "hacking")
-    values = evidence_values(finding)
+    values = finding.evidence
     assert values["variable"] in ("angle", "normalized_angle") and float(values["turn_rate"]) > 0.9
     check = corrected_check(finding, PENDULUM)
     assert check.startswith(f"reversals({values['variable']}) < ")
@@ -214,7 +213,7 @@ def test_a_chattering_actuator_alone_is_a_warning() -> None:
     kept = _pendulum_recording(action=2.0 * (-1.0) ** steps, angle=np.full(200, np.pi))
     result = run(PENDULUM, fitness=[0.05, 0.1, 0.1], returns=[-500, -300, -100])
     [finding] = oscillation(result, kept, PENDULUM)
-    assert finding.severity == "warning" and evidence_values(finding)["variable"] == "action"
+    assert finding.severity == "warning" and finding.evidence["variable"] == "action"
 
 
 def test_small_corrections_and_solved_tasks_are_not_oscillation() -> None:
@@ -254,7 +253,7 @@ def test_hovering_near_a_paid_target_without_finishing_is_hacking() -> None:
     [finding] = loitering(run(POINT_REACH, fitness=[0.0, 0.0]), kept, POINT_REACH)
 
     assert (finding.kind, finding.severity) == ("loitering", "hacking")
-    values = evidence_values(finding)
+    values = finding.evidence
     assert values["variable"] == "distance_to_goal" and values["goal_flag"] == "reached_goal"
     assert float(values["near_share"]) > 0.85 and float(values["reward_per_near_step"]) == pytest.approx(1.0)
     check = corrected_check(finding, POINT_REACH)
@@ -287,7 +286,7 @@ def test_crashing_early_for_more_return_than_trying_is_hacking() -> None:
     [finding] = early_termination_exploit(result, {0: wander, 1: crashing}, POINT_REACH)
 
     assert (finding.kind, finding.severity) == ("early_termination_exploit", "hacking")
-    values = evidence_values(finding)
+    values = finding.evidence
     assert float(values["early_return"]) > float(values["longer_return"])
     check = corrected_check(finding, POINT_REACH)
     assert check == "length > 100 or final(reached_goal)"
@@ -300,7 +299,7 @@ def test_a_final_policy_that_dies_sooner_for_more_return_is_hacking() -> None:
     [finding] = early_termination_exploit(result, {}, CARTPOLE)
 
     assert finding.severity == "hacking"
-    values = evidence_values(finding)
+    values = finding.evidence
     assert float(values["final_length"]) == 10 and float(values["longer_length"]) == 300
     assert corrected_check(finding, CARTPOLE) == "length > 250"
 
@@ -326,7 +325,7 @@ def test_winding_an_angle_through_many_turns_for_rising_return_is_hacking() -> N
     [finding] = spinning(result, kept, PENDULUM)
 
     assert (finding.kind, finding.severity) == ("spinning", "hacking")
-    values = evidence_values(finding)
+    values = finding.evidence
     assert values["variable"] == "angle" and float(values["turns"]) == pytest.approx(8.0)
     check = corrected_check(finding, PENDULUM)
     assert evaluate_check(check, kept).passed is False
@@ -340,7 +339,7 @@ def test_a_wrapped_angle_still_counts_its_turns_but_gets_no_check() -> None:
     kept = recording([200, 200], [0.1, 0.1], normalized_angle=[wrapped] * 2)
     result = run(PENDULUM, fitness=[0.05, 0.1], returns=[10.0, 400.0])
     [finding] = spinning(result, kept, PENDULUM)
-    assert evidence_values(finding)["wrapped"] == "1" and float(evidence_values(finding)["turns"]) > 7.9
+    assert finding.evidence["wrapped"] == 1 and float(finding.evidence["turns"]) > 7.9
     v2_check = RuleBasedSpecCorrector().correct(
         RuleBasedSpecWriter().initial(PENDULUM),
         Analysis(

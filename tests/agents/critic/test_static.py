@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rewardsmith.agents import Candidate, CriticVerdict, StaticCritic
+from rewardsmith.agents import Candidate, CriticVerdict, Draft, StaticCritic
 from rewardsmith.tasks import load_task, task_names
 
 CARTPOLE = load_task("cartpole").spec
@@ -51,8 +51,10 @@ def body(*lines: str, parameters: str = "pole_angle") -> str:
     )
 
 
-def review(code: str) -> CriticVerdict:
-    return StaticCritic().review(Candidate(id="c", iteration=1, code=code, designer="test"), CARTPOLE)
+def review(answer: str) -> CriticVerdict:
+    """The critic's verdict on the code a designer takes from ``answer`` (a reply, or bare code)."""
+    draft = Draft.from_answer(answer, designer="test")
+    return StaticCritic().review(Candidate.of(draft, candidate_id="c", iteration=1), CARTPOLE)
 
 
 def rules(verdict: CriticVerdict, severity: str = "error") -> set[str]:

@@ -30,18 +30,19 @@ from rewardsmith.agents.designer.reward_terms import (
     typical_scale,
     value_range,
 )
-from rewardsmith.agents.types import Feedback
+from rewardsmith.agents.types import Feedback, Rejection
+from rewardsmith.gate.judge import GateReport, Misranking, ProbeOutcome
 from rewardsmith.rewards import load_reward, verify_reward
 from rewardsmith.rewards.rubric import RubricCheckResult
 from rewardsmith.rewards.transforms import REWARD_TRANSFORMS
 from rewardsmith.tasks import BatchedTask, load_task
-from tests.agents.helpers import BUILTIN_TASKS, design_request
+from tests.agents.helpers import BUILTIN_TASKS, design_request, designed
 
 
 @pytest.mark.parametrize("name", BUILTIN_TASKS)
 def test_round_one_candidates_load_verify_and_pass_the_critic(name: str, tmp_path: Path) -> None:
     task = load_task(name)
-    candidates = RuleBasedDesigner().design(design_request(task, samples=4))
+    candidates = designed(RuleBasedDesigner(), design_request(task, samples=4))
 
     assert [c.id for c in candidates] == ["i01-c00", "i01-c01", "i01-c02", "i01-c03"]
     assert len({c.code for c in candidates}) == 4, "candidates must differ"
@@ -60,15 +61,15 @@ def test_round_one_candidates_load_verify_and_pass_the_critic(name: str, tmp_pat
 
 def test_the_first_candidate_is_the_default_genome() -> None:
     task = load_task("point_reach")
-    first = RuleBasedDesigner().design(design_request(task, samples=2))[0]
+    first = designed(RuleBasedDesigner(), design_request(task, samples=2))[0]
     assert genome_from_code(first.code) == default_genome(task.spec)
 
 
 def test_seeded_rounds_are_reproducible() -> None:
     task = load_task("pendulum")
-    first = RuleBasedDesigner().design(design_request(task, samples=5, seed=7))
-    again = RuleBasedDesigner().design(design_request(task, samples=5, seed=7))
-    other = RuleBasedDesigner().design(design_request(task, samples=5, seed=8))
+    first = designed(RuleBasedDesigner(), design_request(task, samples=5, seed=7))
+    again = designed(RuleBasedDesigner(), design_request(task, samples=5, seed=7))
+    other = designed(RuleBasedDesigner(), design_request(task, samples=5, seed=8))
 
     assert [c.code for c in first] == [c.code for c in again]
     assert [c.code for c in first[1:]] != [c.code for c in other[1:]]
@@ -76,7 +77,7 @@ def test_seeded_rounds_are_reproducible() -> None:
 
 def test_the_genome_survives_a_round_trip_through_disk() -> None:
     task = load_task("mountain_car")
-    candidate = RuleBasedDesigner().design(design_request(task, samples=3))[2]
+    candidate = designed(RuleBasedDesigner(), design_request(task, samples=3))[2]
     restored = Candidate.model_validate_json(candidate.model_dump_json())
     genome = genome_from_code(restored.code)
     assert genome is not None
@@ -126,10 +127,10 @@ def _mutate(
 ) -> tuple[type[BatchedTask], Candidate, RewardGenome, list[Candidate], list[RewardGenome]]:
     """Design a round-1 default parent, analyse it with ``analysis_for``, and design round 2 from it."""
     task = load_task(task_name)
-    parent = RuleBasedDesigner().design(design_request(task, samples=1))[0]
+    parent = designed(RuleBasedDesigner(), design_request(task, samples=1))[0]
     analysis = analysis_for(parent)
     feedback = Feedback(best=parent, best_fitness=analysis.fitness, analysis=analysis)
-    children = RuleBasedDesigner().design(design_request(task, iteration=2, samples=samples, feedback=feedback))
+    children = designed(RuleBasedDesigner(), design_request(task, iteration=2, samples=samples, feedback=feedback))
     parent_genome = genome_from_code(parent.code)
     assert parent_genome is not None
     child_genomes: list[RewardGenome] = []
@@ -203,7 +204,7 @@ def test_hacking_drops_the_farmed_term_and_low_fitness_adds_missing_success() ->
     parent = Candidate(id="i01-c03", iteration=1, code=render_reward(stripped, task.spec), designer="rule-based")
     analysis = hacked(parent)
     feedback = Feedback(best=parent, best_fitness=0.1, analysis=analysis)
-    children = RuleBasedDesigner().design(design_request(task, iteration=2, samples=3, feedback=feedback))
+    children = designed(RuleBasedDesigner(), design_request(task, iteration=2, samples=3, feedback=feedback))
 
     guided = genome_from_code(children[0].code)
     assert guided is not None
@@ -241,7 +242,7 @@ def test_a_parent_without_a_genome_starts_from_the_default() -> None:
     parent = Candidate(id="i01-c07", iteration=1, code=task.spec.reference_reward_code, designer="gpt")
     analysis = _analysis(parent, [])
     feedback = Feedback(best=parent, best_fitness=100.0, analysis=analysis)
-    children = RuleBasedDesigner().design(design_request(task, iteration=2, samples=3, feedback=feedback))
+    children = designed(RuleBasedDesigner(), design_request(task, iteration=2, samples=3, feedback=feedback))
 
     assert len(children) == 3
     assert all(genome_from_code(child.code) is not None for child in children)
@@ -343,7 +344,7 @@ def test_the_transforms_import_only_what_the_code_uses() -> None:
 )
 def test_round_one_offers_a_bounded_family(name: str, term: str, transform: str, tmp_path: Path) -> None:
     task = load_task(name)
-    candidates = RuleBasedDesigner().design(design_request(task, samples=4))
+    candidates = designed(RuleBasedDesigner(), design_request(task, samples=4))
     bounded = candidates[1]
     genome = genome_from_code(bounded.code)
     assert genome is not None and genome.term(term).transform == transform
@@ -353,7 +354,7 @@ def test_round_one_offers_a_bounded_family(name: str, term: str, transform: str,
 
 def test_round_one_variants_also_squash_unbounded_kernels() -> None:
     task = load_task("cartpole")
-    candidates = RuleBasedDesigner().design(design_request(task, samples=24))
+    candidates = designed(RuleBasedDesigner(), design_request(task, samples=24))
     squashed = [
         term
         for candidate in candidates
@@ -378,7 +379,7 @@ def _hacked(component: str | None, kind: str = "reward_fitness_divergence", mess
         ("cartpole", "pole_angle_error", "loitering", "clip_below"),
         ("pendulum", "tip_height_bonus", "reward_fitness_divergence", "clip_below"),
         ("point_reach", "distance_to_goal_progress", "oscillation", "potential_shaping"),
-        ("mountain_car", "position_shortfall", "episode_end_farming", "potential_shaping"),
+        ("mountain_car", "position_shortfall", "early_termination_exploit", "potential_shaping"),
         ("mountain_car", "position_progress", "reward_fitness_divergence", "potential_shaping"),
     ],
 )
@@ -397,9 +398,9 @@ def test_a_hacked_component_is_bounded_in_every_child(
 
 
 def test_a_hacking_finding_without_a_component_bounds_what_its_kind_names() -> None:
-    _, _, _, children, genomes = _mutate("point_reach", _hacked(None, "jitter_near_goal", "the policy jitters"))
+    _, _, _, children, genomes = _mutate("point_reach", _hacked(None, "jittering", "the policy jitters"))
     assert genomes[0].term("distance_to_goal_progress").transform == "potential_shaping"
-    assert "jitter_near_goal" in children[0].rationale
+    assert "jittering" in children[0].rationale
 
 
 def test_a_detector_finding_bounds_what_it_saw_paid_only_when_it_calls_it_hacking() -> None:
@@ -424,58 +425,98 @@ def test_a_hacked_term_no_transform_helps_is_still_dropped() -> None:
     assert "dropped 'effort'" in children[0].rationale
 
 
-def _rejected(task_name: str, reason: str, samples: int = 4) -> tuple[type[BatchedTask], list[Candidate]]:
+def gate_rejection(
+    candidate_id: str, *probes: str, misranked_probe: str | None = None, reasons: list[str] | None = None
+) -> Rejection:
+    """A candidate the gate stopped: each of ``probes`` scored like competence, and ``misranked_probe``'s
+    trajectory was ranked above a fitter one."""
+    outcomes = [
+        ProbeOutcome(
+            probe=probe,
+            source=f"probe/{probe}#0",
+            fitness=0.0,
+            probe_return=180.0,
+            competent_return=95.0,
+            outscored=True,
+        )
+        for probe in probes
+    ]
+    misrankings = []
+    if misranked_probe is not None:
+        misrankings.append(
+            Misranking(
+                better="reference/checkpoint_09#0",
+                better_fitness=0.9,
+                better_return=10.0,
+                worse=f"probe/{misranked_probe}#1",
+                worse_fitness=0.0,
+                worse_return=12.0,
+                worse_probe=misranked_probe,
+            )
+        )
+    report = GateReport(
+        passed=False,
+        pool_version=1,
+        trajectories=40,
+        successes=20,
+        card_test=None,
+        card_violations=0,
+        pairwise_accuracy=0.61 if misrankings else 0.9,
+        pairs=100,
+        rank_correlation=0.5,
+        probes=outcomes,
+        misrankings=misrankings,
+        reasons=reasons or [f"probe '{probe}' outscored competent trajectories" for probe in probes],
+    )
+    kind = "gate_probe" if probes else "gate_ranking"
+    return Rejection(candidate_id=candidate_id, stage="gate", kind=kind, reason="; ".join(report.reasons), gate=report)
+
+
+def _rejected(task_name: str, rejection: Rejection, samples: int = 4) -> tuple[type[BatchedTask], list[Candidate]]:
     task = load_task(task_name)
-    parent = RuleBasedDesigner().design(design_request(task, samples=1))[0]
-    feedback = Feedback(best=parent, best_fitness=1.0, rejected=[("i01-c03", reason)])
-    return task, RuleBasedDesigner().design(design_request(task, iteration=2, samples=samples, feedback=feedback))
+    parent = designed(RuleBasedDesigner(), design_request(task, samples=1))[0]
+    feedback = Feedback(best=parent, best_fitness=1.0, rejected=[rejection])
+    return task, designed(RuleBasedDesigner(), design_request(task, iteration=2, samples=samples, feedback=feedback))
+
+
+PAIRWISE = "pairwise preference accuracy 0.61 is below 0.70: the reward often prefers the worse of two trajectories"
 
 
 @pytest.mark.parametrize(
-    ("name", "reason", "component", "transform"),
+    ("name", "rejection", "component", "transform"),
     [
-        ("cartpole", "probe 'idle' outscored competent trajectories (return 180.0 vs 95.0)", "alive", "gated"),
-        ("cartpole", "probe 'random' outscored competent trajectories", "alive", "gated"),
-        ("pendulum", "the idle probe scored above the competent episodes", "tip_height_bonus", "clip_below"),
+        ("cartpole", gate_rejection("i01-c03", "idle"), "alive", "gated"),
+        ("cartpole", gate_rejection("i01-c03", "random"), "alive", "gated"),
+        ("pendulum", gate_rejection("i01-c03", "idle"), "tip_height_bonus", "clip_below"),
+        ("point_reach", gate_rejection("i01-c03", "jitter/8"), "distance_to_goal_progress", "potential_shaping"),
+        ("point_reach", gate_rejection("i01-c03", "circling/16"), "distance_to_goal_progress", "potential_shaping"),
+        ("mountain_car", gate_rejection("i01-c03", "early_termination"), "position_progress", "potential_shaping"),
         (
             "point_reach",
-            "probe 'jitter' outscored competent trajectories",
+            gate_rejection("i01-c03", "early_termination"),
             "distance_to_goal_progress",
             "potential_shaping",
         ),
+        # A ranking failure and a winning probe together, as the gate reports them.
         (
             "point_reach",
-            "probe 'circling' outscored competent trajectories",
+            gate_rejection("i01-c03", "circling/16", reasons=[PAIRWISE, "probe 'circling/16' scored 41.2"]),
             "distance_to_goal_progress",
             "potential_shaping",
         ),
-        (
-            "mountain_car",
-            "probe 'early_termination' outscored competent trajectories",
-            "position_progress",
-            "potential_shaping",
-        ),
+        # A ranking failure alone, with a probe's trajectory ranked above a fitter one.
         (
             "point_reach",
-            "early termination probe beat competent behaviour",
-            "distance_to_goal_progress",
-            "potential_shaping",
-        ),
-        # The gate's own wording, one reason per line.
-        (
-            "point_reach",
-            "pairwise preference accuracy 0.61 is below 0.70: the reward often prefers the worse of two trajectories\n"
-            "probe 'circling' (probe/circling#0, fitness 0.01) scored 41.2, at or above the median competent "
-            "trajectory's 38: circling or spinning without purpose would be paid like doing the task",
+            gate_rejection("i01-c03", misranked_probe="jitter/24", reasons=[PAIRWISE]),
             "distance_to_goal_progress",
             "potential_shaping",
         ),
     ],
 )
 def test_a_gate_rejection_bounds_what_the_winning_probe_exploits(
-    name: str, reason: str, component: str, transform: str, tmp_path: Path
+    name: str, rejection: Rejection, component: str, transform: str, tmp_path: Path
 ) -> None:
-    task, children = _rejected(name, reason)
+    task, children = _rejected(name, rejection)
     for child in children:
         genome = genome_from_code(child.code)
         assert genome is not None and genome.term(component).transform == transform, child.rationale
@@ -484,7 +525,7 @@ def test_a_gate_rejection_bounds_what_the_winning_probe_exploits(
 
 
 def test_an_early_termination_rejection_also_cuts_the_time_penalty() -> None:
-    task, children = _rejected("mountain_car", "probe 'early_termination' outscored competent trajectories")
+    task, children = _rejected("mountain_car", gate_rejection("i01-c03", "early_termination"))
     parent = default_genome(task.spec)
     genome = genome_from_code(children[0].code)
     assert genome is not None
@@ -492,33 +533,38 @@ def test_an_early_termination_rejection_also_cuts_the_time_penalty() -> None:
 
 
 def test_an_idle_rejection_keeps_random_variants_from_adding_an_alive_bonus() -> None:
-    _, children = _rejected("point_reach", "probe 'idle' outscored competent trajectories", samples=12)
+    _, children = _rejected("point_reach", gate_rejection("i01-c03", "idle"), samples=12)
     genomes = [genome_from_code(child.code) for child in children]
     assert all(genome is not None and genome.term("alive") is None for genome in genomes)
 
 
 @pytest.mark.parametrize(
-    "reason",
+    "rejection",
     [
-        "verification failed: reward returned NaN on random states",
-        "critic: forbidden_import 'os'",
-        "the reward is not finite (or reads a variable the pool lacks) on 3 trajectories, e.g. probe/idle#0",
-        "",
+        Rejection(candidate_id="i01-c03", stage="verify", kind="non_finite", reason="reward returned NaN"),
+        Rejection(candidate_id="i01-c03", stage="critic", kind="forbidden_import", reason="forbidden_import 'os'"),
+        gate_rejection(
+            "i01-c03",
+            reasons=[
+                "the reward is not finite (or reads a variable the pool lacks) on 3 trajectories, e.g. probe/idle#0"
+            ],
+        ),
+        Rejection(candidate_id="i01-c03", stage="verify", kind="sandbox_error", reason=""),
     ],
 )
-def test_a_rejection_that_names_no_exploit_changes_nothing(reason: str) -> None:
-    _, children = _rejected("cartpole", reason)
+def test_a_rejection_that_names_no_exploit_changes_nothing(rejection: Rejection) -> None:
+    _, children = _rejected("cartpole", rejection)
     assert "no finding called for a change" in children[0].rationale
     assert all("gated" not in child.code for child in children)
 
 
 def test_rejections_without_a_trained_candidate_shape_the_default(tmp_path: Path) -> None:
     task = load_task("cartpole")
-    feedback = Feedback(rejected=[("i01-c00", "probe 'idle' outscored competent trajectories")])
-    children = RuleBasedDesigner().design(design_request(task, iteration=2, samples=3, feedback=feedback))
+    feedback = Feedback(rejected=[gate_rejection("i01-c00", "idle")])
+    children = designed(RuleBasedDesigner(), design_request(task, iteration=2, samples=3, feedback=feedback))
     genome = genome_from_code(children[0].code)
     assert genome is not None and genome.term("alive").transform == "gated"
-    assert "the gate rejected i01-c00 for idling" in children[0].rationale
+    assert "the gate rejected i01-c00 for standing still" in children[0].rationale
     for child in children:
         _assert_valid(child, task, tmp_path)
 
@@ -545,7 +591,7 @@ def test_every_candidate_the_designer_writes_with_a_transform_is_valid(name: str
     """Round 1, then round 2 after each component is called hacked and after each probe wins at the gate."""
     task = load_task(name)
     designer = RuleBasedDesigner()
-    first = designer.design(design_request(task, samples=8))
+    first = designed(designer, design_request(task, samples=8))
     # Also a parent with an untransformed alive bonus, as a random variant may add one where the default has none.
     default = default_genome(task.spec)
     pool_alive = next(term for term in term_pool(task.spec) if term.kind == "alive")
@@ -561,13 +607,13 @@ def test_every_candidate_the_designer_writes_with_a_transform_is_valid(name: str
             for term in (genome_from_code(parent.code) or default).terms
         ]
         feedbacks += [
-            Feedback(best=parent, best_fitness=1.0, rejected=[("i01-c01", f"probe '{probe}' scored above competent")])
+            Feedback(best=parent, best_fitness=1.0, rejected=[gate_rejection("i01-c01", probe)])
             for probe in ("idle", "random", "jitter", "circling", "early_termination")
         ]
     candidates = first + [
         child
         for feedback in feedbacks
-        for child in designer.design(design_request(task, iteration=2, samples=3, feedback=feedback))
+        for child in designed(designer, design_request(task, iteration=2, samples=3, feedback=feedback))
     ]
     genomes = [genome_from_code(candidate.code) for candidate in candidates]
     transformed = [

@@ -25,10 +25,10 @@ ANALYSIS = Analysis(
     worst_episode=None,
     findings=[
         Finding(
-            kind="gate_probe",
+            kind="standing_still",
             severity="hacking",
             message="the idle probe outscores competence",
-            evidence="idle 0.9 > 0.5",
+            evidence={"probe": "idle", "probe_return": 0.9, "competent_return": 0.5},
         )
     ],
     hacking_suspected=True,

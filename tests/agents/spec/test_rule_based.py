@@ -74,7 +74,7 @@ HACKING = Finding(
     severity="hacking",
     message="The designed return rose while the task fitness fell.",
     component="obstacle_clearance_bonus",
-    evidence="designed return [1, 5, 9]; fitness [0.5, 0.2, 0.1]",
+    evidence={"designed_return": [1, 5, 9], "fitness": [0.5, 0.2, 0.1]},
 )
 
 
@@ -156,7 +156,14 @@ def test_nothing_to_correct_gives_none() -> None:
                 kind="oscillation",
                 severity="hacking",
                 message="The kept policy drives the action back and forth.",
-                evidence="variable=action; turn_rate=0.98; swing=0.5; reversals=0.96; mean_step=1.8; episodes=2",
+                evidence={
+                    "variable": "action",
+                    "turn_rate": 0.98,
+                    "swing": 0.5,
+                    "reversals": 0.96,
+                    "mean_step": 1.8,
+                    "episodes": 2,
+                },
             ),
             "reversals(action) < 0.48 or mean(abs(diff(action))) < 0.9",
         ),
@@ -165,7 +172,7 @@ def test_nothing_to_correct_gives_none() -> None:
                 kind="loitering",
                 severity="hacking",
                 message="The kept policy hovers near the goal.",
-                evidence="variable=distance_to_goal; goal_flag=reached_goal; near=0.3; near_share=0.9",
+                evidence={"variable": "distance_to_goal", "goal_flag": "reached_goal", "near": 0.3, "near_share": 0.9},
             ),
             "final(reached_goal) or fraction(abs(distance_to_goal) < 0.3) < 0.5",
         ),
@@ -174,7 +181,7 @@ def test_nothing_to_correct_gives_none() -> None:
                 kind="early_termination_exploit",
                 severity="hacking",
                 message="The policy ends episodes early.",
-                evidence="early_limit=100; goal_flag=reached_goal; early_return=3; longer_return=-20",
+                evidence={"early_limit": 100, "goal_flag": "reached_goal", "early_return": 3, "longer_return": -20},
             ),
             "length > 100 or final(reached_goal)",
         ),
@@ -199,7 +206,7 @@ def test_decorrelation_seen_with_a_divergence_is_named_once() -> None:
         kind="return_fitness_decorrelation",
         severity="hacking",
         message="The return moves against the fitness.",
-        evidence="correlation=-0.9",
+        evidence={"correlation": -0.9},
     )
 
     v2 = RuleBasedSpecCorrector().correct(v1, _analysis([HACKING, decorrelation]), CANDIDATE)

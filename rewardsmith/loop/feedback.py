@@ -1,0 +1,48 @@
+"""What a round's designer is told of the rounds before it, assembled from the run record."""
+
+from __future__ import annotations
+
+from rewardsmith.agents.types import Feedback, Rejection
+from rewardsmith.loop.record import ANALYSIS, GATE, CandidateStatus, RunRecord
+
+
+def human_feedback_path(iteration: int) -> str:
+    """Where a reviewer's feedback for the designer of round ``iteration`` is kept."""
+    return f"feedback/i{iteration:02d}.txt"
+
+
+def feedback_for(record: RunRecord, iteration: int) -> Feedback | None:
+    """The feedback of round ``iteration``'s designer; None in round 1.
+
+    It holds the best candidate so far by task fitness with its analysis, last round's rejections
+    with the gate's whole report where the gate stopped one, and a reviewer's words if any.
+    """
+    if iteration == 1:
+        return None
+    statuses = record.statuses()
+    trained = [s for s in statuses if s.stage == "trained" and s.fitness is not None]
+    previous = [s for s in statuses if s.iteration == iteration - 1 and s.stage == "rejected"]
+    rejected = [_rejection(record, status) for status in previous]
+    human_path = human_feedback_path(iteration)
+    human = record.path(human_path).read_text() if record.exists(human_path) else None
+    if not trained:
+        return Feedback(rejected=rejected, human=human)
+    best = max(trained, key=lambda s: s.fitness or float("-inf"))
+    return Feedback(
+        best=record.candidate(best.id),
+        best_fitness=best.fitness,
+        analysis=record.read(best.id, ANALYSIS),
+        rejected=rejected,
+        human=human,
+    )
+
+
+def _rejection(record: RunRecord, status: CandidateStatus) -> Rejection:
+    gate = record.read(status.id, GATE) if status.stopped_at == "gate" else None
+    return Rejection(
+        candidate_id=status.id,
+        stage=status.stopped_at or "design",
+        kind=status.reason_kind or "rejected",
+        reason=status.reason or "",
+        gate=gate.report if gate is not None else None,
+    )
