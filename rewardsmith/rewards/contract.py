@@ -1,14 +1,16 @@
-"""Checks of what a reward function returns, cheap enough to run every few training steps.
+"""The reward contract's checks: what a reward function takes, and what it returns (cheap enough to
+run every few training steps).
 
-The contract: ``compute_reward`` returns ``(total, components)`` where ``total`` is a floating
-tensor ``[num_envs]`` and ``components`` maps names to floating tensors ``[num_envs]``, all finite
-and on the device of the state. It must not modify its inputs in place, since they are the
-environment's own state tensors.
+The contract: ``compute_reward``'s parameters name state variables of the task; it returns
+``(total, components)`` where ``total`` is a floating tensor ``[num_envs]`` and ``components`` maps
+names to floating tensors ``[num_envs]``, all finite and on the device of the state. It must not
+modify its inputs in place, since they are the environment's own state tensors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import torch
@@ -21,6 +23,25 @@ from rewardsmith.rewards.errors import (
     WrongReturnTypeError,
     WrongShapeError,
 )
+from rewardsmith.tasks.spec import TaskSpec
+
+
+def unknown_parameter(parameters: Iterable[str], spec: TaskSpec) -> str | None:
+    """Why the first of ``parameters`` that names no state variable of ``spec`` cannot be bound, for the
+    designer to act on; None when every one binds. The one place this part of the contract is checked:
+    the critic, the loader and verification all ask here."""
+    valid = spec.state_variable_names
+    for name in parameters:
+        if name not in valid:
+            close = difflib.get_close_matches(name, valid, n=1)
+            suggestion = f" Did you mean '{close[0]}'?" if close else ""
+            return (
+                f"compute_reward parameter '{name}' is not a state variable of task '{spec.name}'.{suggestion}\n"
+                f"Parameters bind to state variables by exact name; valid names: {', '.join(valid)}. "
+                "Compute anything else inside the function, and keep constants as local variables."
+            )
+    return None
+
 
 _RETURN_HINT = 'Return a tuple (total, {"component_name": tensor, ...}) of torch tensors.'
 _MAX_LISTED_VALUES = 6

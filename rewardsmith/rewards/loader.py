@@ -14,7 +14,6 @@ therefore pre-seeded with :data:`PRELUDE` (the code's own imports still take pre
 from __future__ import annotations
 
 import ast
-import difflib
 import hashlib
 import importlib.util
 import math
@@ -28,7 +27,7 @@ from typing import Any
 
 import torch
 
-from rewardsmith.rewards.contract import RewardOutput, check_output, check_unchanged, input_versions
+from rewardsmith.rewards.contract import RewardOutput, check_output, check_unchanged, input_versions, unknown_parameter
 from rewardsmith.rewards.errors import (
     BadSignatureError,
     NoFunctionError,
@@ -284,17 +283,9 @@ def _parameters(node: ast.FunctionDef, spec: TaskSpec) -> tuple[str, ...]:
             "compute_reward takes no parameters, so it cannot see the state. Take the state variables you "
             f"need as parameters, {example}."
         )
-    valid = spec.state_variable_names
-    for name in parameters:
-        if name not in valid:
-            close = difflib.get_close_matches(name, valid, n=1)
-            suggestion = f" Did you mean '{close[0]}'?" if close else ""
-            raise UnknownStateVariableError(
-                f"compute_reward parameter '{name}' is not a state variable of task '{spec.name}'."
-                f"{suggestion}\n"
-                f"Parameters bind to state variables by exact name; valid names: {', '.join(valid)}. "
-                "Compute anything else inside the function, and keep constants as local variables."
-            )
+    unknown = unknown_parameter(parameters, spec)
+    if unknown is not None:
+        raise UnknownStateVariableError(unknown)
     return parameters
 
 

@@ -16,7 +16,7 @@ import time
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 
-from rewardsmith.rewards.contract import check_output, check_unchanged, input_versions
+from rewardsmith.rewards.contract import check_output, check_unchanged, input_versions, unknown_parameter
 from rewardsmith.rewards.errors import (
     RewardContractError,
     RewardError,
@@ -150,13 +150,9 @@ class _Sampler:
 
 def _check_parameters(reward: RewardFunction, task: BatchedTask) -> None:
     # A reward loaded against one task's spec may be verified on another.
-    valid = task.spec.state_variable_names
-    unknown = [name for name in reward.parameters if name not in valid]
-    if unknown:
-        raise UnknownStateVariableError(
-            f"compute_reward parameter '{unknown[0]}' is not a state variable of task '{task.spec.name}'.\n"
-            f"Valid names: {', '.join(valid)}."
-        )
+    unknown = unknown_parameter(reward.parameters, task.spec)
+    if unknown is not None:
+        raise UnknownStateVariableError(unknown)
 
 
 def _roll(

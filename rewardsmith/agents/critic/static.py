@@ -28,10 +28,10 @@ Decisions:
 from __future__ import annotations
 
 import ast
-import difflib
 from collections.abc import Iterator
 
 from rewardsmith.agents.types import Candidate, CriticFinding, CriticVerdict
+from rewardsmith.rewards.contract import unknown_parameter
 from rewardsmith.rewards.loader import ENTRY_POINT
 from rewardsmith.rewards.transforms import REWARD_TRANSFORMS
 from rewardsmith.tasks.spec import TaskSpec
@@ -242,19 +242,10 @@ def _parameter_rules(function: ast.FunctionDef, task: TaskSpec) -> Iterator[Crit
             "it needs as parameters.",
             line=function.lineno,
         )
-    valid = task.state_variable_names
     for parameter in parameters:
-        if parameter.arg in valid:
-            continue
-        close = difflib.get_close_matches(parameter.arg, valid, n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
-        yield CriticFinding(
-            rule="unknown_parameter",
-            severity="error",
-            message=f"Parameter '{parameter.arg}' is not a state variable of task '{task.name}'.{hint} "
-            f"Valid names: {', '.join(valid)}.",
-            line=parameter.lineno,
-        )
+        unknown = unknown_parameter([parameter.arg], task)
+        if unknown is not None:
+            yield CriticFinding(rule="unknown_parameter", severity="error", message=unknown, line=parameter.lineno)
 
 
 def _own_nodes(function: ast.FunctionDef) -> Iterator[ast.AST]:
