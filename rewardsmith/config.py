@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from rewardsmith.llm.choice import parse_llm_spec
+from rewardsmith.llm.choice import parse_llm_choice
 from rewardsmith.sandbox.factory import SandboxName
 
 #: The agents that may each be given their own model (``--designer-llm`` and so on).
@@ -92,7 +92,7 @@ class DesignConfig(BaseModel):
     def _known_llm(cls, value: str | None) -> str | None:
         # Kept as the string the user wrote, so run records written before this field widened still load.
         if value is not None:
-            parse_llm_spec(value)
+            parse_llm_choice(value)
         return value
 
     def llm_for(self, role: str) -> str:
@@ -103,8 +103,14 @@ class DesignConfig(BaseModel):
         return override or self.llm
 
     @property
+    def designer_label(self) -> str:
+        """Who designs, as records and reports name it: 'rule-based (offline)' or the designer's model."""
+        designer = self.llm_for("designer")
+        return designer if parse_llm_choice(designer).calls_a_model else "rule-based (offline)"
+
+    @property
     def uses_llm(self) -> bool:
-        return any(parse_llm_spec(self.llm_for(role)).provider != "offline" for role in AGENT_ROLES)
+        return any(parse_llm_choice(self.llm_for(role)).calls_a_model for role in AGENT_ROLES)
 
     @field_validator("sandbox", mode="before")
     @classmethod

@@ -26,7 +26,7 @@ from rewardsmith.llm import (
     TokenBudget,
     make_chat_model,
 )
-from rewardsmith.llm.choice import parse_llm_spec
+from rewardsmith.llm.choice import parse_llm_choice
 from rewardsmith.tasks import BatchedTask, render_context
 
 
@@ -35,19 +35,19 @@ def chat_models_for(config: DesignConfig, retry: RetryPolicy | None = None) -> d
     model loads once).
 
     Raises:
-        LLMSpecError: An ``--llm`` string is malformed.
+        LLMChoiceError: An ``--llm`` string is malformed.
         LLMUnavailableError: A provider cannot run here (a missing key, package or file).
     """
     built: dict[str, ChatModel] = {}
     models: dict[str, ChatModel] = {}
     for role in AGENT_ROLES:
         text = config.llm_for(role)
-        spec = parse_llm_spec(text)
-        if spec.provider == "offline":
+        choice = parse_llm_choice(text)
+        if not choice.calls_a_model:
             continue
-        if spec.text not in built:
-            built[spec.text] = make_chat_model(spec, retry=retry)
-        models[role] = built[spec.text]
+        if choice.text not in built:
+            built[choice.text] = make_chat_model(choice, retry=retry)
+        models[role] = built[choice.text]
     return models
 
 
@@ -73,7 +73,7 @@ def agents_for(
         on_call: Hears of every recorded call (the CLI prints a line for each).
 
     Raises:
-        LLMSpecError, LLMUnavailableError: As :func:`chat_models_for`.
+        LLMChoiceError, LLMUnavailableError: As :func:`chat_models_for`.
     """
     if models is None:
         models = chat_models_for(config, retry)
@@ -89,7 +89,7 @@ def agents_for(
 
     # A reward is a few hundred tokens; a model generating on this machine's CPU (local, hf) pays
     # for every token it is allowed, so it gets a tighter limit than a served model.
-    on_cpu = "designer" in models and parse_llm_spec(config.llm_for("designer")).provider in ("local", "hf")
+    on_cpu = "designer" in models and parse_llm_choice(config.llm_for("designer")).generates_locally
     # --max-tokens overrides every agent; otherwise each keeps its own default.
     limit = {"max_tokens": config.max_tokens} if config.max_tokens else {}
     return Agents(

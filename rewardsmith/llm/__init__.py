@@ -3,13 +3,15 @@ layer, a record of every call, and the run's token budget.
 
 Typical use::
 
-    spec = parse_llm_spec("openai-compatible:qwen2.5-coder@http://127.0.0.1:8000/v1")
+    choice = parse_llm_choice("openai-compatible:qwen2.5-coder@http://127.0.0.1:8000/v1")
     log = CallLog(run_dir, TokenBudget(200_000))
-    designer_model = RecordingModel(make_chat_model(spec), log, "designer")
+    designer_model = RecordingModel(make_chat_model(choice), log, "designer")
     response = designer_model.complete(ChatRequest(messages=[ChatMessage(role="user", content="...")]))
 
-Only ``base``, ``spec``, ``retry``, ``prices`` and ``recorder`` are imported here; the providers,
-with their heavy dependencies, load when ``make_chat_model`` picks one.
+Only ``base``, ``choice`` (with the provider table), ``retry``, ``prices`` and ``recorder`` are
+imported here; each provider's chat implementation, with its heavy dependencies, loads when
+``make_chat_model`` picks it. A new provider is a module in :mod:`rewardsmith.llm.providers` and one
+line in its table.
 """
 
 from rewardsmith.llm.base import (
@@ -23,7 +25,7 @@ from rewardsmith.llm.base import (
     LLMError,
     LLMUnavailableError,
 )
-from rewardsmith.llm.choice import ACCEPTED_FORMS, LLMSpec, LLMSpecError, parse_llm_spec
+from rewardsmith.llm.choice import ACCEPTED_FORMS, LLMChoice, LLMChoiceError, parse_llm_choice
 from rewardsmith.llm.factory import make_chat_model
 from rewardsmith.llm.prices import cost_usd, price_of
 from rewardsmith.llm.recorder import (
@@ -50,9 +52,9 @@ __all__ = [
     "ChatRequest",
     "ChatResponse",
     "LLMCallError",
+    "LLMChoice",
+    "LLMChoiceError",
     "LLMError",
-    "LLMSpec",
-    "LLMSpecError",
     "LLMUnavailableError",
     "LLMUsage",
     "RecordingModel",
@@ -61,6 +63,6 @@ __all__ = [
     "call_with_retries",
     "cost_usd",
     "make_chat_model",
-    "parse_llm_spec",
+    "parse_llm_choice",
     "price_of",
 ]

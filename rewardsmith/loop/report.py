@@ -17,8 +17,6 @@ from rewardsmith.loop.record import TRAIN, RunRecord
 from rewardsmith.loop.results import DesignResult, FinalEvaluation, IterationRecord, format_score
 from rewardsmith.tasks import BatchedTask, TaskSpec
 
-DESIGNER_LABEL = "rule-based (offline)"
-
 
 def design_result(record: RunRecord, evaluation: FinalEvaluation, history: Sequence[Any]) -> DesignResult:
     """Assemble the DesignResult of a finished run from its record."""
@@ -31,7 +29,7 @@ def design_result(record: RunRecord, evaluation: FinalEvaluation, history: Seque
         run_id=record.run_id,
         run_dir=record.dir,
         task=config.task,
-        designer=DESIGNER_LABEL if config.llm_for("designer") == "offline" else config.llm_for("designer"),
+        designer=config.designer_label,
         best_candidate_id=best_id,
         best_code=best_code,
         best_reward_path=record.path(record.BEST_REWARD) if best_code else None,
@@ -54,7 +52,7 @@ def write_report(
     """Write best_reward.py, summary.json and report.html; return the DesignResult."""
     result = design_result(record, evaluation, history)
     if result.best_code is not None:
-        header = f"# rewardsmith run {record.run_id}: best reward ({result.best_candidate_id}), by {DESIGNER_LABEL}\n"
+        header = f"# rewardsmith run {record.run_id}: best reward ({result.best_candidate_id}), by {result.designer}\n"
         record.write_text(record.BEST_REWARD, header + result.best_code)
     record.write_json(record.SUMMARY, result)
     record.write_text("report.html", _html(record, task_class, result, evaluation))

@@ -9,7 +9,7 @@ import torch
 from rewardsmith.agents import RuleBasedSpecWriter
 from rewardsmith.agents.protocols import Designer
 from rewardsmith.agents.types import Candidate, DesignRequest
-from rewardsmith.llm import CallLog, RecordingModel, RetryPolicy, make_chat_model, parse_llm_spec
+from rewardsmith.llm import CallLog, RecordingModel, RetryPolicy, make_chat_model, parse_llm_choice
 from rewardsmith.loop.record import candidate_id
 from rewardsmith.tasks import BatchedTask, BoxSpace, render_context, task_names
 from rewardsmith.training import evaluate
@@ -63,5 +63,5 @@ def record_random_episodes(task_class: type[BatchedTask], path: Path, episodes: 
 def scripted_chat(server: ScriptedServer, log: CallLog, agent: str, attempts: int = 3) -> RecordingModel:
     """A recording chat model on the scripted server, through the real openai SDK, with fast retries."""
     retry = RetryPolicy(attempts=attempts, base_delay_s=0.001, max_delay_s=0.01, max_retry_after_s=0.05)
-    model = make_chat_model(parse_llm_spec(f"openai-compatible:scripted@{server.url}"), retry=retry, timeout_s=20)
+    model = make_chat_model(parse_llm_choice(f"openai-compatible:scripted@{server.url}"), retry=retry, timeout_s=20)
     return RecordingModel(model, log, agent)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from rewardsmith.llm.base import ChatMessage, ChatRequest
-from rewardsmith.llm.choice import LocalSpec
 from rewardsmith.llm.factory import make_chat_model
 from rewardsmith.llm.hf_chat import EMBEDDED_FILE, embedded_model_dir
+from rewardsmith.llm.providers import LocalChoice
 
 
 def test_embedded_model_file_is_installed() -> None:
@@ -17,7 +17,7 @@ def test_embedded_model_file_is_installed() -> None:
 @pytest.mark.slow
 def test_local_model_generates() -> None:
     """Asserts only what holds for any model: some text, counted tokens, a measured latency."""
-    model = make_chat_model(LocalSpec())
+    model = make_chat_model(LocalChoice())
     request = ChatRequest(
         messages=[
             ChatMessage(role="system", content="You write Python."),

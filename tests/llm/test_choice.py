@@ -5,51 +5,48 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from rewardsmith.llm.choice import (
-    ACCEPTED_FORMS,
-    HFSpec,
-    LLMSpec,
-    LLMSpecError,
-    LocalSpec,
-    OfflineSpec,
-    OpenAICompatibleSpec,
-    OpenAISpec,
-    VLLMSpec,
-    parse_llm_spec,
+from rewardsmith.llm.choice import ACCEPTED_FORMS, LLMChoice, LLMChoiceError, parse_llm_choice
+from rewardsmith.llm.providers import (
+    HFChoice,
+    LocalChoice,
+    OfflineChoice,
+    OpenAIChoice,
+    OpenAICompatibleChoice,
+    VLLMChoice,
 )
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("offline", OfflineSpec()),
-        ("local", LocalSpec()),
-        ("openai:gpt-4o-mini", OpenAISpec(model="gpt-4o-mini")),
+        ("offline", OfflineChoice()),
+        ("local", LocalChoice()),
+        ("openai:gpt-4o-mini", OpenAIChoice(model="gpt-4o-mini")),
         (
             "openai-compatible:qwen2.5-coder@http://127.0.0.1:8000/v1",
-            OpenAICompatibleSpec(model="qwen2.5-coder", base_url="http://127.0.0.1:8000/v1"),
+            OpenAICompatibleChoice(model="qwen2.5-coder", base_url="http://127.0.0.1:8000/v1"),
         ),
         (
             "openai-compatible:llama3.1:8b@http://localhost:11434/v1",
-            OpenAICompatibleSpec(model="llama3.1:8b", base_url="http://localhost:11434/v1"),
+            OpenAICompatibleChoice(model="llama3.1:8b", base_url="http://localhost:11434/v1"),
         ),
         (
             "openai-compatible:org/model@https://llm.example.org/v1/",
-            OpenAICompatibleSpec(model="org/model", base_url="https://llm.example.org/v1"),
+            OpenAICompatibleChoice(model="org/model", base_url="https://llm.example.org/v1"),
         ),
-        ("vllm:Qwen/Qwen2.5-Coder-7B-Instruct", VLLMSpec(model="Qwen/Qwen2.5-Coder-7B-Instruct")),
-        ("hf:/models/smol", HFSpec(path="/models/smol")),
-        ("hf:org/model", HFSpec(path="org/model")),
-        ("hf:org/model-GGUF:model.Q4_K_M.gguf", HFSpec(path="org/model-GGUF", gguf_file="model.Q4_K_M.gguf")),
-        ("hf:/models/smol/model.gguf", HFSpec(path="/models/smol", gguf_file="model.gguf")),
-        ("  local ", LocalSpec()),
+        ("vllm:Qwen/Qwen2.5-Coder-7B-Instruct", VLLMChoice(model="Qwen/Qwen2.5-Coder-7B-Instruct")),
+        ("hf:/models/smol", HFChoice(path="/models/smol")),
+        ("hf:org/model", HFChoice(path="org/model")),
+        ("hf:org/model-GGUF:model.Q4_K_M.gguf", HFChoice(path="org/model-GGUF", gguf_file="model.Q4_K_M.gguf")),
+        ("hf:/models/smol/model.gguf", HFChoice(path="/models/smol", gguf_file="model.gguf")),
+        ("  local ", LocalChoice()),
     ],
 )
 def test_accepted_forms(text: str, expected: object) -> None:
-    spec = parse_llm_spec(text)
+    spec = parse_llm_choice(text)
 
     assert spec == expected
-    assert parse_llm_spec(spec.text) == spec  # the canonical form parses back to the same spec
+    assert parse_llm_choice(spec.text) == spec  # the canonical form parses back to the same spec
 
 
 @pytest.mark.parametrize(
@@ -75,8 +72,8 @@ def test_accepted_forms(text: str, expected: object) -> None:
     ],
 )
 def test_malformed_strings_give_one_line_errors(text: str, why: str) -> None:
-    with pytest.raises(LLMSpecError) as caught:
-        parse_llm_spec(text)
+    with pytest.raises(LLMChoiceError) as caught:
+        parse_llm_choice(text)
 
     message = str(caught.value)
     assert why in message
@@ -85,16 +82,16 @@ def test_malformed_strings_give_one_line_errors(text: str, why: str) -> None:
 
 
 class Holder(BaseModel):
-    llm: LLMSpec
+    llm: LLMChoice
 
 
 def test_spec_as_a_pydantic_field_round_trips_through_its_string() -> None:
     holder = Holder(llm="openai-compatible:m@http://127.0.0.1:9/v1")  # type: ignore[arg-type]
 
-    assert isinstance(holder.llm, OpenAICompatibleSpec)
+    assert isinstance(holder.llm, OpenAICompatibleChoice)
     assert holder.model_dump() == {"llm": "openai-compatible:m@http://127.0.0.1:9/v1"}
     assert Holder.model_validate_json(holder.model_dump_json()) == holder
-    assert Holder(llm={"provider": "hf", "path": "/m"}).llm == HFSpec(path="/m")  # type: ignore[arg-type]
+    assert Holder(llm={"provider": "hf", "path": "/m"}).llm == HFChoice(path="/m")  # type: ignore[arg-type]
 
 
 def test_spec_field_rejects_bad_strings() -> None:
