@@ -18,7 +18,7 @@ class DesignConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    task: str = Field(description="Task name or path/to/file.py:ClassName.")
+    task: str = Field(description="A task name (see `rewardsmith tasks`) or path/to/file.py:ClassName.")
     iterations: int = Field(default=2, ge=1, le=100, description="Design rounds before the final evaluation.")
     samples: int = Field(default=4, ge=1, le=64, description="Candidates the designer writes per round (K).")
     steps: int | None = Field(

@@ -6,7 +6,7 @@ import datetime
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -17,6 +17,7 @@ from rich.table import Table
 from rewardsmith.agents.build import chat_models_for
 from rewardsmith.api import SeedRewardError, design, resume
 from rewardsmith.cli.common import UserError, console, errors, fail
+from rewardsmith.cli.options import with_model_options
 from rewardsmith.cli.progress import RichReporter
 from rewardsmith.cli.sandbox import sandbox_app
 from rewardsmith.config import AGENT_ROLES, DesignConfig
@@ -57,21 +58,21 @@ def tasks_command() -> None:
 
 
 @app.command("train")
+@with_model_options(TrainConfig, only=("steps", "seed", "device", "num_envs"))
 def train_command(
-    task: Annotated[str, typer.Argument(help="A task name (see `rewardsmith tasks`) or path/to/file.py:ClassName.")],
+    task: Annotated[str, typer.Argument(help=DesignConfig.model_fields["task"].description)],
     reward: Annotated[
         str, typer.Option(help="'reference', 'sparse', or a file holding reward code (raw LLM text is fine).")
     ] = "reference",
-    steps: Annotated[int | None, typer.Option(help=TrainConfig.model_fields["steps"].description)] = None,
-    seed: Annotated[int, typer.Option(help=TrainConfig.model_fields["seed"].description)] = 0,
-    device: Annotated[str, typer.Option(help=TrainConfig.model_fields["device"].description)] = "auto",
-    num_envs: Annotated[int | None, typer.Option(help=TrainConfig.model_fields["num_envs"].description)] = None,
-    out: Annotated[Path, typer.Option(help="Directory that receives the run directory.")] = Path("runs"),
+    out: Annotated[Path, typer.Option(help=DesignConfig.model_fields["out"].description)] = DesignConfig.model_fields[
+        "out"
+    ].default,
+    **options: Any,
 ) -> None:
     """Train PPO on TASK with one reward and print its task fitness."""
     try:
         task_class = load_task(task)
-        config = TrainConfig(steps=steps, seed=seed, device=device, num_envs=num_envs)
+        config = TrainConfig(**options)
         run_dir = _make_run_dir(out, f"train-{task_class.spec.name}")
         source = _reward_source(task_class.spec, reward)
         loaded = load_reward(source, task_class.spec, workdir=run_dir)
@@ -98,7 +99,7 @@ def train_command(
     )
     console.print(
         f"training [bold]{task_class.spec.name}[/] with the [bold]{reward}[/] reward for {resolved.steps:,} steps "
-        f"on {resolved.torch_device()} (seed {seed}); run dir {run_dir}"
+        f"on {resolved.torch_device()} (seed {resolved.seed}); run dir {run_dir}"
     )
     with Progress(
         TextColumn("PPO"),
@@ -162,76 +163,23 @@ def _make_run_dir(out: Path, label: str) -> Path:
     return run_dir
 
 
-def _help(name: str) -> str:
-    return DesignConfig.model_fields[name].description or ""
-
-
 @app.command("design")
+@with_model_options(DesignConfig, exclude=("task",))
 def design_command(
-    task: Annotated[str, typer.Argument(help="A task name (see `rewardsmith tasks`) or path/to/file.py:ClassName.")],
-    iterations: Annotated[int, typer.Option(help=_help("iterations"))] = DesignConfig.model_fields[
-        "iterations"
-    ].default,
-    samples: Annotated[int, typer.Option(help=_help("samples"))] = DesignConfig.model_fields["samples"].default,
-    steps: Annotated[int | None, typer.Option(help=_help("steps"))] = None,
-    parallel: Annotated[int, typer.Option(help=_help("parallel"))] = DesignConfig.model_fields["parallel"].default,
-    seed: Annotated[int, typer.Option(help=_help("seed"))] = 0,
-    device: Annotated[str, typer.Option(help=_help("device"))] = "auto",
-    out: Annotated[Path, typer.Option(help=_help("out"))] = Path("runs"),
-    llm: Annotated[str, typer.Option(help=_help("llm"))] = "offline",
-    sandbox: Annotated[str, typer.Option(help=_help("sandbox"))] = "auto",
-    final_seeds: Annotated[int, typer.Option(help=_help("final_seeds"))] = DesignConfig.model_fields[
-        "final_seeds"
-    ].default,
-    target_fitness: Annotated[float | None, typer.Option(help=_help("target_fitness"))] = None,
-    seed_reward: Annotated[Path | None, typer.Option(help=_help("seed_reward"))] = None,
-    gate_pool: Annotated[bool, typer.Option("--gate-pool/--no-gate-pool", help=_help("gate_pool"))] = True,
-    designer_llm: Annotated[str | None, typer.Option(help=_help("designer_llm"))] = None,
-    critic_llm: Annotated[str | None, typer.Option(help=_help("critic_llm"))] = None,
-    analyzer_llm: Annotated[str | None, typer.Option(help=_help("analyzer_llm"))] = None,
-    spec_llm: Annotated[str | None, typer.Option(help=_help("spec_llm"))] = None,
-    temperature: Annotated[float, typer.Option(help=_help("temperature"))] = DesignConfig.model_fields[
-        "temperature"
-    ].default,
-    max_tokens: Annotated[int | None, typer.Option(help=_help("max_tokens"))] = None,
-    budget_tokens: Annotated[int | None, typer.Option(help=_help("budget_tokens"))] = None,
-    critic_repairs: Annotated[int, typer.Option(help=_help("critic_repairs"))] = DesignConfig.model_fields[
-        "critic_repairs"
-    ].default,
-    review: Annotated[bool, typer.Option("--review", help=_help("review"))] = False,
+    task: Annotated[str, typer.Argument(help=DesignConfig.model_fields["task"].description)],
+    **options: Any,
 ) -> None:
     """Design a reward for TASK: rounds of design, critique, verification, training and analysis."""
-    options = {
-        "iterations": iterations,
-        "samples": samples,
-        "steps": steps,
-        "parallel": parallel,
-        "seed": seed,
-        "device": device,
-        "out": out,
-        "llm": llm,
-        "sandbox": sandbox,
-        "final_seeds": final_seeds,
-        "target_fitness": target_fitness,
-        "seed_reward": seed_reward.resolve() if seed_reward is not None else None,
-        "gate_pool": gate_pool,
-        "designer_llm": designer_llm,
-        "critic_llm": critic_llm,
-        "analyzer_llm": analyzer_llm,
-        "spec_llm": spec_llm,
-        "temperature": temperature,
-        "max_tokens": max_tokens,
-        "budget_tokens": budget_tokens,
-        "critic_repairs": critic_repairs,
-        "review": review,
-    }
+    seed_reward: Path | None = options["seed_reward"]
+    if seed_reward is not None:
+        options["seed_reward"] = seed_reward.resolve()
     try:
         load_task(task)
         if seed_reward is not None and not seed_reward.is_file():
             raise UserError(f"--seed-reward '{seed_reward}' is not a file; pass a reward file")
         config = DesignConfig(task=task, **options)
         TrainConfig(device=config.device).torch_device()
-        _check_writable(out)
+        _check_writable(config.out)
         # Builds nothing heavy (local models load on their first call) but finds a missing key or package.
         chat_models_for(config)
         choice = choose_backend(config.sandbox)
@@ -242,11 +190,11 @@ def design_command(
     except ValueError as error:
         raise _fail(str(error)) from None
     console.print(
-        f"designing a reward for [bold]{task}[/]: {iterations} rounds × {samples} candidates, "
+        f"designing a reward for [bold]{task}[/]: {config.iterations} rounds × {config.samples} candidates, "
         f"designer: {_designer_label(config)}, sandbox: [bold]{choice.name}[/] ({choice.reason})",
         soft_wrap=True,
     )
-    with RichReporter(console, iterations, samples) as reporter:
+    with RichReporter(console, config.iterations, config.samples) as reporter:
         try:
             result = design(task, reporter=reporter, **options)
         except SeedRewardError as error:
