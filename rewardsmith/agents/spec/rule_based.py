@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 import re
 
-from rewardsmith.agents.analyzer.detectors import CHECK_MARGIN
 from rewardsmith.agents.designer.reward_terms import action_bound, has_idle_action, typical_scale, value_range
 from rewardsmith.agents.types import Analysis, Candidate, EvidenceValue, Finding
 from rewardsmith.rewards.rubric import Criterion, Rubric, parse_check
@@ -31,6 +30,8 @@ TIGHTEN_FACTOR = 1.5
 MAX_WEIGHT = 10.0
 #: An exploit criterion asks its check to hold in this many more of the episodes than its anchor.
 EXPLOIT_PASS_STEP = 0.25
+#: A check written from a finding demands this share of the exploit's measured value.
+CHECK_MARGIN = 0.5
 #: A spin check allows this many net turns of an angle per episode: a swing-up needs less than one.
 ALLOWED_TURNS = 1.5
 

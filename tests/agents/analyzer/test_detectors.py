@@ -10,16 +10,13 @@ import numpy as np
 import pytest
 
 from rewardsmith.agents import Analysis, Candidate, RuleBasedAnalyzer, RuleBasedSpecCorrector, RuleBasedSpecWriter
-from rewardsmith.agents.analyzer.detectors import (
-    constant_action,
-    detect_hacking,
-    early_termination_exploit,
-    load_recordings,
-    loitering,
-    oscillation,
-    return_fitness_decorrelation,
-    spinning,
-)
+from rewardsmith.agents.analyzer.detectors import detect_hacking, load_recordings
+from rewardsmith.agents.analyzer.detectors.constant_action import constant_action
+from rewardsmith.agents.analyzer.detectors.decorrelation import return_fitness_decorrelation
+from rewardsmith.agents.analyzer.detectors.early_termination import early_termination_exploit
+from rewardsmith.agents.analyzer.detectors.loitering import loitering
+from rewardsmith.agents.analyzer.detectors.oscillation import oscillation
+from rewardsmith.agents.analyzer.detectors.spinning import spinning
 from rewardsmith.agents.types import Finding
 from rewardsmith.rewards import load_reward
 from rewardsmith.rewards.rubric import evaluate_check
