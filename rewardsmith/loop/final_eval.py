@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from rewardsmith.loop.jobs import final_train_job
 from rewardsmith.loop.results import FinalEvaluation, RewardScores
-from rewardsmith.sandbox import SandboxResult
 from rewardsmith.sandbox.confirm import run_confirmed
 
 if TYPE_CHECKING:
@@ -41,16 +40,13 @@ def run_final_evaluation(ctx: LoopContext, best_id: str | None) -> FinalEvaluati
     runs = [f"{label}-seed{seed}" for label in codes for seed in seeds]
 
     def run(name: str) -> object:
-        path = f"final/{name}/result.json"
-        if record.exists(path):
+        if record.final_run(name) is not None:
             return None
         label, seed_text = name.split("-seed")
-        job, job_dir, out_dir = final_train_job(
-            config, name, record.path(f"final/{name}"), int(seed_text), codes[label]
-        )
+        job, job_dir, out_dir = final_train_job(config, name, record.final_run_dir(name), int(seed_text), codes[label])
         record.event("final_train_started", run=name)
         result = run_confirmed(ctx.sandbox, job, job_dir, out_dir)
-        record.write_json(path, result)
+        record.write_final_run(name, result)
         record.event("final_train_finished", run=name, ok=result.ok)
         ctx.reporter.candidate_done(name, "final", "ok" if result.ok else "failed")
         return None
@@ -60,7 +56,8 @@ def run_final_evaluation(ctx: LoopContext, best_id: str | None) -> FinalEvaluati
     def scores(label: str) -> RewardScores:
         fitness, failures = [], []
         for seed in seeds:
-            result = record.read_json(f"final/{label}-seed{seed}/result.json", SandboxResult)
+            result = record.final_run(f"{label}-seed{seed}")
+            assert result is not None
             if result.ok and result.training is not None:
                 fitness.append(result.training.fitness)
             else:

@@ -225,6 +225,12 @@ class RunRecord:
         """The candidate's code as a file, which its sandbox jobs load."""
         return self.candidate_dir(candidate_id) / "reward.py"
 
+    def keep_rejected_version(self, candidate: Candidate, verdict: CriticVerdict) -> None:
+        """Keep a version the critic rejected, and its verdict, beside the repair that replaces it."""
+        attempt = candidate.repair_round
+        self.write_json(f"candidates/{candidate.id}/repairs/critic_r{attempt}.json", verdict)
+        self.write_text(f"candidates/{candidate.id}/repairs/reward_r{attempt}.py", candidate.code)
+
     def has(self, candidate_id: str, artefact: Artefact[ModelT]) -> bool:
         return self.exists(f"candidates/{candidate_id}/{artefact.file}")
 
@@ -263,6 +269,18 @@ class RunRecord:
     def summary(self) -> DesignResult | None:
         """The finished run's result; None until the run has finished."""
         return self.read_json(self.SUMMARY, DesignResult) if self.exists(self.SUMMARY) else None
+
+    def final_run_dir(self, name: str) -> Path:
+        """Where one training of the final evaluation (``best-seed10000``, ...) keeps its job and results."""
+        return self.path(f"final/{name}")
+
+    def final_run(self, name: str) -> SandboxResult | None:
+        """One training of the final evaluation; None until it has run."""
+        relative = f"final/{name}/result.json"
+        return self.read_json(relative, SandboxResult) if self.exists(relative) else None
+
+    def write_final_run(self, name: str, result: SandboxResult) -> None:
+        self.write_json(f"final/{name}/result.json", result)
 
     def final_evaluation(self) -> FinalEvaluation | None:
         """The final retraining's scores; None until final_eval has run."""

@@ -30,21 +30,18 @@ def review_with_repairs(ctx: LoopContext, candidate_id: str, iteration: int, rub
     candidate = record.candidate(candidate_id)
     verdict = ctx.agents.critic.review(candidate, ctx.spec)
     while not verdict.passed and candidate.repair_round < ctx.config.critic_repairs:
-        attempt = candidate.repair_round
         try:
             repaired = ctx.agents.designer.repair(candidate, verdict, design_request(ctx, iteration, rubric_version))
         except BudgetExhaustedError:
             repaired = None
         if repaired is None:
             break
-        # The rejected version and its verdict stay in the record next to the repair that replaces them.
-        record.write_json(f"candidates/{candidate_id}/repairs/critic_r{attempt}.json", verdict)
-        record.write_text(f"candidates/{candidate_id}/repairs/reward_r{attempt}.py", candidate.code)
+        record.keep_rejected_version(candidate, verdict)
         candidate = Candidate.of(
             repaired.model_copy(update={"parent_id": candidate_id}),
             candidate_id=candidate_id,
             iteration=candidate.iteration,
-            repair_round=attempt + 1,
+            repair_round=candidate.repair_round + 1,
         )
         record.save_candidate(candidate)
         verdict = ctx.agents.critic.review(candidate, ctx.spec)
