@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rewardsmith.agents.analyzer.llm import LLMAnalyzer
 from rewardsmith.agents.analyzer.rule_based import RuleBasedAnalyzer
+from rewardsmith.agents.context import designer_context
 from rewardsmith.agents.critic.llm import LLMCritic
 from rewardsmith.agents.critic.static import StaticCritic
 from rewardsmith.agents.designer.llm import LLMDesigner
@@ -27,7 +28,7 @@ from rewardsmith.llm import (
     make_chat_model,
 )
 from rewardsmith.llm.choice import parse_llm_choice
-from rewardsmith.tasks import BatchedTask, render_context
+from rewardsmith.tasks import BatchedTask
 
 
 def chat_models_for(config: DesignConfig, retry: RetryPolicy | None = None) -> dict[str, ChatModel]:
@@ -85,7 +86,7 @@ def agents_for(
     def chat(role: str) -> ChatModel:
         return RecordingModel(models[role], log, role)
 
-    context = render_context(task_class)
+    context = designer_context(task_class)
 
     # A reward is a few hundred tokens; a model generating on this machine's CPU (local, hf) pays
     # for every token it is allowed, so it gets a tighter limit than a served model.

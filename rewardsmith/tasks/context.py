@@ -1,16 +1,14 @@
 """The environment context a reward designer reads: typed state stubs and the observation code.
 
 Like the environment source Eureka shows its LLM, pruned to what reward code may use. The fitness
-metric's definition is deliberately absent: reward code must not be written against it. The context
-ends with the bounded reward transforms, their guarantees and the learner's discount, so that any
-designer reading it, rule-based or a model, can reach for them instead of a raw dense term.
+metric's definition is deliberately absent: reward code must not be written against it. A designer
+reads it followed by the reward toolkit (:func:`rewardsmith.agents.context.designer_context`).
 """
 
 from __future__ import annotations
 
 import textwrap
 
-from rewardsmith.rewards.transforms import describe_transforms
 from rewardsmith.tasks.base import BatchedTask
 from rewardsmith.tasks.spec import BoxSpace, TaskSpec
 
@@ -41,30 +39,8 @@ def render_context(task_class: type[BatchedTask]) -> str:
         "# Reward contract:",
         "# def compute_reward(<state variable names>) -> tuple[Tensor, dict[str, Tensor]]",
         "#     returns the total reward [num_envs] and its named components, each [num_envs].",
-        "",
-        *_transforms_section(spec),
     ]
     return "\n".join(lines) + "\n"
-
-
-def _transforms_section(spec: TaskSpec) -> list[str]:
-    notes = [describe_transforms()]
-    previous = [v.name for v in spec.state_variables if v.name.startswith("previous_")]
-    if previous:
-        notes.append(
-            f"{', '.join(previous)} hold a value one step earlier: delta's value_before, or where potential_shaping's "
-            "phi_now is evaluated."
-        )
-    notes.append(
-        f"The learner's discount factor is {spec.ppo.discount_factor}: pass it as potential_shaping's gamma; "
-        "its done takes only flags that end an episode, never the time limit."
-    )
-    lines = []
-    for line in "\n".join(notes).splitlines():
-        # Unbroken words keep code such as ``delta(x, previous_x)`` on one line.
-        wrapped = textwrap.wrap(line, 100, subsequent_indent="    ", break_long_words=False, break_on_hyphens=False)
-        lines += [f"# {part}" for part in wrapped]
-    return lines
 
 
 def _describe_actions(spec: TaskSpec) -> str:

@@ -7,11 +7,12 @@ from pathlib import Path
 import torch
 
 from rewardsmith.agents import RuleBasedSpecWriter
+from rewardsmith.agents.context import designer_context
 from rewardsmith.agents.protocols import Designer
 from rewardsmith.agents.types import Candidate, DesignRequest
 from rewardsmith.llm import CallLog, RecordingModel, RetryPolicy, make_chat_model, parse_llm_choice
 from rewardsmith.loop.record import candidate_id
-from rewardsmith.tasks import BatchedTask, BoxSpace, render_context, task_names
+from rewardsmith.tasks import BatchedTask, BoxSpace, task_names
 from rewardsmith.training import evaluate
 from tests.llm.scripted_server import ScriptedServer
 
@@ -24,7 +25,7 @@ def design_request(
     """A design request for ``task`` under its rule-based v1 rubric."""
     return DesignRequest(
         task=task.spec,
-        context=render_context(task),
+        context=designer_context(task),
         rubric=RuleBasedSpecWriter().initial(task.spec),
         iteration=iteration,
         samples=samples,

@@ -1,5 +1,4 @@
-"""What a reward designer reads about a task: every state variable, the observation code, the bounded
-transforms, no fitness."""
+"""What a reward designer reads about a task: every state variable, the observation code, no fitness."""
 
 from __future__ import annotations
 
@@ -8,7 +7,6 @@ import textwrap
 
 import pytest
 
-from rewardsmith.rewards.transforms import REWARD_TRANSFORMS
 from rewardsmith.tasks import load_task, render_context, task_names
 
 
@@ -58,19 +56,3 @@ def test_context_states_the_task_and_its_actions(name: str) -> None:
     assert f"at most {spec.episode_length} steps of {spec.dt} s" in context
     assert "Action space:" in context
     assert "def compute_reward(" in context
-
-
-@pytest.mark.parametrize("name", task_names())
-def test_context_offers_the_bounded_transforms_with_their_guarantees(name: str) -> None:
-    spec = load_task(name).spec
-    context = render_context(load_task(name))
-    assert "from rewardsmith.rewards.transforms import <name>" in context
-    for transform in REWARD_TRANSFORMS:
-        lines = [line for line in context.splitlines() if line.startswith(f"# - {transform}(")]
-        assert len(lines) == 1, transform
-    assert "Guarantee" in context
-    # potential_shaping is only policy-invariant under the learner's own discount.
-    assert f"discount factor is {spec.ppo.discount_factor}" in context
-    for variable in spec.state_variable_names:
-        if variable.startswith("previous_"):
-            assert variable in context.split("# Bounded transforms")[1]

@@ -3,12 +3,12 @@ round 1, when the run has one)."""
 
 from __future__ import annotations
 
+from rewardsmith.agents.context import designer_context
 from rewardsmith.agents.types import Candidate, DesignRequest, Draft
 from rewardsmith.loop.context import LoopContext
 from rewardsmith.loop.feedback import feedback_for
 from rewardsmith.loop.record import candidate_id
 from rewardsmith.loop.state import LoopState
-from rewardsmith.tasks import render_context
 
 #: Where a run keeps its copy of the seed reward (``--seed-reward``).
 SEED_REWARD = "seed_reward.py"
@@ -45,7 +45,7 @@ def design_request(ctx: LoopContext, iteration: int, rubric_version: int) -> Des
     """What the designer gets for round ``iteration``, under rubric ``rubric_version``."""
     return DesignRequest(
         task=ctx.spec,
-        context=render_context(ctx.task_class),
+        context=designer_context(ctx.task_class),
         rubric=ctx.record.rubric(rubric_version),
         iteration=iteration,
         samples=ctx.config.samples,

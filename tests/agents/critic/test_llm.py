@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 from rewardsmith.agents import Candidate
+from rewardsmith.agents.context import designer_context
 from rewardsmith.agents.critic.llm import LLMCritic
 from rewardsmith.llm import CallLog
-from rewardsmith.tasks import load_task, render_context
+from rewardsmith.tasks import load_task
 from tests.agents.helpers import scripted_chat
 from tests.llm.scripted_server import Reply, ScriptedServer
 
@@ -17,7 +18,7 @@ GOOD = CARTPOLE.spec.reference_reward_code
 
 def critic(server: ScriptedServer, log: CallLog) -> LLMCritic:
     return LLMCritic(
-        scripted_chat(server, log, "critic"), render_context(CARTPOLE), lambda: "Specification v1: upright"
+        scripted_chat(server, log, "critic"), designer_context(CARTPOLE), lambda: "Specification v1: upright"
     )
 
 
