@@ -87,8 +87,8 @@ class FitnessSpec(BaseModel):
 
     name: str = Field(description="Short name of the metric, e.g. 'episode_length'.")
     description: str = Field(description="What one episode's fitness measures.")
-    low: float = Field(description="Worst possible value of one episode's fitness.")
-    high: float = Field(description="Best possible value of one episode's fitness.")
+    low: float = Field(default=0.0, description="Worst possible value of one episode's fitness.")
+    high: float = Field(default=1.0, description="Best possible value of one episode's fitness (1: a success rate).")
     solved_threshold: float = Field(description="Mean evaluation fitness at or above which the task counts as solved.")
 
     @model_validator(mode="after")

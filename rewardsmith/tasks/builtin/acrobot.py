@@ -29,7 +29,7 @@ import math
 import torch
 
 from rewardsmith.tasks.base import BatchedTask, State
-from rewardsmith.tasks.builtin.reward_files import read_reward
+from rewardsmith.tasks.builtin.reward_files import builtin_rewards
 from rewardsmith.tasks.spec import (
     DiscreteSpace,
     FitnessSpec,
@@ -174,12 +174,9 @@ class Acrobot(BatchedTask):
         fitness=FitnessSpec(
             name="speed_weighted_success",
             description="Whether the free end reached the goal height, weighted by how quickly it got there.",
-            low=0.0,
-            high=1.0,
             solved_threshold=0.8,
         ),
-        sparse_reward_code=read_reward("acrobot_sparse"),
-        reference_reward_code=read_reward("acrobot_reference"),
+        **builtin_rewards("acrobot"),
         ppo=PPOHints(
             num_envs=64,
             steps=250_000,
@@ -187,7 +184,6 @@ class Acrobot(BatchedTask):
             learning_epochs=4,
             mini_batches=8,
             learning_rate=3e-4,
-            discount_factor=0.99,
             gae_lambda=0.94,
         ),
     )

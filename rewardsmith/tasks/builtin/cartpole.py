@@ -21,7 +21,7 @@ import math
 import torch
 
 from rewardsmith.tasks.base import BatchedTask, State
-from rewardsmith.tasks.builtin.reward_files import read_reward
+from rewardsmith.tasks.builtin.reward_files import builtin_rewards
 from rewardsmith.tasks.spec import (
     DiscreteSpace,
     FitnessSpec,
@@ -84,9 +84,8 @@ class CartPole(BatchedTask):
             high=float(EPISODE_LENGTH),
             solved_threshold=475.0,
         ),
-        sparse_reward_code=read_reward("cartpole_sparse"),
-        reference_reward_code=read_reward("cartpole_reference"),
-        ppo=PPOHints(num_envs=128, steps=200_000, rollouts=32, learning_epochs=8, mini_batches=4, learning_rate=1e-3),
+        **builtin_rewards("cartpole"),
+        ppo=PPOHints(),
     )
 
     def initial_state(self, count: int) -> State:

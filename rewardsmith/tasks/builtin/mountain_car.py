@@ -23,7 +23,7 @@ from __future__ import annotations
 import torch
 
 from rewardsmith.tasks.base import BatchedTask, State
-from rewardsmith.tasks.builtin.reward_files import read_reward
+from rewardsmith.tasks.builtin.reward_files import builtin_rewards
 from rewardsmith.tasks.spec import (
     BoxSpace,
     FitnessSpec,
@@ -98,23 +98,10 @@ class MountainCar(BatchedTask):
         fitness=FitnessSpec(
             name="speed_weighted_success",
             description="Whether the car reached the flag, with faster arrivals scoring a little higher.",
-            low=0.0,
-            high=1.0,
             solved_threshold=0.85,
         ),
-        sparse_reward_code=read_reward("mountain_car_sparse"),
-        reference_reward_code=read_reward("mountain_car_reference"),
-        ppo=PPOHints(
-            num_envs=64,
-            steps=200_000,
-            rollouts=64,
-            learning_epochs=8,
-            mini_batches=8,
-            learning_rate=3e-4,
-            discount_factor=0.99,
-            gae_lambda=0.95,
-            entropy_loss_scale=0.001,
-        ),
+        **builtin_rewards("mountain_car"),
+        ppo=PPOHints(num_envs=64, rollouts=64, mini_batches=8, learning_rate=3e-4, entropy_loss_scale=0.001),
     )
 
     def initial_state(self, count: int) -> State:

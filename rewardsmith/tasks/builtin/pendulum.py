@@ -26,7 +26,7 @@ import math
 import torch
 
 from rewardsmith.tasks.base import BatchedTask, State
-from rewardsmith.tasks.builtin.reward_files import read_reward
+from rewardsmith.tasks.builtin.reward_files import builtin_rewards
 from rewardsmith.tasks.spec import (
     BoxSpace,
     FitnessSpec,
@@ -98,22 +98,10 @@ class Pendulum(BatchedTask):
         fitness=FitnessSpec(
             name="upright_fraction",
             description="Fraction of the last 100 steps of the episode that the pendulum spent upright.",
-            low=0.0,
-            high=1.0,
             solved_threshold=0.9,
         ),
-        sparse_reward_code=read_reward("pendulum_sparse"),
-        reference_reward_code=read_reward("pendulum_reference"),
-        ppo=PPOHints(
-            num_envs=64,
-            steps=250_000,
-            rollouts=64,
-            learning_epochs=10,
-            mini_batches=8,
-            learning_rate=1e-3,
-            discount_factor=0.95,
-            gae_lambda=0.95,
-        ),
+        **builtin_rewards("pendulum"),
+        ppo=PPOHints(num_envs=64, steps=250_000, rollouts=64, learning_epochs=10, mini_batches=8, discount_factor=0.95),
     )
 
     def initial_state(self, count: int) -> State:

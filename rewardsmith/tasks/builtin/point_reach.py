@@ -28,7 +28,7 @@ from __future__ import annotations
 import torch
 
 from rewardsmith.tasks.base import BatchedTask, State
-from rewardsmith.tasks.builtin.reward_files import read_reward
+from rewardsmith.tasks.builtin.reward_files import builtin_rewards
 from rewardsmith.tasks.spec import (
     BoxSpace,
     FitnessSpec,
@@ -144,22 +144,10 @@ class PointReach(BatchedTask):
             name="speed_weighted_success",
             description="Whether the point mass reached the goal without crashing, with faster arrivals "
             "scoring higher.",
-            low=0.0,
-            high=1.0,
             solved_threshold=0.8,
         ),
-        sparse_reward_code=read_reward("point_reach_sparse"),
-        reference_reward_code=read_reward("point_reach_reference"),
-        ppo=PPOHints(
-            num_envs=128,
-            steps=300_000,
-            rollouts=32,
-            learning_epochs=8,
-            mini_batches=4,
-            learning_rate=1e-3,
-            discount_factor=0.99,
-            gae_lambda=0.95,
-        ),
+        **builtin_rewards("point_reach"),
+        ppo=PPOHints(steps=300_000),
     )
 
     def initial_state(self, count: int) -> State:
