@@ -21,6 +21,7 @@ from rewardsmith.sandbox import (
     open_sandbox,
     prepare_job,
 )
+from rewardsmith.sandbox.outputs import ProbeOutput
 from rewardsmith.sandbox.probe import Confinement, ProbeJob
 
 sandbox_app = typer.Typer(help="Build the sandbox image; check what confines reward code here.", no_args_is_help=True)
@@ -83,10 +84,11 @@ def check_command(
     finally:
         secret.unlink(missing_ok=True)
         close_sandbox(backend)
-    if not result.ok or result.probe is None:
+    measured = result.output_of(ProbeOutput)
+    if not result.ok or measured is None:
         reason = result.failure.message if result.failure else "no measurement came back"
         raise fail(f"the probe job failed under {backend.name}: {reason}", code=1)
-    console.print(_table(result.probe, probed))
+    console.print(_table(measured.confinement, probed))
 
 
 def _probed_host_paths() -> tuple[str, ...]:

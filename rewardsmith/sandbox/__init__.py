@@ -1,6 +1,7 @@
 """Sandboxes: run untrusted reward code (verification and PPO training) under limits, in a trusted runner."""
 
-from rewardsmith.sandbox.base import ProgressFn, Sandbox, check_job_dir, prepare_job, read_log_tail, read_result
+from rewardsmith.sandbox.base import ProgressFn, Sandbox
+from rewardsmith.sandbox.exchange import check_job_dir, prepare_job, read_log_tail, read_result
 from rewardsmith.sandbox.factory import (
     BACKENDS,
     UNISOLATED_WARNING,
@@ -13,6 +14,15 @@ from rewardsmith.sandbox.factory import (
     open_sandbox,
 )
 from rewardsmith.sandbox.outcome import settle
+from rewardsmith.sandbox.outputs import (
+    JobKind,
+    JobOutput,
+    ProbeOutput,
+    Rescore,
+    RescoreOutput,
+    TrainOutput,
+    VerifyOutput,
+)
 from rewardsmith.sandbox.process import ProcessSandbox
 from rewardsmith.sandbox.schema import (
     EXIT_REPORTED,
@@ -44,9 +54,14 @@ __all__ = [
     "BackendChoice",
     "Failure",
     "FailureKind",
+    "JobKind",
+    "JobOutput",
     "JobSpec",
+    "ProbeOutput",
     "ProcessSandbox",
     "ProgressFn",
+    "Rescore",
+    "RescoreOutput",
     "RunnerResult",
     "Sandbox",
     "SandboxErrorKind",
@@ -56,8 +71,10 @@ __all__ = [
     "SandboxResult",
     "SandboxUnavailableError",
     "TrainJob",
+    "TrainOutput",
     "TrainingErrorKind",
     "VerifyJob",
+    "VerifyOutput",
     "check_job_dir",
     "choose_backend",
     "close_sandbox",

@@ -41,15 +41,15 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import rewardsmith
 from rewardsmith.sandbox import failures
 from rewardsmith.sandbox.base import ProgressFn
 from rewardsmith.sandbox.cgroups import JobCgroup, make_job_cgroup
+from rewardsmith.sandbox.outcome import Execution, failed
 from rewardsmith.sandbox.process import _RUNNER, ProcessSandbox, _environment
-from rewardsmith.sandbox.schema import RunnerResult, SandboxJob, SandboxLimits, SandboxResult
+from rewardsmith.sandbox.schema import SandboxJob, SandboxLimits
 
 #: The job's uid and gid inside the sandbox: "nobody".
 SANDBOX_ID = 65534
@@ -147,18 +147,11 @@ class BwrapSandbox(ProcessSandbox):
         # run() makes the job's cgroup and _command(), called by it on the same thread, puts bwrap in it.
         self._local = threading.local()
 
-    def run(
-        self,
-        job: SandboxJob,
-        job_dir: Path,
-        out_dir: Path,
-        on_progress: ProgressFn | None = None,
-    ) -> SandboxResult:
-        """Run ``job`` in a bubblewrap sandbox; see :meth:`rewardsmith.sandbox.Sandbox.run`."""
+    def execute(self, job: SandboxJob, job_dir: Path, out_dir: Path, on_progress: ProgressFn | None) -> Execution:
+        """Run ``job`` in a bubblewrap sandbox; see :meth:`rewardsmith.sandbox.Sandbox.execute`."""
         unavailable = bwrap_available()
         if unavailable is not None:
-            failure = failures.sandbox_error(f"bwrap cannot run here: {unavailable}")
-            return self._result(RunnerResult(job_id=job.id, ok=False, failure=failure), time.monotonic())
+            return Execution(failed(job, failures.sandbox_error(f"bwrap cannot run here: {unavailable}")))
         memory_mb = (job.limits.memory_mb or SandboxLimits.model_fields["memory_mb"].default) + self._tmp_size_mb
         cgroup = make_job_cgroup(
             f"{job.id}-{os.getpid()}-{threading.get_ident()}",
@@ -168,7 +161,7 @@ class BwrapSandbox(ProcessSandbox):
         )
         self._local.cgroup = cgroup
         try:
-            return super().run(job, job_dir, out_dir, on_progress)
+            return super().execute(job, job_dir, out_dir, on_progress)
         finally:
             self._local.cgroup = None
             if cgroup is not None:

@@ -34,20 +34,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rewardsmith.sandbox.base import ProgressFn, begin_job, read_log_tail
-from rewardsmith.sandbox.files import read_untrusted
+from rewardsmith.sandbox.base import ProgressFn, Sandbox
+from rewardsmith.sandbox.exchange import read_log_tail
 from rewardsmith.sandbox.image import LABEL, PYTHON, docker_socket_hint, ensure_image
-from rewardsmith.sandbox.outcome import Ending, sandbox_result
+from rewardsmith.sandbox.outcome import Ending, Execution, collect
+from rewardsmith.sandbox.outputs import JobKind
 from rewardsmith.sandbox.progress import ProgressReader
 from rewardsmith.sandbox.schema import (
     EXIT_REPORTED,
     PROGRESS_FILE,
-    RESULT_FILE,
     RescoreJob,
-    RunnerResult,
     SandboxJob,
     SandboxLimits,
-    SandboxResult,
     TrainJob,
     VerifyJob,
     clean_text,
@@ -76,6 +74,8 @@ _WAIT_POLL_S = 0.25
 _HEARTBEAT_INTERVAL_S = 2.0
 # A warm container is replaced after this many jobs, however well they went.
 _MAX_JOBS_PER_CONTAINER = 500
+# Jobs that load no training run go to warm containers: verification, and re-scoring a policy.
+_WARM_KINDS: frozenset[JobKind] = frozenset({"verify", "rescore"})
 
 
 class DockerUnavailableError(RuntimeError):
@@ -162,7 +162,7 @@ def container_options(limits: SandboxLimits, *, headroom_mb: int = 0, gpu: bool 
     return options
 
 
-class DockerSandbox:
+class DockerSandbox(Sandbox):
     """Runs jobs in hardened containers; safe to call from several threads. See the module docstring.
 
     Args:
@@ -199,25 +199,11 @@ class DockerSandbox:
         remove_orphans(self._client)
         self._pool = _WarmPool(self._client, self.image, pool_size, term_grace_s, scratch_root)
 
-    def run(
-        self,
-        job: SandboxJob,
-        job_dir: Path,
-        out_dir: Path,
-        on_progress: ProgressFn | None = None,
-    ) -> SandboxResult:
-        """Run ``job`` in a container; see :meth:`rewardsmith.sandbox.Sandbox.run`."""
-        started = time.monotonic()
-        mismatch = begin_job(job, job_dir, out_dir)
-        if mismatch is not None:
-            outcome = RunnerResult(job_id=job.id, ok=False, failure=mismatch)
-            return sandbox_result(outcome, backend=self.name, started=started)
-        # Jobs that load no training run go to warm containers: verification, and re-scoring a policy.
-        if isinstance(job.job, VerifyJob | RescoreJob):
-            outcome, ending, log_tail = self._pool.run(job, job_dir.resolve(), out_dir.resolve())
-        else:
-            outcome, ending, log_tail = self._fresh(job, job_dir.resolve(), out_dir.resolve(), on_progress)
-        return sandbox_result(outcome, backend=self.name, started=started, ending=ending, log_tail=log_tail)
+    def execute(self, job: SandboxJob, job_dir: Path, out_dir: Path, on_progress: ProgressFn | None) -> Execution:
+        """Run ``job`` in a container; see :meth:`rewardsmith.sandbox.Sandbox.execute`."""
+        if job.job.kind in _WARM_KINDS:
+            return self._pool.run(job, job_dir, out_dir)
+        return self._fresh(job, job_dir, out_dir, on_progress)
 
     def warm(self, limits: SandboxLimits, count: int = 1, task: str = "cartpole") -> None:
         """Start ``count`` warm verify containers for ``task``'s jobs with ``limits`` now, not on first use."""
@@ -233,9 +219,7 @@ class DockerSandbox:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _fresh(
-        self, job: SandboxJob, job_dir: Path, out_dir: Path, on_progress: ProgressFn | None
-    ) -> tuple[RunnerResult, Ending, str]:
+    def _fresh(self, job: SandboxJob, job_dir: Path, out_dir: Path, on_progress: ProgressFn | None) -> Execution:
         """Run ``job`` in a container of its own, removed afterwards."""
         limits = job.limits
         gpu = isinstance(job.job, TrainJob) and _wants_gpu(job.job)
@@ -262,7 +246,8 @@ class DockerSandbox:
                 ending = run_to_end(container, limits, self._term_grace_s, progress, heartbeat=heartbeat)
             finally:
                 _discard(container)
-        return ending.settle(job, out_dir), ending, read_log_tail(out_dir / JOB_LOG, limits.max_log_bytes)
+        log_tail = read_log_tail(out_dir / JOB_LOG, limits.max_log_bytes)
+        return Execution(collect(job, ending, out_dir, out_dir), ending=ending, log_tail=log_tail)
 
 
 _Mounts = dict[str, dict[str, str]]
@@ -491,16 +476,16 @@ class _WarmPool:
         for warm in started:
             self._release(limits, mounts, warm, keep=True)
 
-    def run(self, job: SandboxJob, job_dir: Path, out_dir: Path) -> tuple[RunnerResult, Ending, str]:
+    def run(self, job: SandboxJob, job_dir: Path, out_dir: Path) -> Execution:
         limits = job.limits
         assert isinstance(job.job, VerifyJob | RescoreJob)
         mounts = task_mounts(job.job.task)
         warm = self._acquire(limits, mounts)
         keep = False
         try:
-            outcome, ending, log_tail = self._run_in(warm, job, job_dir, out_dir)
-            keep = outcome.ok and not ending.timed_out
-            return outcome, ending, log_tail
+            execution = self._run_in(warm, job, job_dir, out_dir)
+            keep = execution.outcome.ok and not (execution.ending and execution.ending.timed_out)
+            return execution
         finally:
             self._release(limits, mounts, warm, keep=keep)
 
@@ -597,9 +582,7 @@ class _WarmPool:
             raise
         return warm
 
-    def _run_in(
-        self, warm: _WarmContainer, job: SandboxJob, job_dir: Path, out_dir: Path
-    ) -> tuple[RunnerResult, Ending, str]:
+    def _run_in(self, warm: _WarmContainer, job: SandboxJob, job_dir: Path, out_dir: Path) -> Execution:
         warm.seq += 1
         seq = warm.seq
         request_dir = warm.requests / str(seq)
@@ -626,19 +609,15 @@ class _WarmPool:
         partial.replace(warm.requests / f"{seq}.json")
         try:
             ending = self._ending(warm, job)
-            outcome = ending.settle(job, job_out)
-            if ending.exit_code == EXIT_REPORTED and ending.signal_number is None:
-                _copy_capped(job_out / RESULT_FILE, out_dir / RESULT_FILE, job.limits.max_result_bytes)
-                # Artefacts (a rescore job's recorded episodes) are capped by the job's file-size limit.
-                for name in job.artefact_files():
-                    _copy_capped(job_out / name, out_dir / name, job.limits.file_size_mb << 20)
+            # The job wrote to this container's exchange directory: its result and declared files come back.
+            outcome = collect(job, ending, job_out, out_dir)
             log_tail = read_log_tail(job_out / JOB_LOG, job.limits.max_log_bytes)
         finally:
             _remove_tree(request_dir)
             _remove_tree(job_out)
             with contextlib.suppress(OSError):
                 (warm.requests / f"{seq}.json").unlink()
-        return outcome, ending, log_tail
+        return Execution(outcome, ending=ending, log_tail=log_tail)
 
     def _ending(self, warm: _WarmContainer, job: SandboxJob) -> Ending:
         deadline = time.monotonic() + job.limits.wall_time_s + self._grace_s + _HOST_MARGIN_S
@@ -687,10 +666,3 @@ def _remove_tree(path: Path) -> None:
     else:
         with contextlib.suppress(OSError):
             path.unlink()
-
-
-def _copy_capped(source: Path, target: Path, limit: int) -> None:
-    with contextlib.suppress(OSError):
-        data = read_untrusted(source, limit + 1)
-        if len(data) <= limit:
-            target.write_bytes(data)

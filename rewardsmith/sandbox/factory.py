@@ -111,6 +111,4 @@ def open_sandbox(choice: BackendChoice, *, pool_size: int = 2, say: Callable[[st
 
 def close_sandbox(sandbox: Sandbox) -> None:
     """Release what a backend holds (warm containers); a no-op for backends that hold nothing."""
-    close = getattr(sandbox, "close", None)
-    if callable(close):
-        close()
+    sandbox.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rewardsmith.sandbox import SandboxJob, SandboxLimits, TrainJob, VerifyJob, prepare_job
+from rewardsmith.sandbox import ProbeOutput, SandboxJob, SandboxLimits, TrainJob, TrainOutput, VerifyJob, prepare_job
 from rewardsmith.sandbox.probe import ProbeJob
 from rewardsmith.sandbox.progress import ProgressReader
 from rewardsmith.training import TrainConfig
@@ -40,7 +40,9 @@ def test_confinement_is_measured_inside_the_container(
     probed = (str(Path.home()), str(PROJECT_DIR / "README.md"), str(PROJECT_DIR))
     result = _run(sandbox, tmp_path, "probe", "# no reward\n", ProbeJob(host_paths=probed))
     assert result.ok, result.failure
-    probe = result.probe
+    measured = result.output_of(ProbeOutput)
+    assert measured is not None
+    probe = measured.confinement
     assert (probe.uid, probe.gid) == (65534, 65534)
     assert int(probe.capabilities, 16) == 0
     assert probe.no_new_privileges
@@ -79,7 +81,8 @@ def test_training_writes_artefacts_the_host_owns(sandbox: object, tmp_path: Path
     out = tmp_path / "out"
     result = sandbox.run(job, prepare_job(job, c.GOOD, tmp_path / "job"), out, on_progress=lambda *p: seen.append(p))
     assert result.ok, (result.failure, result.log_tail)
-    assert result.training is not None and result.training.steps >= TINY.steps
+    trained = result.output_of(TrainOutput)
+    assert trained is not None and trained.training.steps >= TINY.steps
     assert seen and seen[-1][0] == seen[-1][1]
     assert (out / "policy_best.pt").is_file() and (out / "job.log").is_file()
     owners = {path.stat().st_uid for path in [out, *out.rglob("*")]}

@@ -24,6 +24,7 @@ from rewardsmith.sandbox import (
     SandboxResult,
     TrainJob,
     VerifyJob,
+    VerifyOutput,
     close_sandbox,
     prepare_job,
 )
@@ -219,10 +220,11 @@ def test_a_monkeypatched_torch_does_not_reach_the_next_candidate(suite: Suite) -
     before, patched, after = suite.patched_before, suite.patched, suite.patched_after
     assert before is not None and patched is not None and after is not None
     assert before.ok and patched.ok and after.ok, (before.failure, patched.failure, after.failure)
-    assert before.verify is not None and after.verify is not None
-    assert after.verify.total_stats == before.verify.total_stats
+    verified_before, verified_after = before.output_of(VerifyOutput), after.output_of(VerifyOutput)
+    assert verified_before is not None and verified_after is not None
+    assert verified_after.verify.total_stats == verified_before.verify.total_stats
     assert (
-        after.verify.total_stats is not None and after.verify.total_stats.max < 1.0
+        verified_after.verify.total_stats is not None and verified_after.verify.total_stats.max < 1.0
     )  # tanh of |angle|, not the patched constant 7
 
 
