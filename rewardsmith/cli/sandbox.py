@@ -36,8 +36,14 @@ def build_command(
     prune: Annotated[bool, typer.Option(help="Remove older rewardsmith images afterwards.")] = False,
 ) -> None:
     """Build the Docker image jobs run in, from this machine's Python and venv (no registry needed)."""
-    from rewardsmith.sandbox.docker import DockerUnavailableError, docker_client
-    from rewardsmith.sandbox.image import ImageBuildError, ensure_image, image_spec, prune_images
+    from rewardsmith.sandbox.docker import (
+        DockerUnavailableError,
+        ImageBuildError,
+        docker_client,
+        ensure_image,
+        image_spec,
+        prune_images,
+    )
 
     try:
         client = docker_client()

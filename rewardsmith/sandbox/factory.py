@@ -100,8 +100,7 @@ def open_sandbox(choice: BackendChoice, *, pool_size: int = 2, say: Callable[[st
         from rewardsmith.sandbox.bwrap import BwrapSandbox
 
         return BwrapSandbox()
-    from rewardsmith.sandbox.docker import DockerSandbox, DockerUnavailableError
-    from rewardsmith.sandbox.image import ImageBuildError
+    from rewardsmith.sandbox.docker import DockerSandbox, DockerUnavailableError, ImageBuildError
 
     try:
         return DockerSandbox(pool_size=pool_size, say=say)

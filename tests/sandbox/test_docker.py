@@ -147,7 +147,7 @@ def test_a_user_task_file_is_mounted_read_only(sandbox: object, tmp_path: Path) 
 
 
 def test_the_host_kills_a_container_that_outlives_its_limit(sandbox: object) -> None:
-    from rewardsmith.sandbox.docker import _discard, container_options, run_to_end
+    from rewardsmith.sandbox.docker import container_options, discard, run_to_end
 
     limits = SandboxLimits(wall_time_s=1)
     # Not the supervisor: a container that ignores its limit, as a wedged or subverted PID 1 would.
@@ -164,7 +164,7 @@ def test_the_host_kills_a_container_that_outlives_its_limit(sandbox: object) -> 
         assert ending.timed_out
         assert time.monotonic() - started < 15
     finally:
-        _discard(container)
+        discard(container)
 
 
 def test_orphaned_containers_of_a_dead_host_process_are_removed(sandbox: object) -> None:
@@ -215,7 +215,7 @@ def test_a_job_ends_soon_after_its_host_dies(sandbox: object, tmp_path: Path, ki
     import sys
 
     from rewardsmith.sandbox.docker import OWNER_LABEL, docker_client
-    from rewardsmith.sandbox.image import LABEL
+    from rewardsmith.sandbox.docker.image import LABEL
     from rewardsmith.sandbox.supervisor import HOST_GONE_S
 
     host = subprocess.Popen([sys.executable, "-c", HOST_SCRIPT, str(tmp_path), kind], stdout=subprocess.PIPE)

@@ -184,7 +184,7 @@ def suite(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 def _our_containers() -> list[str]:
     from rewardsmith.sandbox.docker import docker_client
-    from rewardsmith.sandbox.image import LABEL
+    from rewardsmith.sandbox.docker.image import LABEL
 
     client = docker_client()
     return [container.name for container in client.containers.list(all=True, filters={"label": LABEL})]
