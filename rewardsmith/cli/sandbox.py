@@ -12,7 +12,6 @@ from rich.table import Table
 
 from rewardsmith.cli.common import console, fail
 from rewardsmith.sandbox import (
-    BACKENDS,
     SandboxJob,
     SandboxLimits,
     SandboxUnavailableError,
@@ -20,6 +19,7 @@ from rewardsmith.sandbox import (
     close_sandbox,
     open_sandbox,
     prepare_job,
+    sandbox_names,
 )
 from rewardsmith.sandbox.outputs import ProbeOutput
 from rewardsmith.sandbox.probe import Confinement, ProbeJob
@@ -68,7 +68,7 @@ def which_command() -> None:
 
 @sandbox_app.command("check")
 def check_command(
-    sandbox: Annotated[str, typer.Option(help=f"Backend to check: {', '.join(BACKENDS)}.")] = "auto",
+    sandbox: Annotated[str, typer.Option(help=f"Backend to check: {', '.join(sandbox_names())}.")] = "auto",
 ) -> None:
     """Say which backend will run reward code and why, and show the limits measured inside a job."""
     try:

@@ -49,6 +49,7 @@ from rewardsmith.sandbox.base import ProgressFn
 from rewardsmith.sandbox.cgroups import JobCgroup, make_job_cgroup
 from rewardsmith.sandbox.outcome import Execution, failed
 from rewardsmith.sandbox.process import _RUNNER, ProcessSandbox, _environment
+from rewardsmith.sandbox.registry import Backend, OpenOptions
 from rewardsmith.sandbox.schema import SandboxJob, SandboxLimits
 
 #: The job's uid and gid inside the sandbox: "nobody".
@@ -209,6 +210,21 @@ class BwrapSandbox(ProcessSandbox):
         if signal_number is None and exit_code is not None and exit_code - _SIGNALLED_EXIT in _SIGNALS:
             return None, exit_code - _SIGNALLED_EXIT
         return exit_code, signal_number
+
+
+def _open(options: OpenOptions) -> BwrapSandbox:
+    return BwrapSandbox()
+
+
+BACKEND = Backend(
+    name="bwrap",
+    description="Linux namespaces",
+    open=_open,
+    # Looked up when called, so that a test can stand in for a host without bwrap.
+    unavailable=lambda: bwrap_available(),
+    isolating=True,
+    enable="install bubblewrap ('apt-get install bubblewrap')",
+)
 
 
 def _procs(cgroup: JobCgroup | None) -> tuple[Path, ...]:

@@ -29,6 +29,7 @@ from rewardsmith.sandbox.base import ProgressFn, Sandbox
 from rewardsmith.sandbox.exchange import read_log_tail
 from rewardsmith.sandbox.outcome import Ending, Execution, collect, failed
 from rewardsmith.sandbox.progress import ProgressReader
+from rewardsmith.sandbox.registry import Backend, OpenOptions
 from rewardsmith.sandbox.schema import PROGRESS_FILE, SandboxJob, SandboxLimits
 
 _RUNNER = "rewardsmith.sandbox.runner"
@@ -168,6 +169,20 @@ class ProcessSandbox(Sandbox):
             cpu_time_s=usage.ru_utime + usage.ru_stime,
             max_rss_mb=usage.ru_maxrss / 1024,  # ru_maxrss is in KiB on Linux
         )
+
+
+def _open(options: OpenOptions) -> ProcessSandbox:
+    # The caller warns (once, with what it found): see rewardsmith.api.
+    return ProcessSandbox()
+
+
+BACKEND = Backend(
+    name="none",
+    aliases=("process",),
+    description="a plain process with resource limits only: no isolation",
+    open=_open,
+    asked="asked for with --sandbox none: no isolation beyond resource limits",
+)
 
 
 def _environment(limits: SandboxLimits, home: Path, tmp: Path, token: str) -> dict[str, str]:

@@ -7,9 +7,10 @@ from rewardsmith.sandbox.docker.image import ImageBuildError, ensure_image, imag
 from rewardsmith.sandbox.docker.oneshot import run_to_end
 from rewardsmith.sandbox.docker.options import container_options, task_mounts
 from rewardsmith.sandbox.docker.ownership import OWNER_LABEL, remove_orphans
-from rewardsmith.sandbox.docker.sandbox import IMAGE_VARIABLE, DockerSandbox
+from rewardsmith.sandbox.docker.sandbox import BACKEND, IMAGE_VARIABLE, DockerSandbox
 
 __all__ = [
+    "BACKEND",
     "IMAGE_VARIABLE",
     "JOB_UID",
     "OWNER_LABEL",

@@ -22,14 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from rewardsmith.sandbox.base import ProgressFn, Sandbox
-from rewardsmith.sandbox.docker.client import docker_client
-from rewardsmith.sandbox.docker.image import ensure_image
+from rewardsmith.sandbox.docker.client import DockerUnavailableError, docker_client, docker_unavailable_reason
+from rewardsmith.sandbox.docker.image import ImageBuildError, ensure_image
 from rewardsmith.sandbox.docker.oneshot import run_once
 from rewardsmith.sandbox.docker.options import task_mounts
 from rewardsmith.sandbox.docker.ownership import remove_orphans
 from rewardsmith.sandbox.docker.pool import WarmPool
 from rewardsmith.sandbox.outcome import Execution
 from rewardsmith.sandbox.outputs import JobKind
+from rewardsmith.sandbox.registry import Backend, OpenOptions, SandboxUnavailableError
 from rewardsmith.sandbox.schema import SandboxJob, SandboxLimits
 
 #: Names an image to use instead of building this host's (e.g. one made from deploy/Dockerfile).
@@ -94,3 +95,24 @@ class DockerSandbox(Sandbox):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _open(options: OpenOptions) -> DockerSandbox:
+    try:
+        return DockerSandbox(pool_size=options.pool_size, say=options.say)
+    except (DockerUnavailableError, ImageBuildError) as error:
+        raise SandboxUnavailableError(str(error)) from None
+
+
+BACKEND = Backend(
+    name="docker",
+    description="a hardened container",
+    open=_open,
+    unavailable=docker_unavailable_reason,
+    isolating=True,
+    label="Docker",
+    present="a Docker engine answers",
+    absent="no Docker engine",
+    asked="asked for with --sandbox docker, and the engine answers",
+    enable="start a Docker engine ('dockerd &')",
+)
