@@ -215,10 +215,9 @@ class RunnerResult(BaseModel):
     job_id: str = Field(description="The job's id.")
     ok: bool = Field(description="True when the job succeeded; then failure is None.")
     failure: Failure | None = Field(default=None, description="Why it failed.")
+    # Of the job's kind when it succeeded (read_result checks that).
     output: JobOutput | None = Field(
-        default=None,
-        description="What the job produced, of the job's kind when it succeeded. A failed job keeps what ran "
-        "before it failed, if anything: a verify or train job its verification.",
+        default=None, description="What it produced; a failed verify or train job keeps only its verification."
     )
 
     @model_validator(mode="after")

@@ -22,18 +22,9 @@ from pathlib import Path
 import pytest
 
 import rewardsmith
-from rewardsmith.sandbox import (
-    Sandbox,
-    SandboxJob,
-    SandboxLimits,
-    SandboxResult,
-    TrainJob,
-    TrainOutput,
-    VerifyJob,
-    VerifyOutput,
-    prepare_job,
-)
+from rewardsmith.sandbox import Sandbox, SandboxJob, SandboxLimits, SandboxResult, TrainJob, VerifyJob, prepare_job
 from rewardsmith.sandbox.bwrap import JOB_MOUNT, OUT_MOUNT, BwrapSandbox, _host_mounts, _probe, bwrap_available
+from rewardsmith.sandbox.outputs import TrainOutput, VerifyOutput
 from rewardsmith.training import TrainConfig
 from tests.sandbox import candidates as c
 from tests.sandbox.backends import live_processes

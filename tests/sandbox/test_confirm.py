@@ -7,16 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rewardsmith.sandbox import (
-    ProcessSandbox,
-    SandboxJob,
-    SandboxLimits,
-    SandboxResult,
-    TrainJob,
-    TrainOutput,
-    prepare_job,
-)
+from rewardsmith.sandbox import ProcessSandbox, SandboxJob, SandboxLimits, SandboxResult, TrainJob, prepare_job
 from rewardsmith.sandbox.confirm import confirm_fitness, run_confirmed
+from rewardsmith.sandbox.outputs import TrainOutput
 from rewardsmith.training import TrainConfig
 from tests.sandbox import candidates as c
 

@@ -10,18 +10,10 @@ from rewardsmith.gate.pool import POOL_ARRAYS, load_pool, score_pool
 from rewardsmith.gate.pool_builder import build_pool
 from rewardsmith.rewards import load_reward
 from rewardsmith.rewards.rubric import Criterion, Rubric
-from rewardsmith.sandbox import (
-    ProcessSandbox,
-    Sandbox,
-    SandboxJob,
-    SandboxLimits,
-    TrainJob,
-    VerifyJob,
-    VerifyOutput,
-    prepare_job,
-)
+from rewardsmith.sandbox import ProcessSandbox, Sandbox, SandboxJob, SandboxLimits, TrainJob, VerifyJob, prepare_job
 from rewardsmith.sandbox.confirm import Confirmation, rescore_dir_for, rescore_out_dir, run_confirmed
 from rewardsmith.sandbox.factory import close_sandbox
+from rewardsmith.sandbox.outputs import VerifyOutput
 from rewardsmith.tasks import load_task
 from rewardsmith.training import TrainConfig
 from tests.sandbox import candidates as c

@@ -21,11 +21,11 @@ from rewardsmith.sandbox import (
     SandboxLimits,
     TrainJob,
     VerifyJob,
-    VerifyOutput,
     prepare_job,
     read_result,
     settle,
 )
+from rewardsmith.sandbox.outputs import VerifyOutput
 from rewardsmith.sandbox.progress import ProgressReader
 from rewardsmith.sandbox.schema import MAX_FAILURE_CHARS
 from rewardsmith.training import TrainConfig

@@ -24,10 +24,10 @@ from rewardsmith.sandbox import (
     SandboxResult,
     TrainJob,
     VerifyJob,
-    VerifyOutput,
     close_sandbox,
     prepare_job,
 )
+from rewardsmith.sandbox.outputs import VerifyOutput
 from rewardsmith.training import TrainConfig
 from tests.sandbox.backends import open_backend, sandbox_processes
 from tests.sandbox.hostile import HOSTILE, MONKEYPATCH_TORCH, USES_PATCHED, render

@@ -21,11 +21,10 @@ from rewardsmith.sandbox import (
     SandboxLimits,
     SandboxResult,
     TrainJob,
-    TrainOutput,
     VerifyJob,
-    VerifyOutput,
     prepare_job,
 )
+from rewardsmith.sandbox.outputs import TrainOutput, VerifyOutput
 from rewardsmith.sandbox.schema import MAX_FAILURE_CHARS
 from rewardsmith.training import TrainConfig
 from tests.sandbox import candidates as c
