@@ -145,7 +145,7 @@ class BwrapSandbox(ProcessSandbox):
     ) -> None:
         super().__init__(scratch_root=scratch_root, term_grace_s=term_grace_s, poll_interval_s=poll_interval_s)
         self._tmp_size_mb = tmp_size_mb
-        # run() makes the job's cgroup and _command(), called by it on the same thread, puts bwrap in it.
+        # execute() makes the job's cgroup and _command(), called by it on the same thread, puts bwrap in it.
         self._local = threading.local()
 
     def execute(self, job: SandboxJob, job_dir: Path, out_dir: Path, on_progress: ProgressFn | None) -> Execution:

@@ -51,7 +51,8 @@ class Backend:
     unavailable: Callable[[], str | None] = _runs_anywhere
     """None when it can run here; otherwise one line saying why not, and how to enable it."""
     isolating: bool = False
-    """Whether it isolates reward code from the host; ``auto`` and ``best`` take only backends that do."""
+    """Whether it isolates reward code from the host: ``auto`` takes only backends that do, and ``best``
+    one that does not only when none that does can run."""
     aliases: tuple[str, ...] = ()
     """Other names it answers to."""
     label: str = ""
