@@ -20,7 +20,7 @@ import torch
 from markdown_table import write_section
 
 from rewardsmith.rewards import load_reward
-from rewardsmith.sandbox import SandboxJob, SandboxLimits, TrainJob, prepare_job
+from rewardsmith.sandbox import SandboxJob, SandboxLimits, TrainJob, TrainOutput, prepare_job
 from rewardsmith.sandbox.base import Sandbox
 from rewardsmith.sandbox.factory import close_sandbox
 from rewardsmith.tasks import load_task
@@ -108,9 +108,10 @@ def _sandboxed(repeats: int, backend: str, config: TrainConfig, code: str, scrat
             )
             root = scratch / f"{backend}-{i}"
             result = sandbox.run(job, prepare_job(job, code, root / "job"), root / "out")
-            if not result.ok or result.training is None:
+            trained = result.output_of(TrainOutput)
+            if not result.ok or trained is None:
                 raise RuntimeError(result.failure.message.splitlines()[0] if result.failure else "no result")
-            return result.training
+            return trained.training
 
         return _median_of(repeats, run_once)
     except Exception as error:

@@ -28,7 +28,7 @@ import torch
 from markdown_table import write_section
 
 from rewardsmith.rewards import load_reward, verify_reward
-from rewardsmith.sandbox import Sandbox, SandboxJob, SandboxLimits, TrainJob, VerifyJob, prepare_job
+from rewardsmith.sandbox import Sandbox, SandboxJob, SandboxLimits, TrainJob, TrainOutput, VerifyJob, prepare_job
 from rewardsmith.tasks import load_task
 from rewardsmith.training import TrainConfig, train
 
@@ -120,8 +120,9 @@ def training(sandbox: Sandbox, scratch: Path, runs: int, steps: int) -> dict[str
         started = time.perf_counter()
         outcome = sandbox.run(job, job_dir, scratch / f"train-docker-{index}" / "out")
         wall["docker"].append(time.perf_counter() - started)
-        assert outcome.ok and outcome.training is not None, outcome.failure
-        loop["docker"].append(outcome.training.env_steps_per_second)
+        trained = outcome.output_of(TrainOutput)
+        assert outcome.ok and trained is not None, outcome.failure
+        loop["docker"].append(trained.training.env_steps_per_second)
         print(
             f"train {index + 1}/{runs}: in-process {loop['in_process'][-1]:,.0f}/s, docker {loop['docker'][-1]:,.0f}/s"
         )

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rewardsmith.llm.choice import parse_llm_choice
-from rewardsmith.sandbox.factory import SandboxName
+from rewardsmith.sandbox.factory import SandboxName, sandbox_help
 
 #: The agents that may each be given their own model (``--designer-llm`` and so on).
 AGENT_ROLES = ("designer", "critic", "analyzer", "spec")
@@ -57,12 +57,9 @@ class DesignConfig(BaseModel):
     review: bool = Field(
         default=False, description="Pause after each round for a reviewer's feedback, which the designer reads."
     )
-    sandbox: SandboxName = Field(
-        default="auto",
-        description="Where candidate code runs: 'docker' (a hardened container), 'bwrap' (Linux namespaces), "
-        "'auto' (docker, else bwrap, else refuse), 'best' (docker, else bwrap, else none) or 'none' (a plain "
-        "process with resource limits only: no isolation).",
-    )
+    # Checked against the backend table; "process", which run records written before the isolating
+    # backends existed say, is read as its other name, "none".
+    sandbox: SandboxName = Field(default="auto", description=sandbox_help())
     final_seeds: int = Field(
         default=3,
         ge=0,
@@ -111,12 +108,6 @@ class DesignConfig(BaseModel):
     @property
     def uses_llm(self) -> bool:
         return any(parse_llm_choice(self.llm_for(role)).calls_a_model for role in AGENT_ROLES)
-
-    @field_validator("sandbox", mode="before")
-    @classmethod
-    def _process_is_none(cls, value: object) -> object:
-        # Run records written before the isolating backends existed say "process" for what is now "none".
-        return "none" if value == "process" else value
 
     def recursion_limit(self) -> int:
         """LangGraph's step limit for this run, from the number of rounds rather than its 10007 default."""

@@ -12,7 +12,6 @@ from rich.table import Table
 
 from rewardsmith.cli.common import console, fail
 from rewardsmith.sandbox import (
-    BACKENDS,
     SandboxJob,
     SandboxLimits,
     SandboxUnavailableError,
@@ -20,7 +19,9 @@ from rewardsmith.sandbox import (
     close_sandbox,
     open_sandbox,
     prepare_job,
+    sandbox_names,
 )
+from rewardsmith.sandbox.outputs import ProbeOutput
 from rewardsmith.sandbox.probe import Confinement, ProbeJob
 
 sandbox_app = typer.Typer(help="Build the sandbox image; check what confines reward code here.", no_args_is_help=True)
@@ -35,8 +36,14 @@ def build_command(
     prune: Annotated[bool, typer.Option(help="Remove older rewardsmith images afterwards.")] = False,
 ) -> None:
     """Build the Docker image jobs run in, from this machine's Python and venv (no registry needed)."""
-    from rewardsmith.sandbox.docker import DockerUnavailableError, docker_client
-    from rewardsmith.sandbox.image import ImageBuildError, ensure_image, image_spec, prune_images
+    from rewardsmith.sandbox.docker import (
+        DockerUnavailableError,
+        ImageBuildError,
+        docker_client,
+        ensure_image,
+        image_spec,
+        prune_images,
+    )
 
     try:
         client = docker_client()
@@ -61,7 +68,7 @@ def which_command() -> None:
 
 @sandbox_app.command("check")
 def check_command(
-    sandbox: Annotated[str, typer.Option(help=f"Backend to check: {', '.join(BACKENDS)}.")] = "auto",
+    sandbox: Annotated[str, typer.Option(help=f"Backend to check: {', '.join(sandbox_names())}.")] = "auto",
 ) -> None:
     """Say which backend will run reward code and why, and show the limits measured inside a job."""
     try:
@@ -83,10 +90,11 @@ def check_command(
     finally:
         secret.unlink(missing_ok=True)
         close_sandbox(backend)
-    if not result.ok or result.probe is None:
+    measured = result.output_of(ProbeOutput)
+    if not result.ok or measured is None:
         reason = result.failure.message if result.failure else "no measurement came back"
         raise fail(f"the probe job failed under {backend.name}: {reason}", code=1)
-    console.print(_table(result.probe, probed))
+    console.print(_table(measured.confinement, probed))
 
 
 def _probed_host_paths() -> tuple[str, ...]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from rewardsmith.loop.jobs import final_train_job
 from rewardsmith.loop.results import FinalEvaluation, RewardScores
+from rewardsmith.sandbox import TrainOutput
 from rewardsmith.sandbox.confirm import run_confirmed
 
 if TYPE_CHECKING:
@@ -58,8 +59,9 @@ def run_final_evaluation(ctx: LoopContext, best_id: str | None) -> FinalEvaluati
         for seed in seeds:
             result = record.final_run(f"{label}-seed{seed}")
             assert result is not None
-            if result.ok and result.training is not None:
-                fitness.append(result.training.fitness)
+            trained = result.output_of(TrainOutput)
+            if result.ok and trained is not None:
+                fitness.append(trained.training.fitness)
             else:
                 failures.append(f"seed {seed}: {result.failure.kind if result.failure else 'no result'}")
         return RewardScores(

@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 
 from rewardsmith.loop.record import TRAIN, RunRecord
 from rewardsmith.loop.results import DesignResult, FinalEvaluation, IterationRecord, format_score
+from rewardsmith.sandbox import TrainOutput
 from rewardsmith.tasks import BatchedTask, TaskSpec
 
 
@@ -136,7 +137,8 @@ def _fitness_by_candidate(statuses: Sequence[Any]) -> str | None:
 
 def _best_curves(record: RunRecord, best_id: str | None) -> str | None:
     result = record.read(best_id, TRAIN) if best_id is not None else None
-    training = result.training if result is not None else None
+    trained = result.output_of(TrainOutput) if result is not None else None
+    training = trained.training if trained is not None else None
     if training is None:
         return None
     steps = [c.step for c in training.checkpoints]

@@ -1,19 +1,32 @@
 """Sandboxes: run untrusted reward code (verification and PPO training) under limits, in a trusted runner."""
 
-from rewardsmith.sandbox.base import ProgressFn, Sandbox, check_job_dir, prepare_job, read_log_tail, read_result
+from rewardsmith.sandbox.backends import BACKENDS
+from rewardsmith.sandbox.base import ProgressFn, Sandbox
+from rewardsmith.sandbox.exchange import check_job_dir, prepare_job, read_log_tail, read_result
 from rewardsmith.sandbox.factory import (
-    BACKENDS,
     UNISOLATED_WARNING,
     BackendChoice,
     SandboxName,
-    SandboxUnavailableError,
+    canonical_name,
     choose_backend,
     close_sandbox,
     make_sandbox,
     open_sandbox,
+    sandbox_help,
+    sandbox_names,
 )
 from rewardsmith.sandbox.outcome import settle
+from rewardsmith.sandbox.outputs import (
+    JobKind,
+    JobOutput,
+    ProbeOutput,
+    Rescore,
+    RescoreOutput,
+    TrainOutput,
+    VerifyOutput,
+)
 from rewardsmith.sandbox.process import ProcessSandbox
+from rewardsmith.sandbox.registry import Backend, BackendTable, OpenOptions, SandboxUnavailableError
 from rewardsmith.sandbox.schema import (
     EXIT_REPORTED,
     FAILURE_KINDS,
@@ -41,12 +54,20 @@ __all__ = [
     "PROGRESS_FILE",
     "RESULT_FILE",
     "UNISOLATED_WARNING",
+    "Backend",
     "BackendChoice",
+    "BackendTable",
     "Failure",
     "FailureKind",
+    "JobKind",
+    "JobOutput",
     "JobSpec",
+    "OpenOptions",
+    "ProbeOutput",
     "ProcessSandbox",
     "ProgressFn",
+    "Rescore",
+    "RescoreOutput",
     "RunnerResult",
     "Sandbox",
     "SandboxErrorKind",
@@ -56,8 +77,11 @@ __all__ = [
     "SandboxResult",
     "SandboxUnavailableError",
     "TrainJob",
+    "TrainOutput",
     "TrainingErrorKind",
     "VerifyJob",
+    "VerifyOutput",
+    "canonical_name",
     "check_job_dir",
     "choose_backend",
     "close_sandbox",
@@ -66,5 +90,7 @@ __all__ = [
     "prepare_job",
     "read_log_tail",
     "read_result",
+    "sandbox_help",
+    "sandbox_names",
     "settle",
 ]

@@ -1,39 +1,28 @@
-"""What every sandbox backend is, and the host's side of the job-directory exchange.
+"""What every sandbox backend is: the steps all of them take around a job, and the one each does its own way.
 
-The host writes a job directory (:func:`prepare_job`), a backend runs the trusted runner on it, and
-the host reads back ``result.json`` (:func:`read_result`). Whatever is in the output directory was
-reachable from untrusted code, so it is read with a size cap, without following links, validated
-with pydantic, and a bad file becomes an ``invalid_result`` failure rather than an exception.
+:meth:`Sandbox.run` checks the job directory, prepares the output directory, and turns what the backend
+saw into a :class:`~rewardsmith.sandbox.schema.SandboxResult`; a backend implements
+:meth:`Sandbox.execute`, which starts the runner, waits for it, and settles the outcome with
+:func:`~rewardsmith.sandbox.outcome.collect`.
 """
 
 from __future__ import annotations
 
-import os
+import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
-from pydantic import ValidationError
-
-from rewardsmith.sandbox import failures
-from rewardsmith.sandbox.files import NotARegularFileError, read_untrusted, remove_path
-from rewardsmith.sandbox.schema import (
-    JOB_FILE,
-    PROGRESS_FILE,
-    RESULT_FILE,
-    Failure,
-    RunnerResult,
-    SandboxJob,
-    SandboxResult,
-    clean_text,
-)
+from rewardsmith.sandbox.exchange import check_job_dir
+from rewardsmith.sandbox.files import remove_path
+from rewardsmith.sandbox.outcome import Execution, failed, sandbox_result
+from rewardsmith.sandbox.schema import PROGRESS_FILE, RESULT_FILE, Failure, SandboxJob, SandboxResult
 
 ProgressFn = Callable[[int, int], None]
 """Called as ``on_progress(steps_done, steps_total)`` while a train job runs."""
 
 
-@runtime_checkable
-class Sandbox(Protocol):
+class Sandbox(ABC):
     """Runs one job's trusted runner on untrusted reward code, under limits.
 
     ``run`` may be called from several threads at once; each call owns its job and output directories.
@@ -56,52 +45,38 @@ class Sandbox(Protocol):
         Args:
             job: The job; must be the one in ``job_dir/job.json`` (see :func:`prepare_job`).
             job_dir: Holds ``job.json`` and the reward file; the job only reads it.
-            out_dir: Receives ``result.json``, ``progress.jsonl`` and training artefacts.
+            out_dir: Receives ``result.json``, ``progress.jsonl`` and training artefacts. When the result
+                is a success, every file its output declares is there (see :mod:`~rewardsmith.sandbox.artefacts`).
             on_progress: Called with ``(steps_done, steps_total)`` after each PPO update of a train
                 job. If it raises, the job is killed and the exception propagates.
 
         Returns:
             The result. Failures of the job, the reward or the sandbox are results, not exceptions.
         """
-        ...
+        started = time.monotonic()
+        mismatch = begin_job(job, job_dir, out_dir)
+        if mismatch is not None:
+            execution = Execution(failed(job, mismatch))
+        else:
+            execution = self.execute(job, job_dir.resolve(), out_dir.resolve(), on_progress)
+        return sandbox_result(execution, backend=self.name, started=started)
 
+    @abstractmethod
+    def execute(self, job: SandboxJob, job_dir: Path, out_dir: Path, on_progress: ProgressFn | None) -> Execution:
+        """The backend's own step of :meth:`run`, which calls it; arguments as there, the directories absolute.
 
-def prepare_job(job: SandboxJob, reward_code: str, job_dir: Path) -> Path:
-    """Write a job directory: ``job.json`` and the candidate's reward file.
+        ``job_dir`` holds ``job``, and ``out_dir`` exists without a result or progress of an earlier run.
+        Run the runner on them, wait for it within the job's limits, and settle the outcome with
+        :func:`~rewardsmith.sandbox.outcome.collect`, which also brings back the declared artefacts of a
+        runner that wrote elsewhere. A job that cannot start is a failed outcome, not an exception.
+        """
 
-    Args:
-        job: The job to run.
-        reward_code: The candidate, as raw designer text or code (the runner extracts the code).
-        job_dir: The directory to write; created if missing.
-
-    Returns:
-        ``job_dir``.
-    """
-    job_dir.mkdir(parents=True, exist_ok=True)
-    (job_dir / JOB_FILE).write_text(job.model_dump_json(indent=2))
-    (job_dir / job.reward_file).write_text(reward_code)
-    # Readable by anyone: container backends run the job as an unprivileged uid, and mkdtemp makes 0700 dirs.
-    job_dir.chmod(0o755)
-    for name in (JOB_FILE, job.reward_file):
-        (job_dir / name).chmod(0o644)
-    return job_dir
-
-
-def check_job_dir(job: SandboxJob, job_dir: Path) -> Failure | None:
-    """A failure when ``job_dir`` does not hold ``job``: the runner would run something else."""
-    try:
-        written = SandboxJob.model_validate_json((job_dir / JOB_FILE).read_bytes())
-    except (OSError, ValidationError) as error:
-        return failures.sandbox_error(f"{job_dir / JOB_FILE} is missing or invalid ({type(error).__name__}).")
-    if written != job:
-        return failures.sandbox_error(f"{job_dir / JOB_FILE} holds another job than the one asked to run.")
-    if not (job_dir / job.reward_file).is_file():
-        return failures.sandbox_error(f"the reward file {job.reward_file} is missing from {job_dir}.")
-    return None
+    def close(self) -> None:  # noqa: B027 - a backend that holds nothing has nothing to release
+        """Release what the backend holds (warm containers); nothing by default."""
 
 
 def begin_job(job: SandboxJob, job_dir: Path, out_dir: Path) -> Failure | None:
-    """A backend's first step: check ``job_dir`` holds ``job``, make ``out_dir``, clear what a run left there.
+    """A job's first step: check ``job_dir`` holds ``job``, make ``out_dir``, clear what a run left there.
 
     Returns:
         The failure to report when the job directory is wrong; None when the job can start.
@@ -114,63 +89,3 @@ def begin_job(job: SandboxJob, job_dir: Path, out_dir: Path) -> Failure | None:
     for stale in (out_dir / RESULT_FILE, out_dir / PROGRESS_FILE):
         remove_path(stale)
     return None
-
-
-def read_result(out_dir: Path, job: SandboxJob) -> RunnerResult | Failure:
-    """Read and validate the runner's ``result.json``; never raises.
-
-    Args:
-        out_dir: The job's output directory.
-        job: The job the result must belong to.
-
-    Returns:
-        The validated result, or an ``invalid_result`` failure saying why it cannot be used (without
-        quoting the file, whose content is untrusted).
-    """
-    try:
-        data = _read_capped(out_dir / RESULT_FILE, job.limits.max_result_bytes)
-    except _UnusableResultError as error:
-        return failures.invalid_result(str(error))
-    try:
-        result = RunnerResult.model_validate_json(data)
-    except ValidationError as error:
-        first = error.errors(include_input=False, include_url=False)[0]
-        where = ".".join(str(part) for part in first["loc"]) or "the top level"
-        return failures.invalid_result(f"result.json does not match the result schema (at {where}: {first['type']})")
-    if result.job_id != job.id:
-        return failures.invalid_result("result.json belongs to another job")
-    expected = {"train": "training", "verify": "verify", "probe": "probe", "rescore": "rescore"}[job.job.kind]
-    if result.ok and getattr(result, expected) is None:
-        return failures.invalid_result(f"result.json reports success without a {expected} result")
-    return result
-
-
-def read_log_tail(path: Path, limit: int) -> str:
-    """The last ``limit`` bytes of a log file, decoded leniently and cleaned; empty if unreadable."""
-    try:
-        with path.open("rb") as log:
-            size = log.seek(0, os.SEEK_END)
-            log.seek(max(0, size - limit))
-            tail = log.read(limit)
-    except OSError:
-        return ""
-    return clean_text(tail.decode("utf-8", errors="replace"), limit)
-
-
-class _UnusableResultError(Exception):
-    """The result file cannot be read; the message says why without quoting it."""
-
-
-def _read_capped(path: Path, limit: int) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes."""
-    try:
-        data = read_untrusted(path, limit + 1)
-    except FileNotFoundError:
-        raise _UnusableResultError("the job wrote no result.json") from None
-    except NotARegularFileError:
-        raise _UnusableResultError("result.json is not a regular file") from None
-    except OSError as error:
-        raise _UnusableResultError(f"result.json cannot be opened ({os.strerror(error.errno or 0)})") from None
-    if len(data) > limit:
-        raise _UnusableResultError(f"result.json is larger than the {limit}-byte limit")
-    return data

@@ -41,15 +41,16 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import rewardsmith
 from rewardsmith.sandbox import failures
 from rewardsmith.sandbox.base import ProgressFn
 from rewardsmith.sandbox.cgroups import JobCgroup, make_job_cgroup
+from rewardsmith.sandbox.outcome import Execution, failed
 from rewardsmith.sandbox.process import _RUNNER, ProcessSandbox, _environment
-from rewardsmith.sandbox.schema import RunnerResult, SandboxJob, SandboxLimits, SandboxResult
+from rewardsmith.sandbox.registry import Backend, OpenOptions
+from rewardsmith.sandbox.schema import SandboxJob, SandboxLimits
 
 #: The job's uid and gid inside the sandbox: "nobody".
 SANDBOX_ID = 65534
@@ -144,21 +145,14 @@ class BwrapSandbox(ProcessSandbox):
     ) -> None:
         super().__init__(scratch_root=scratch_root, term_grace_s=term_grace_s, poll_interval_s=poll_interval_s)
         self._tmp_size_mb = tmp_size_mb
-        # run() makes the job's cgroup and _command(), called by it on the same thread, puts bwrap in it.
+        # execute() makes the job's cgroup and _command(), called by it on the same thread, puts bwrap in it.
         self._local = threading.local()
 
-    def run(
-        self,
-        job: SandboxJob,
-        job_dir: Path,
-        out_dir: Path,
-        on_progress: ProgressFn | None = None,
-    ) -> SandboxResult:
-        """Run ``job`` in a bubblewrap sandbox; see :meth:`rewardsmith.sandbox.Sandbox.run`."""
+    def execute(self, job: SandboxJob, job_dir: Path, out_dir: Path, on_progress: ProgressFn | None) -> Execution:
+        """Run ``job`` in a bubblewrap sandbox; see :meth:`rewardsmith.sandbox.Sandbox.execute`."""
         unavailable = bwrap_available()
         if unavailable is not None:
-            failure = failures.sandbox_error(f"bwrap cannot run here: {unavailable}")
-            return self._result(RunnerResult(job_id=job.id, ok=False, failure=failure), time.monotonic())
+            return Execution(failed(job, failures.sandbox_error(f"bwrap cannot run here: {unavailable}")))
         memory_mb = (job.limits.memory_mb or SandboxLimits.model_fields["memory_mb"].default) + self._tmp_size_mb
         cgroup = make_job_cgroup(
             f"{job.id}-{os.getpid()}-{threading.get_ident()}",
@@ -168,7 +162,7 @@ class BwrapSandbox(ProcessSandbox):
         )
         self._local.cgroup = cgroup
         try:
-            return super().run(job, job_dir, out_dir, on_progress)
+            return super().execute(job, job_dir, out_dir, on_progress)
         finally:
             self._local.cgroup = None
             if cgroup is not None:
@@ -216,6 +210,21 @@ class BwrapSandbox(ProcessSandbox):
         if signal_number is None and exit_code is not None and exit_code - _SIGNALLED_EXIT in _SIGNALS:
             return None, exit_code - _SIGNALLED_EXIT
         return exit_code, signal_number
+
+
+def _open(options: OpenOptions) -> BwrapSandbox:
+    return BwrapSandbox()
+
+
+BACKEND = Backend(
+    name="bwrap",
+    description="Linux namespaces",
+    open=_open,
+    # Looked up when called, so that a test can stand in for a host without bwrap.
+    unavailable=lambda: bwrap_available(),
+    isolating=True,
+    enable="install bubblewrap ('apt-get install bubblewrap')",
+)
 
 
 def _procs(cgroup: JobCgroup | None) -> tuple[Path, ...]:

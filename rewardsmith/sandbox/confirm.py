@@ -16,9 +16,11 @@ from pydantic import BaseModel, Field
 
 from rewardsmith.rewards.rubric import DEFAULT_GOAL_FLAG, Rubric
 from rewardsmith.sandbox import failures
-from rewardsmith.sandbox.base import ProgressFn, Sandbox, prepare_job
-from rewardsmith.sandbox.files import read_untrusted
-from rewardsmith.sandbox.schema import Rescore, RescoreJob, SandboxJob, SandboxResult, TrainJob
+from rewardsmith.sandbox.artefacts import ArtefactTooLargeError, artefact_path, read_artefact
+from rewardsmith.sandbox.base import ProgressFn, Sandbox
+from rewardsmith.sandbox.exchange import prepare_job
+from rewardsmith.sandbox.outputs import Rescore, RescoreOutput, TrainOutput
+from rewardsmith.sandbox.schema import RescoreJob, SandboxJob, SandboxResult, TrainJob
 
 #: The largest policy file a rescore job is given; this project's networks are well under 1 MiB.
 MAX_POLICY_BYTES = 64 << 20
@@ -47,7 +49,7 @@ def run_confirmed(
         same result turned into an ``invalid_result`` failure that says why.
     """
     result = sandbox.run(job, job_dir, out_dir, on_progress)
-    if not isinstance(job.job, TrainJob) or not result.ok or result.training is None:
+    if not isinstance(job.job, TrainJob) or not result.ok or result.output_of(TrainOutput) is None:
         return result
     return confirm_fitness(sandbox, job, result, rescore_dir_for(job_dir), out_dir, check)
 
@@ -74,8 +76,12 @@ def confirmed_episodes(job_dir: Path, confirmation: Rescore) -> Path | None:
     """The episodes that the confirming job of the train job in ``job_dir`` recorded, where there are any."""
     if confirmation.episode_file is None:
         return None
-    path = rescore_out_dir(rescore_dir_for(job_dir)) / confirmation.episode_file
-    return path if path.is_file() else None
+    try:
+        return artefact_path(
+            rescore_out_dir(rescore_dir_for(job_dir)), confirmation.episode_file, confirmation.artefacts()
+        )
+    except OSError:
+        return None
 
 
 def confirm_fitness(
@@ -87,16 +93,17 @@ def confirm_fitness(
     check: Confirmation | None = None,
 ) -> SandboxResult:
     """Re-measure the fitness of the policy a successful train job saved in ``out_dir``."""
-    assert isinstance(job.job, TrainJob) and result.training is not None
-    training = result.training
+    trained = result.output_of(TrainOutput)
+    assert isinstance(job.job, TrainJob) and trained is not None
+    training = trained.training
     if training.policy_file is None:
         return _invalid(result, "the job reported a trained policy but saved none")
     try:
-        policy = read_untrusted(out_dir / training.policy_file, MAX_POLICY_BYTES + 1)
+        policy = read_artefact(out_dir, training.policy_file, trained.artefacts(), MAX_POLICY_BYTES)
+    except ArtefactTooLargeError:
+        return _invalid(result, f"the saved policy file is larger than {MAX_POLICY_BYTES >> 20} MiB")
     except OSError:
         return _invalid(result, "the saved policy file is missing or not a regular file")
-    if len(policy) > MAX_POLICY_BYTES:
-        return _invalid(result, f"the saved policy file is larger than {MAX_POLICY_BYTES >> 20} MiB")
     rescore_job = SandboxJob(
         id=f"{job.id}-rescore"[:128],
         job=RescoreJob(task=job.job.task, config=job.job.config, **(check.model_dump() if check else {})),
@@ -106,17 +113,18 @@ def confirm_fitness(
     (rescore_dir / rescore_job.job.policy_file).write_bytes(policy)
     (rescore_dir / rescore_job.job.policy_file).chmod(0o644)
     rescored = sandbox.run(rescore_job, rescore_dir, rescore_out_dir(rescore_dir))
-    if not rescored.ok or rescored.rescore is None:
+    remeasured = rescored.output_of(RescoreOutput)
+    if not rescored.ok or remeasured is None:
         reason = rescored.failure.message.split(". Reward code")[0] if rescored.failure else "no result"
         return _invalid(result, f"its saved policy could not be re-evaluated: {reason}")
-    measured = rescored.rescore.fitness
+    measured = remeasured.rescore.fitness
     if not math.isclose(measured, training.fitness, rel_tol=_RELATIVE_TOLERANCE, abs_tol=_ABSOLUTE_TOLERANCE):
         return _invalid(
             result,
             f"it reported fitness {training.fitness:.6g}, but its saved policy scores {measured:.6g} when "
             "re-evaluated without the reward code",
         )
-    return result.model_copy(update={"confirmed_fitness": measured, "confirmation": rescored.rescore})
+    return result.model_copy(update={"confirmed_fitness": measured, "confirmation": remeasured.rescore})
 
 
 def _invalid(result: SandboxResult, reason: str) -> SandboxResult:

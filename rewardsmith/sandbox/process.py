@@ -25,16 +25,12 @@ from pathlib import Path
 
 import rewardsmith
 from rewardsmith.sandbox import failures
-from rewardsmith.sandbox.base import ProgressFn, begin_job, read_log_tail
-from rewardsmith.sandbox.outcome import Ending, sandbox_result
+from rewardsmith.sandbox.base import ProgressFn, Sandbox
+from rewardsmith.sandbox.exchange import read_log_tail
+from rewardsmith.sandbox.outcome import Ending, Execution, collect, failed
 from rewardsmith.sandbox.progress import ProgressReader
-from rewardsmith.sandbox.schema import (
-    PROGRESS_FILE,
-    RunnerResult,
-    SandboxJob,
-    SandboxLimits,
-    SandboxResult,
-)
+from rewardsmith.sandbox.registry import Backend, OpenOptions
+from rewardsmith.sandbox.schema import PROGRESS_FILE, SandboxJob, SandboxLimits
 
 _RUNNER = "rewardsmith.sandbox.runner"
 # Every process the job starts inherits this variable, even one that leaves the process group.
@@ -46,7 +42,7 @@ _PACKAGE_ROOT = Path(rewardsmith.__file__).resolve().parent.parent
 _GONE_TIMEOUT_S = 2.0
 
 
-class ProcessSandbox:
+class ProcessSandbox(Sandbox):
     """Runs jobs as local child processes with resource limits; safe to call from several threads.
 
     Args:
@@ -71,24 +67,15 @@ class ProcessSandbox:
         self._term_grace_s = term_grace_s
         self._poll_interval_s = poll_interval_s
 
-    def run(
-        self,
-        job: SandboxJob,
-        job_dir: Path,
-        out_dir: Path,
-        on_progress: ProgressFn | None = None,
-    ) -> SandboxResult:
-        """Run ``job`` in a child process; see :meth:`rewardsmith.sandbox.Sandbox.run`."""
+    def execute(self, job: SandboxJob, job_dir: Path, out_dir: Path, on_progress: ProgressFn | None) -> Execution:
+        """Run ``job`` in a child process; see :meth:`rewardsmith.sandbox.Sandbox.execute`."""
         started = time.monotonic()
-        mismatch = begin_job(job, job_dir, out_dir)
-        if mismatch is not None:
-            return self._result(RunnerResult(job_id=job.id, ok=False, failure=mismatch), started)
         if self._scratch_root is not None:
             self._scratch_root.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=f"rewardsmith-{job.id[:40]}-", dir=self._scratch_root))
         token = secrets.token_hex(16)
         try:
-            return self._run(job, job_dir.resolve(), out_dir.resolve(), scratch, token, on_progress, started)
+            return self._run(job, job_dir, out_dir, scratch, token, on_progress, started)
         finally:
             _end_strays(token)
             shutil.rmtree(scratch, ignore_errors=True)
@@ -102,7 +89,7 @@ class ProcessSandbox:
         token: str,
         on_progress: ProgressFn | None,
         started: float,
-    ) -> SandboxResult:
+    ) -> Execution:
         home, tmp, log_path = scratch / "home", scratch / "tmp", scratch / "job.log"
         home.mkdir()
         tmp.mkdir()
@@ -119,13 +106,13 @@ class ProcessSandbox:
                     start_new_session=True,
                 )
         except OSError as error:
-            failure = failures.sandbox_error(f"the runner could not be started ({error.strerror or error}).")
-            return self._result(RunnerResult(job_id=job.id, ok=False, failure=failure), started)
+            return Execution(
+                failed(job, failures.sandbox_error(f"the runner could not be started ({error.strerror or error})."))
+            )
 
         ending = self._wait(process, job.limits, ProgressReader(out_dir / PROGRESS_FILE, on_progress), started)
-        return self._result(
-            ending.settle(job, out_dir),
-            started,
+        return Execution(
+            collect(job, ending, out_dir, out_dir),
             ending=ending,
             pid=process.pid,
             log_tail=read_log_tail(log_path, job.limits.max_log_bytes),
@@ -183,16 +170,19 @@ class ProcessSandbox:
             max_rss_mb=usage.ru_maxrss / 1024,  # ru_maxrss is in KiB on Linux
         )
 
-    def _result(
-        self,
-        outcome: RunnerResult,
-        started: float,
-        *,
-        ending: Ending | None = None,
-        pid: int | None = None,
-        log_tail: str = "",
-    ) -> SandboxResult:
-        return sandbox_result(outcome, backend=self.name, started=started, ending=ending, pid=pid, log_tail=log_tail)
+
+def _open(options: OpenOptions) -> ProcessSandbox:
+    # The caller warns (once, with what it found): see rewardsmith.api.
+    return ProcessSandbox()
+
+
+BACKEND = Backend(
+    name="none",
+    aliases=("process",),
+    description="a plain process with resource limits only: no isolation",
+    open=_open,
+    asked="asked for with --sandbox none: no isolation beyond resource limits",
+)
 
 
 def _environment(limits: SandboxLimits, home: Path, tmp: Path, token: str) -> dict[str, str]:

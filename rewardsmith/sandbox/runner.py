@@ -44,6 +44,7 @@ from rewardsmith.gate.pool import score_pool
 from rewardsmith.rewards import RewardContractError, RewardFunction, VerifyResult, load_reward, verify_reward
 from rewardsmith.rewards.rubric import evaluate_rubric
 from rewardsmith.sandbox import failures
+from rewardsmith.sandbox.outputs import ProbeOutput, Rescore, RescoreOutput, TrainOutput, VerifyOutput
 from rewardsmith.sandbox.probe import ProbeJob, measure_confinement
 from rewardsmith.sandbox.progress import append_progress
 from rewardsmith.sandbox.schema import (
@@ -53,11 +54,11 @@ from rewardsmith.sandbox.schema import (
     RESCORE_EPISODES,
     RESULT_FILE,
     Failure,
-    Rescore,
     RescoreJob,
     RunnerResult,
     SandboxJob,
     TrainingErrorKind,
+    TrainJob,
     VerifyJob,
 )
 from rewardsmith.tasks import load_task
@@ -213,7 +214,7 @@ def run_job(job: SandboxJob, job_dir: Path, out_dir: Path, workdir: Path, stop: 
         return attempt.run(job_dir)
     except BaseException as error:
         stop.ignore()
-        return RunnerResult(job_id=job.id, ok=False, failure=attempt.failure(error), verify=attempt.verify)
+        return attempt.failed(attempt.failure(error))
     finally:
         stop.ignore()
 
@@ -256,11 +257,15 @@ class _Attempt:
         self.steps: int | None = None
 
     def run(self, job_dir: Path) -> RunnerResult:
-        spec = self.job.job
-        if isinstance(spec, ProbeJob):
-            return RunnerResult(job_id=self.job.id, ok=True, probe=measure_confinement(spec))
-        if isinstance(spec, RescoreJob):
-            return self._rescore(spec, job_dir)
+        match self.job.job:
+            case ProbeJob() as spec:
+                return self._succeeded(ProbeOutput(confinement=measure_confinement(spec)))
+            case RescoreJob() as spec:
+                return self._rescore(spec, job_dir)
+            case VerifyJob() | TrainJob() as spec:
+                return self._reward_job(spec, job_dir)
+
+    def _reward_job(self, spec: VerifyJob | TrainJob, job_dir: Path) -> RunnerResult:
         task_class = load_task(spec.task)
         text = (job_dir / self.job.reward_file).read_text(encoding="utf-8", errors="replace")
         self.reward = self._guarded(load_reward(text, task_class.spec, self.workdir))
@@ -279,12 +284,12 @@ class _Attempt:
                 self.reward, task_class, device=spec.config.torch_device(), max_ms_per_call=_NO_SPEED_LIMIT_MS
             )
         if self.memory_error is not None:
-            return self._failed(self._out_of_memory(self.memory_error))
+            return self.failed(self._out_of_memory(self.memory_error))
         if not self.verify.ok:
             error = self.verify.error
             if error is None:
-                return self._failed(failures.sandbox_error("verification failed without a reason."))
-            return self._failed(Failure(kind=error.kind, message=error.message))
+                return self.failed(failures.sandbox_error("verification failed without a reason."))
+            return self.failed(Failure(kind=error.kind, message=error.message))
         if isinstance(spec, VerifyJob):
             scores = None
             if spec.pool_file is not None:
@@ -296,10 +301,10 @@ class _Attempt:
                     kind = "runtime_error" if error.kind == "reward_runtime_error" else "wrong_shape"
                     cause = error.__cause__
                     detail = self.reward.runtime_error(cause).message if cause is not None else str(error)
-                    return self._failed(
+                    return self.failed(
                         Failure(kind=kind, message=f"On the states of the gate's recorded trajectories: {detail}")
                     )
-            return RunnerResult(job_id=self.job.id, ok=True, verify=self.verify, pool_scores=scores)
+            return self._succeeded(VerifyOutput(verify=self.verify, pool_scores=scores))
         training = train(
             task_class,
             self.reward,
@@ -308,7 +313,7 @@ class _Attempt:
             reward_sha256=self.reward.sha256,
             progress=self._progress,
         )
-        return RunnerResult(job_id=self.job.id, ok=True, verify=self.verify, training=training)
+        return self._succeeded(TrainOutput(verify=self.verify, training=training))
 
     def _rescore(self, spec: RescoreJob, job_dir: Path) -> RunnerResult:
         try:
@@ -320,14 +325,14 @@ class _Attempt:
                 record_path=self.out_dir / RESCORE_EPISODES,
             )
         except PolicyFileError as error:
-            return self._failed(failures.invalid_result(f"the saved policy cannot be loaded ({error})"))
+            return self.failed(failures.invalid_result(f"the saved policy cannot be loaded ({error})"))
         rescore = Rescore(fitness=evaluation.mean_fitness, episodes=len(evaluation.fitness))
         if spec.record:
             path = self.out_dir / RESCORE_EPISODES
             # The checks are spec text, LLM-written included: they run here, in the sandbox, not on the host.
             results = evaluate_rubric(spec.rubric, [path], goal_flag=spec.goal_flag) if spec.rubric else []
             rescore = rescore.model_copy(update={"episode_file": RESCORE_EPISODES, "rubric_results": results})
-        return RunnerResult(job_id=self.job.id, ok=True, rescore=rescore)
+        return self._succeeded(RescoreOutput(rescore=rescore))
 
     def failure(self, error: BaseException) -> Failure:
         """The typed failure for an exception that ended the job."""
@@ -350,8 +355,13 @@ class _Attempt:
         first_line = str(error).strip().split("\n")[0][:300]
         return failures.sandbox_error(f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__)
 
-    def _failed(self, failure: Failure) -> RunnerResult:
-        return RunnerResult(job_id=self.job.id, ok=False, failure=failure, verify=self.verify)
+    def failed(self, failure: Failure) -> RunnerResult:
+        """The job failed; what verification found, if it ran, stays with the failure."""
+        output = VerifyOutput(verify=self.verify) if self.verify is not None else None
+        return RunnerResult(job_id=self.job.id, ok=False, failure=failure, output=output)
+
+    def _succeeded(self, output: ProbeOutput | VerifyOutput | TrainOutput | RescoreOutput) -> RunnerResult:
+        return RunnerResult(job_id=self.job.id, ok=True, output=output)
 
     def _guarded(self, reward: RewardFunction) -> RewardFunction:
         # verify_reward turns every exception into a runtime_error; remember allocation failures here, so
@@ -437,14 +447,16 @@ def _lower(limit: int, soft: int, hard: int | None = None) -> None:
 
 
 def _device_type(job: SandboxJob) -> str:
-    spec = job.job
-    if isinstance(spec, ProbeJob):
-        return "cpu"
     try:
-        device = torch.device(spec.device) if isinstance(spec, VerifyJob) else spec.config.torch_device()
+        match job.job:
+            case ProbeJob():
+                return "cpu"
+            case VerifyJob(device=device):
+                return torch.device(device).type
+            case TrainJob(config=config) | RescoreJob(config=config):
+                return config.torch_device().type
     except (RuntimeError, ValueError):
         return "cpu"  # the job itself will report the bad device
-    return device.type
 
 
 def _die_with_parent() -> None:

@@ -1,24 +1,24 @@
 """The sandbox's data at its boundaries: the job going in, the result coming out.
 
 A :class:`SandboxJob` is written to ``job.json`` in the job directory by the host. The runner inside
-the sandbox writes a :class:`RunnerResult` to ``result.json``; the host validates it, treating every
-string in it as untrusted, and adds what only the host can know (exit status, wall time, log tail)
-to make a :class:`SandboxResult`.
+the sandbox writes a :class:`RunnerResult` to ``result.json``, whose output is of the job's kind (see
+:mod:`~rewardsmith.sandbox.outputs`); the host validates it, treating every string in it as untrusted,
+and adds what only the host can know (exit status, wall time, log tail) to make a :class:`SandboxResult`.
 """
 
 from __future__ import annotations
 
 import inspect
 import re
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from rewardsmith.gate.pool import PoolScores
-from rewardsmith.rewards import ErrorKind, VerifyResult, verify_reward
-from rewardsmith.rewards.rubric import DEFAULT_GOAL_FLAG, Rubric, RubricCheckResult
-from rewardsmith.sandbox.probe import Confinement, ProbeJob
-from rewardsmith.training import TrainConfig, TrainingErrorKind, TrainingResult
+from rewardsmith.rewards import ErrorKind, verify_reward
+from rewardsmith.rewards.rubric import DEFAULT_GOAL_FLAG, Rubric
+from rewardsmith.sandbox.outputs import JobOutput, Rescore
+from rewardsmith.sandbox.probe import ProbeJob
+from rewardsmith.training import TrainConfig, TrainingErrorKind
 
 #: Names of the files the host and the runner exchange.
 JOB_FILE = "job.json"
@@ -161,19 +161,6 @@ class RescoreJob(BaseModel):
     goal_flag: str = Field(default=DEFAULT_GOAL_FLAG, description="The variable that defines time_to_goal.")
 
 
-class Rescore(BaseModel):
-    """A saved policy's fitness, measured by a job that loaded no candidate code."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    fitness: float = Field(description="Mean task fitness over the evaluation episodes.")
-    episodes: int = Field(description="Evaluation episodes.")
-    episode_file: str | None = Field(default=None, description="The recorded episodes, in the job's out dir.")
-    rubric_results: list[RubricCheckResult] = Field(
-        default_factory=list, description="The rubric's machine checks on the recorded episodes."
-    )
-
-
 JobSpec = Annotated[VerifyJob | TrainJob | ProbeJob | RescoreJob, Field(discriminator="kind")]
 
 
@@ -191,18 +178,14 @@ class SandboxJob(BaseModel):
 
     def input_files(self) -> list[str]:
         """The files the job reads from its job dir, job.json first."""
-        names = [JOB_FILE, self.reward_file]
-        if isinstance(self.job, RescoreJob):
-            names.append(self.job.policy_file)
-        if isinstance(self.job, VerifyJob) and self.job.pool_file is not None:
-            names.append(self.job.pool_file)
-        return names
-
-    def artefact_files(self) -> list[str]:
-        """Files besides result.json that a verify or rescore job leaves in its out dir for the host."""
-        if isinstance(self.job, RescoreJob) and self.job.record:
-            return [RESCORE_EPISODES]
-        return []
+        match self.job:
+            case RescoreJob(policy_file=policy_file):
+                given = [policy_file]
+            case VerifyJob(pool_file=str() as pool_file):
+                given = [pool_file]
+            case _:
+                given = []
+        return [JOB_FILE, self.reward_file, *given]
 
 
 class Failure(BaseModel):
@@ -221,6 +204,9 @@ class Failure(BaseModel):
         return clean_text(message, MAX_FAILURE_CHARS)
 
 
+_Output = TypeVar("_Output", bound=BaseModel)
+
+
 class RunnerResult(BaseModel):
     """What the runner inside the sandbox reports, in ``result.json``."""
 
@@ -229,23 +215,26 @@ class RunnerResult(BaseModel):
     job_id: str = Field(description="The job's id.")
     ok: bool = Field(description="True when the job succeeded; then failure is None.")
     failure: Failure | None = Field(default=None, description="Why it failed.")
-    verify: VerifyResult | None = Field(
-        default=None, description="Verification result (verify jobs; kept on failure when verification ran)."
-    )
-    training: TrainingResult | None = Field(default=None, description="Training result (successful train jobs).")
-    probe: Confinement | None = Field(default=None, description="The measured confinement (probe jobs).")
-    rescore: Rescore | None = Field(default=None, description="The re-measured fitness (rescore jobs).")
-    pool_scores: PoolScores | None = Field(
-        default=None, description="The reward's return on each trajectory of the pool (verify jobs given one)."
+    # Of the job's kind when it succeeded (read_result checks that).
+    output: JobOutput | None = Field(
+        default=None, description="What it produced; a failed verify or train job keeps only its verification."
     )
 
     @model_validator(mode="after")
     def _consistent(self) -> RunnerResult:
         if self.ok != (self.failure is None):
             raise ValueError("ok must be true exactly when there is no failure")
-        if self.ok and not (self.verify or self.training or self.probe or self.rescore):
-            raise ValueError("a successful result carries a verify, training, probe or rescore result")
+        if self.ok and self.output is None:
+            raise ValueError("a successful result carries the job's output")
         return self
+
+    def output_of(self, kind: type[_Output]) -> _Output | None:
+        """The output if it is of ``kind`` (e.g. :class:`~rewardsmith.sandbox.outputs.TrainOutput`), else None."""
+        return self.output if isinstance(self.output, kind) else None
+
+    def artefacts(self) -> tuple[str, ...]:
+        """The files the output declares it left in the job's out dir for the host; none without an output."""
+        return self.output.artefacts() if self.output is not None else ()
 
 
 class SandboxResult(RunnerResult):

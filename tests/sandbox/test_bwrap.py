@@ -24,6 +24,7 @@ import pytest
 import rewardsmith
 from rewardsmith.sandbox import Sandbox, SandboxJob, SandboxLimits, SandboxResult, TrainJob, VerifyJob, prepare_job
 from rewardsmith.sandbox.bwrap import JOB_MOUNT, OUT_MOUNT, BwrapSandbox, _host_mounts, _probe, bwrap_available
+from rewardsmith.sandbox.outputs import TrainOutput, VerifyOutput
 from rewardsmith.training import TrainConfig
 from tests.sandbox import candidates as c
 from tests.sandbox.backends import live_processes
@@ -314,7 +315,8 @@ def test_starting_the_sandbox_is_cheap(tmp_path: Path) -> None:
 def test_good_candidate_verifies(runs: Runs) -> None:
     result = runs.outcomes["verify-good"].result
     assert result.ok, (result.failure, result.log_tail)
-    assert result.verify is not None and set(result.verify.components) == {"alive", "upright", "centred"}
+    verified = result.output_of(VerifyOutput)
+    assert verified is not None and set(verified.verify.components) == {"alive", "upright", "centred"}
     assert result.backend == "bwrap"
     assert result.exit_code == 0 and result.signal is None
 
@@ -323,8 +325,9 @@ def test_good_candidate_trains(runs: Runs) -> None:
     outcome = runs.outcomes["train-good"]
     result = outcome.result
     assert result.ok, (result.failure, result.log_tail)
-    assert result.training is not None and result.training.steps == 4096
-    assert (outcome.out_dir / result.training.policy_file).is_file()
+    trained = result.output_of(TrainOutput)
+    assert trained is not None and trained.training.steps == 4096
+    assert (outcome.out_dir / trained.training.policy_file).is_file()
     assert outcome.progress[-1] == (4096, 4096)
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from rewardsmith.sandbox import ProcessSandbox, SandboxJob, SandboxLimits, SandboxResult, TrainJob, prepare_job
 from rewardsmith.sandbox.confirm import confirm_fitness, run_confirmed
+from rewardsmith.sandbox.outputs import TrainOutput
 from rewardsmith.training import TrainConfig
 from tests.sandbox import candidates as c
 
@@ -41,19 +42,22 @@ def honest(tmp_path_factory: pytest.TempPathFactory) -> tuple[SandboxResult, Pat
 def test_an_honest_fitness_is_confirmed(honest: tuple[SandboxResult, Path]) -> None:
     result, _ = honest
     assert result.ok, result.failure
-    assert result.training is not None
-    assert result.confirmed_fitness == pytest.approx(result.training.fitness, rel=1e-6)
+    trained = result.output_of(TrainOutput)
+    assert trained is not None
+    assert result.confirmed_fitness == pytest.approx(trained.training.fitness, rel=1e-6)
 
 
 def test_a_forged_fitness_is_rejected_with_both_numbers(honest: tuple[SandboxResult, Path], tmp_path: Path) -> None:
     result, out_dir = honest
-    assert result.training is not None
-    forged = result.model_copy(update={"training": result.training.model_copy(update={"fitness": 9999.0})})
+    trained = result.output_of(TrainOutput)
+    assert trained is not None
+    forged_training = trained.training.model_copy(update={"fitness": 9999.0})
+    forged = result.model_copy(update={"output": trained.model_copy(update={"training": forged_training})})
     checked = confirm_fitness(ProcessSandbox(), JOB, forged, tmp_path / "rescore", out_dir)
     assert not checked.ok and checked.failure is not None
     assert checked.failure.kind == "invalid_result"
     assert "reported fitness 9999" in checked.failure.message
-    assert f"{result.training.fitness:.6g}" in checked.failure.message
+    assert f"{trained.training.fitness:.6g}" in checked.failure.message
 
 
 @pytest.mark.parametrize("content", ["garbage", "code"])
@@ -61,12 +65,13 @@ def test_a_bad_policy_file_is_rejected_and_never_executed(
     honest: tuple[SandboxResult, Path], tmp_path: Path, content: str
 ) -> None:
     result, _ = honest
-    assert result.training is not None and result.training.policy_file is not None
+    trained = result.output_of(TrainOutput)
+    assert trained is not None and trained.training.policy_file is not None
     tampered = tmp_path / "out"
     tampered.mkdir()
     marker = tmp_path / "payload-ran"
     data = b"not a policy" if content == "garbage" else pickle.dumps({"policy.weight": _Marker(marker)})
-    (tampered / result.training.policy_file).write_bytes(data)
+    (tampered / trained.training.policy_file).write_bytes(data)
     checked = confirm_fitness(ProcessSandbox(), JOB, result, tmp_path / "rescore", tampered)
     assert not checked.ok and checked.failure is not None
     assert checked.failure.kind == "invalid_result"

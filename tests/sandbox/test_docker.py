@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rewardsmith.sandbox import SandboxJob, SandboxLimits, TrainJob, VerifyJob, prepare_job
+from rewardsmith.sandbox import ProbeOutput, SandboxJob, SandboxLimits, TrainJob, TrainOutput, VerifyJob, prepare_job
 from rewardsmith.sandbox.probe import ProbeJob
 from rewardsmith.sandbox.progress import ProgressReader
 from rewardsmith.training import TrainConfig
@@ -40,7 +40,9 @@ def test_confinement_is_measured_inside_the_container(
     probed = (str(Path.home()), str(PROJECT_DIR / "README.md"), str(PROJECT_DIR))
     result = _run(sandbox, tmp_path, "probe", "# no reward\n", ProbeJob(host_paths=probed))
     assert result.ok, result.failure
-    probe = result.probe
+    measured = result.output_of(ProbeOutput)
+    assert measured is not None
+    probe = measured.confinement
     assert (probe.uid, probe.gid) == (65534, 65534)
     assert int(probe.capabilities, 16) == 0
     assert probe.no_new_privileges
@@ -79,7 +81,8 @@ def test_training_writes_artefacts_the_host_owns(sandbox: object, tmp_path: Path
     out = tmp_path / "out"
     result = sandbox.run(job, prepare_job(job, c.GOOD, tmp_path / "job"), out, on_progress=lambda *p: seen.append(p))
     assert result.ok, (result.failure, result.log_tail)
-    assert result.training is not None and result.training.steps >= TINY.steps
+    trained = result.output_of(TrainOutput)
+    assert trained is not None and trained.training.steps >= TINY.steps
     assert seen and seen[-1][0] == seen[-1][1]
     assert (out / "policy_best.pt").is_file() and (out / "job.log").is_file()
     owners = {path.stat().st_uid for path in [out, *out.rglob("*")]}
@@ -144,7 +147,7 @@ def test_a_user_task_file_is_mounted_read_only(sandbox: object, tmp_path: Path) 
 
 
 def test_the_host_kills_a_container_that_outlives_its_limit(sandbox: object) -> None:
-    from rewardsmith.sandbox.docker import _discard, container_options, run_to_end
+    from rewardsmith.sandbox.docker import container_options, discard, run_to_end
 
     limits = SandboxLimits(wall_time_s=1)
     # Not the supervisor: a container that ignores its limit, as a wedged or subverted PID 1 would.
@@ -161,7 +164,7 @@ def test_the_host_kills_a_container_that_outlives_its_limit(sandbox: object) -> 
         assert ending.timed_out
         assert time.monotonic() - started < 15
     finally:
-        _discard(container)
+        discard(container)
 
 
 def test_orphaned_containers_of_a_dead_host_process_are_removed(sandbox: object) -> None:
@@ -212,7 +215,7 @@ def test_a_job_ends_soon_after_its_host_dies(sandbox: object, tmp_path: Path, ki
     import sys
 
     from rewardsmith.sandbox.docker import OWNER_LABEL, docker_client
-    from rewardsmith.sandbox.image import LABEL
+    from rewardsmith.sandbox.docker.image import LABEL
     from rewardsmith.sandbox.supervisor import HOST_GONE_S
 
     host = subprocess.Popen([sys.executable, "-c", HOST_SCRIPT, str(tmp_path), kind], stdout=subprocess.PIPE)

@@ -13,6 +13,7 @@ from rewardsmith.rewards.rubric import Criterion, Rubric
 from rewardsmith.sandbox import ProcessSandbox, Sandbox, SandboxJob, SandboxLimits, TrainJob, VerifyJob, prepare_job
 from rewardsmith.sandbox.confirm import Confirmation, rescore_dir_for, rescore_out_dir, run_confirmed
 from rewardsmith.sandbox.factory import close_sandbox
+from rewardsmith.sandbox.outputs import VerifyOutput
 from rewardsmith.tasks import load_task
 from rewardsmith.training import TrainConfig
 from tests.sandbox import candidates as c
@@ -55,12 +56,13 @@ def test_a_verify_job_scores_the_pool_as_the_host_would(backend: str, pool_dir: 
     finally:
         close_sandbox(sandbox)
     assert result.ok, result.failure
-    assert result.pool_scores is not None
+    verified = result.output_of(VerifyOutput)
+    assert verified is not None and verified.pool_scores is not None
     task_class = load_task("cartpole")
     _, arrays = load_pool(pool_dir)
     expected = score_pool(load_reward(c.GOOD, task_class.spec, tmp_path), task_class, arrays, "cpu")
-    assert result.pool_scores.returns == pytest.approx(expected.returns, rel=1e-5)
-    assert set(result.pool_scores.components) == {"alive", "upright", "centred"}
+    assert verified.pool_scores.returns == pytest.approx(expected.returns, rel=1e-5)
+    assert set(verified.pool_scores.components) == {"alive", "upright", "centred"}
     # A reward that passes verification but breaks on the pool's states fails the job, typed and located.
     assert not broken.ok and broken.failure is not None
     assert broken.failure.kind == "runtime_error"

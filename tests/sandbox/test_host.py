@@ -25,6 +25,7 @@ from rewardsmith.sandbox import (
     read_result,
     settle,
 )
+from rewardsmith.sandbox.outputs import VerifyOutput
 from rewardsmith.sandbox.progress import ProgressReader
 from rewardsmith.sandbox.schema import MAX_FAILURE_CHARS
 from rewardsmith.training import TrainConfig
@@ -107,7 +108,7 @@ def test_a_train_job_result_must_carry_training(tmp_path: Path) -> None:
         states_sampled=1,
         terminal_states=0,
     )
-    _write(tmp_path, RunnerResult(job_id="job-1", ok=True, verify=verify).model_dump_json())
+    _write(tmp_path, RunnerResult(job_id="job-1", ok=True, output=VerifyOutput(verify=verify)).model_dump_json())
     failure = read_result(tmp_path, job)
     assert isinstance(failure, Failure) and "without a training result" in failure.message
 

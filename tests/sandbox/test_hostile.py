@@ -27,6 +27,7 @@ from rewardsmith.sandbox import (
     close_sandbox,
     prepare_job,
 )
+from rewardsmith.sandbox.outputs import VerifyOutput
 from rewardsmith.training import TrainConfig
 from tests.sandbox.backends import open_backend, sandbox_processes
 from tests.sandbox.hostile import HOSTILE, MONKEYPATCH_TORCH, USES_PATCHED, render
@@ -183,7 +184,7 @@ def suite(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 def _our_containers() -> list[str]:
     from rewardsmith.sandbox.docker import docker_client
-    from rewardsmith.sandbox.image import LABEL
+    from rewardsmith.sandbox.docker.image import LABEL
 
     client = docker_client()
     return [container.name for container in client.containers.list(all=True, filters={"label": LABEL})]
@@ -219,10 +220,11 @@ def test_a_monkeypatched_torch_does_not_reach_the_next_candidate(suite: Suite) -
     before, patched, after = suite.patched_before, suite.patched, suite.patched_after
     assert before is not None and patched is not None and after is not None
     assert before.ok and patched.ok and after.ok, (before.failure, patched.failure, after.failure)
-    assert before.verify is not None and after.verify is not None
-    assert after.verify.total_stats == before.verify.total_stats
+    verified_before, verified_after = before.output_of(VerifyOutput), after.output_of(VerifyOutput)
+    assert verified_before is not None and verified_after is not None
+    assert verified_after.verify.total_stats == verified_before.verify.total_stats
     assert (
-        after.verify.total_stats is not None and after.verify.total_stats.max < 1.0
+        verified_after.verify.total_stats is not None and verified_after.verify.total_stats.max < 1.0
     )  # tanh of |angle|, not the patched constant 7
 
 

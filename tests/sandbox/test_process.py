@@ -24,6 +24,7 @@ from rewardsmith.sandbox import (
     VerifyJob,
     prepare_job,
 )
+from rewardsmith.sandbox.outputs import TrainOutput, VerifyOutput
 from rewardsmith.sandbox.schema import MAX_FAILURE_CHARS
 from rewardsmith.training import TrainConfig
 from tests.sandbox import candidates as c
@@ -217,21 +218,23 @@ def test_concurrent_jobs_do_not_interfere(runs: Runs) -> None:
 def test_good_candidate_verifies(outcomes: dict[str, Outcome]) -> None:
     result = outcomes["verify-good"].result
     assert result.ok, result.failure
-    assert result.verify is not None and result.verify.ok
-    assert set(result.verify.components) == {"alive", "upright", "centred"}
+    verified = result.output_of(VerifyOutput)
+    assert verified is not None and verified.verify.ok
+    assert set(verified.verify.components) == {"alive", "upright", "centred"}
     assert result.exit_code == 0 and result.signal is None
-    assert result.training is None
+    assert result.output_of(TrainOutput) is None
 
 
 def test_good_candidate_trains_with_artefacts_and_progress(outcomes: dict[str, Outcome]) -> None:
     outcome = outcomes["train-good"]
     result = outcome.result
     assert result.ok, (result.failure, result.log_tail)
-    assert result.training is not None
-    assert result.training.steps == 4096 and len(result.training.checkpoints) == 2
-    assert set(result.training.component_stats) == {"alive", "upright", "centred"}
+    trained = result.output_of(TrainOutput)
+    assert trained is not None
+    assert trained.training.steps == 4096 and len(trained.training.checkpoints) == 2
+    assert set(trained.training.component_stats) == {"alive", "upright", "centred"}
     assert (outcome.out_dir / "training.json").is_file()
-    assert (outcome.out_dir / result.training.policy_file).is_file()
+    assert (outcome.out_dir / trained.training.policy_file).is_file()
     assert (outcome.out_dir / "episodes" / "checkpoint_01.npz").is_file()
     steps = [done for done, _ in outcome.progress]
     assert steps == sorted(steps) and len(steps) == 16
@@ -309,7 +312,8 @@ def test_forged_result_loses_to_the_runners_own(outcomes: dict[str, Outcome]) ->
     # The candidate wrote a valid-looking failure into result.json; the runner writes last, by rename.
     result = outcomes["verify-forged-result"].result
     assert result.ok, result.failure
-    assert result.verify is not None and result.verify.ok
+    verified = result.output_of(VerifyOutput)
+    assert verified is not None and verified.verify.ok
     assert "FORGED" not in (outcomes["verify-forged-result"].out_dir / RESULT_FILE).read_text()
 
 

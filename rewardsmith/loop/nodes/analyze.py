@@ -5,6 +5,7 @@ from __future__ import annotations
 from rewardsmith.loop.context import LoopContext
 from rewardsmith.loop.record import ANALYSIS, TRAIN
 from rewardsmith.loop.state import LoopState
+from rewardsmith.sandbox import TrainOutput
 
 
 def analyze(ctx: LoopContext, state: LoopState) -> dict:
@@ -13,10 +14,11 @@ def analyze(ctx: LoopContext, state: LoopState) -> dict:
         if record.has(candidate_id, ANALYSIS):
             continue
         result = record.read(candidate_id, TRAIN)
-        assert result is not None and result.training is not None
+        trained = result.output_of(TrainOutput) if result is not None else None
+        assert result is not None and trained is not None
         analysis = ctx.agents.analyzer.analyze(
             record.candidate(candidate_id),
-            result.training,
+            trained.training,
             record.candidate_dir(candidate_id) / "training",
             record.rubric(state["rubric_version"]),
             task=ctx.spec,

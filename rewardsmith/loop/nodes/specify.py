@@ -9,6 +9,7 @@ from rewardsmith.gate.pool_builder import build_pool, reference_episode_files
 from rewardsmith.loop.context import LoopContext
 from rewardsmith.loop.jobs import pool_reference_job
 from rewardsmith.loop.state import LoopState
+from rewardsmith.sandbox import TrainOutput
 
 
 def specify(ctx: LoopContext, state: LoopState) -> dict:
@@ -30,8 +31,9 @@ def prepare_pool(ctx: LoopContext) -> None:
     job, job_dir, out_dir = pool_reference_job(ctx.config, pool_dir, ctx.spec.reference_reward_code)
     result = ctx.sandbox.run(job, job_dir, out_dir)
     files: list[tuple[str, Path]] = []
-    if result.ok and result.training is not None:
-        files = reference_episode_files(result.training, out_dir)
+    trained = result.output_of(TrainOutput)
+    if result.ok and trained is not None:
+        files = reference_episode_files(trained.training, out_dir)
     else:
         # Probes and random play still make a pool; without competent trajectories it is a weaker one.
         reason = result.failure.message.splitlines()[0] if result.failure else "no result"

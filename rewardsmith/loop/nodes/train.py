@@ -12,7 +12,7 @@ from rewardsmith.loop.jobs import train_job, train_job_dir
 from rewardsmith.loop.record import TRAIN
 from rewardsmith.loop.state import LoopState, TrainTask
 from rewardsmith.rewards.rubric import DEFAULT_GOAL_FLAG
-from rewardsmith.sandbox import SandboxResult
+from rewardsmith.sandbox import SandboxResult, TrainOutput
 from rewardsmith.sandbox.confirm import Confirmation, confirmed_episodes, run_confirmed
 
 
@@ -42,8 +42,9 @@ def train(ctx: LoopContext, task: TrainTask) -> dict:
         result = run_confirmed(ctx.sandbox, job, job_dir, out_dir, on_progress=progress, check=check)
         record.write(candidate_id, TRAIN, result)
         record.event("train_finished", candidate=candidate_id, ok=result.ok, wall_time_s=result.wall_time_s)
-    if result.ok and result.training is not None:
-        training = result.training
+    trained = result.output_of(TrainOutput)
+    if result.ok and trained is not None:
+        training = trained.training
         record.update_status(
             candidate_id,
             stage="trained",

@@ -21,7 +21,6 @@ import functools
 import hashlib
 import importlib.metadata
 import io
-import os
 import re
 import subprocess
 import sys
@@ -309,9 +308,3 @@ def _add_directory(tar: tarfile.TarFile, name: str, mode: int = 0o755) -> None:
     info.type = tarfile.DIRTYPE
     info.mode = mode
     tar.addfile(info)
-
-
-def docker_socket_hint() -> str:
-    """What to do when no engine answers: one line for error messages."""
-    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
-    return f"no Docker engine answers at {host}: start one (e.g. 'dockerd &' or 'systemctl start docker')"
