@@ -35,10 +35,11 @@ from rewardsmith.agents import RuleBasedAnalyzer, RuleBasedSpecWriter
 from rewardsmith.agents.types import Candidate
 from rewardsmith.gate.policy import gate_candidate
 from rewardsmith.gate.pool import load_pool, score_pool
-from rewardsmith.gate.pool_builder import build_pool, reference_episode_files
+from rewardsmith.gate.pool_builder import build_pool, reference_sources
 from rewardsmith.loop.jobs import POOL_REFERENCE_EPISODES
 from rewardsmith.loop.record import RunRecord
 from rewardsmith.rewards import load_reward, verify_reward
+from rewardsmith.sandbox.artefacts import checkpoint_episodes
 from rewardsmith.tasks import load_task
 from rewardsmith.training import TrainingResult
 
@@ -103,7 +104,13 @@ def _seed_verdicts(entries: list[HackEntry], seed: int, root: Path) -> list[Verd
         reference_dir = root / entry.task / "reference"
         reference = _trained(entry, "reference", seed, reference_dir, POOL_REFERENCE_EPISODES)
         if not (pool_dir / "pool.json").exists():
-            build_pool(task_class, entry.task, reference_episode_files(reference, reference_dir), pool_dir, seed=seed)
+            build_pool(
+                task_class,
+                entry.task,
+                reference_sources(checkpoint_episodes(reference, reference_dir)),
+                pool_dir,
+                seed=seed,
+            )
         if entry.task not in references:
             references[entry.task] = _verdict(entry, "reference", seed, pool_dir, reference_dir, reference)
             verdicts.append(references[entry.task])

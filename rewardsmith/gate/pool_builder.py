@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import tempfile
 from pathlib import Path
 
@@ -16,31 +15,16 @@ from rewardsmith.gate.pool import (
     save_pool,
 )
 from rewardsmith.gate.probes import early_termination_policy, probe_policies, rollout
-from rewardsmith.sandbox.artefacts import artefact_path
-from rewardsmith.sandbox.outputs import training_artefacts
 from rewardsmith.tasks.base import BatchedTask
-from rewardsmith.training.result import TrainingResult
 
 #: Episodes of random play and of each probe; enough to see a probe's best case, few enough to be cheap.
 PROBE_EPISODES = 4
 RANDOM_EPISODES = 8
 
 
-def reference_episode_files(result: TrainingResult, out_dir: Path) -> list[tuple[str, Path]]:
-    """``(source, path)`` of each checkpoint's recorded episodes of a reference run written to ``out_dir``.
-
-    The run's out dir was open to its job, so each file is reached as a declared artefact (a plain
-    name, no link followed, size capped); one that is not there, or not usable, is left out.
-    """
-    declared = training_artefacts(result)
-    files = []
-    for checkpoint in result.checkpoints:
-        if checkpoint.episode_file is None:
-            continue
-        with contextlib.suppress(OSError):
-            path = artefact_path(out_dir, checkpoint.episode_file, declared)
-            files.append((f"reference/checkpoint_{checkpoint.index:02d}", path))
-    return files
+def reference_sources(checkpoint_episodes: list[tuple[int, Path]]) -> list[tuple[str, Path]]:
+    """``(source, path)`` labels for a reference run's episode files, by checkpoint index."""
+    return [(f"reference/checkpoint_{index:02d}", path) for index, path in checkpoint_episodes]
 
 
 def build_pool(

@@ -20,7 +20,9 @@ from pathlib import Path
 
 from rewardsmith.sandbox import failures
 from rewardsmith.sandbox.files import read_beneath, size_beneath
+from rewardsmith.sandbox.outputs import training_artefacts
 from rewardsmith.sandbox.schema import RESULT_FILE, RunnerResult, SandboxJob
+from rewardsmith.training.result import TrainingResult
 
 #: The largest artefact a reader takes unless it says otherwise: a job's default file-size limit.
 MAX_ARTEFACT_BYTES = 256 << 20
@@ -68,6 +70,19 @@ def read_artefact(out_dir: Path, name: str, declared: Collection[str], max_bytes
     if len(data) > max_bytes:
         raise ArtefactTooLargeError(f"{name} is larger than {max_bytes} bytes")
     return data
+
+
+def checkpoint_episodes(training: TrainingResult, out_dir: Path) -> list[tuple[int, Path]]:
+    """``(checkpoint index, path)`` of each checkpoint's recorded episodes that a training run in ``out_dir``
+    left as declared artefacts; a file that is not there, or not usable, is left out."""
+    declared = training_artefacts(training)
+    files = []
+    for checkpoint in training.checkpoints:
+        if checkpoint.episode_file is None:
+            continue
+        with contextlib.suppress(OSError):
+            files.append((checkpoint.index, artefact_path(out_dir, checkpoint.episode_file, declared)))
+    return files
 
 
 def check_declared(job: SandboxJob, outcome: RunnerResult, out_dir: Path) -> RunnerResult:

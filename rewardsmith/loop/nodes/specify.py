@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from rewardsmith.gate.pool import POOL_MANIFEST
-from rewardsmith.gate.pool_builder import build_pool, reference_episode_files
+from rewardsmith.gate.pool_builder import build_pool, reference_sources
 from rewardsmith.loop.context import LoopContext
 from rewardsmith.loop.jobs import pool_reference_job
 from rewardsmith.loop.state import LoopState
 from rewardsmith.sandbox import TrainOutput
+from rewardsmith.sandbox.artefacts import checkpoint_episodes
 
 
 def specify(ctx: LoopContext, state: LoopState) -> dict:
@@ -33,7 +34,7 @@ def prepare_pool(ctx: LoopContext) -> None:
     files: list[tuple[str, Path]] = []
     trained = result.output_of(TrainOutput)
     if result.ok and trained is not None:
-        files = reference_episode_files(trained.training, out_dir)
+        files = reference_sources(checkpoint_episodes(trained.training, out_dir))
     else:
         # Probes and random play still make a pool; without competent trajectories it is a weaker one.
         reason = result.failure.message.splitlines()[0] if result.failure else "no result"
