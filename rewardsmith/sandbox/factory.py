@@ -66,7 +66,9 @@ def choose_backend(name: str) -> BackendChoice:
             return BackendChoice(name="docker", reason=f"{name}: a Docker engine answers")
         bwrap_reason = bwrap_available()
         if bwrap_reason is None:
-            return BackendChoice(name="bwrap", reason=f"{name}: no Docker engine, but bwrap runs here")
+            return BackendChoice(
+                name="bwrap", reason=f"{name}: no Docker engine ({docker_reason}), but bwrap runs here"
+            )
         if name == "best":
             return BackendChoice(name="none", reason="no Docker engine, no bwrap: running unisolated")
         raise SandboxUnavailableError(
