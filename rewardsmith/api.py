@@ -15,17 +15,52 @@ from rewardsmith.config import DesignConfig
 from rewardsmith.llm import CallRecord
 from rewardsmith.loop.context import LoopContext, Reporter, SilentReporter
 from rewardsmith.loop.graph import build_graph
+from rewardsmith.loop.lock import RunLock
 from rewardsmith.loop.nodes.design import SEED_REWARD
 from rewardsmith.loop.record import RunRecord
 from rewardsmith.loop.results import DesignResult, PausedRun
-from rewardsmith.sandbox import UNISOLATED_WARNING, BackendChoice, choose_backend, close_sandbox, open_sandbox
+from rewardsmith.rewards.files import RewardFileError, read_reward_file
+from rewardsmith.sandbox import (
+    UNISOLATED_WARNING,
+    BackendChoice,
+    SandboxStoppedError,
+    choose_backend,
+    close_sandbox,
+    open_sandbox,
+)
 from rewardsmith.tasks import BatchedTask, load_task
 
-THREAD_ID = "design"
+#: Seconds an interrupted run waits for its running jobs to end (and their containers to go).
+STOP_WAIT_S = 60.0
 
 
 class SeedRewardError(ValueError):
     """The seed reward file cannot be read; the message says which and why."""
+
+
+class RunDirectoryError(OSError):
+    """The run directory cannot be made under ``out``; the message says which and what to do."""
+
+
+class NotPausedError(ValueError):
+    """Feedback was given for a run that is not paused for review; nothing was run."""
+
+
+class RunInterruptedError(KeyboardInterrupt):
+    """A signal (Ctrl-C, SIGTERM) stopped the run: its jobs were ended and its record kept for ``resume``.
+
+    Args:
+        run_dir: The run's directory.
+        signal_name: The signal that stopped it, e.g. 'SIGINT'.
+    """
+
+    def __init__(self, run_dir: Path, signal_name: str) -> None:
+        super().__init__(
+            f"interrupted by {signal_name}: the run is kept in {run_dir}; "
+            f"continue it with `rewardsmith resume {run_dir}`"
+        )
+        self.run_dir = run_dir
+        self.signal_name = signal_name
 
 
 def design(
@@ -49,11 +84,12 @@ def design(
     Raises:
         rewardsmith.tasks.TaskLoadError: The task cannot be found or breaks the task contract.
         pydantic.ValidationError: A config value is out of range.
-        OSError: The run directory cannot be created under ``out``.
+        RunDirectoryError: The run directory cannot be created under ``out``.
         rewardsmith.sandbox.SandboxUnavailableError: No sandbox of the kind asked for can run here.
         SeedRewardError: ``seed_reward`` names a file that cannot be read.
-        rewardsmith.llm.LLMUnavailableError: A model named cannot run here (a missing key,
-            package or file); raised before the run directory is made.
+        rewardsmith.llm.LLMUnavailableError: A model named cannot run here (a missing key, package
+            or file, a server that does not answer); raised before the run directory is made.
+        RunInterruptedError: A signal stopped the run; its record is kept for ``resume``.
     """
     task_ref = task if isinstance(task, str) else task.spec.name
     task_class = load_task(task_ref)
@@ -64,20 +100,35 @@ def design(
     design_config = DesignConfig(task=task_ref, **config)
     # Before the run directory exists: a host with no usable sandbox, a seed reward that cannot be
     # read, or a model that cannot run here, leaves nothing half made.
-    # Models first: a bad key or model is the user's to fix whatever sandbox the machine has.
+    # Models first: a bad key or model is the user's to fix whatever sandbox the machine has. Each is
+    # loaded, or its server reached, now, so that a run never starts on a model that cannot answer.
     models = chat_models_for(design_config) if agents is None else None
+    for model in {id(model): model for model in (models or {}).values()}.values():
+        model.load()
     choice = choose_backend(design_config.sandbox)
     seed_code = _read_seed_reward(design_config.seed_reward)
-    record = RunRecord.create(design_config, task_class.spec.name)
-    if agents is None:
-        agents = agents_for(
-            design_config, record.dir, record.current_rubric_text, task_class, models=models, on_call=_noting(reporter)
-        )
-    if seed_code is not None:
-        # A copy in the run: a resumed run designs from the same seed even if the file moved.
-        record.path(SEED_REWARD).write_text(seed_code)
-    record.event("run_started", run_id=record.run_id, task=task_class.spec.name)
-    return _run(record, task_class, reporter or SilentReporter(), agents, fresh=True, choice=choice)
+    try:
+        record = RunRecord.create(design_config, task_class.spec.name)
+    except OSError as error:
+        raise RunDirectoryError(
+            f"cannot create a run directory under '{design_config.out}' ({error.strerror or error}); "
+            "pass a writable --out"
+        ) from None
+    with RunLock(record.dir, command="design"):
+        if agents is None:
+            agents = agents_for(
+                design_config,
+                record.dir,
+                record.current_rubric_text,
+                task_class,
+                models=models,
+                on_call=_noting(reporter),
+            )
+        if seed_code is not None:
+            # A copy in the run: a resumed run designs from the same seed even if the file moved.
+            record.path(SEED_REWARD).write_text(seed_code)
+        record.event("run_started", run_id=record.run_id, task=task_class.spec.name)
+        return _run(record, task_class, reporter or SilentReporter(), agents, fresh=True, choice=choice)
 
 
 def _noting(reporter: Reporter | None) -> Callable[[CallRecord], None] | None:
@@ -91,10 +142,9 @@ def _read_seed_reward(path: Path | None) -> str | None:
     if path is None:
         return None
     try:
-        return path.read_text()
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
-        raise SeedRewardError(f"cannot read the seed reward '{path}': {reason}; pass a reward file") from None
+        return read_reward_file(path, "--seed-reward")
+    except RewardFileError as error:
+        raise SeedRewardError(str(error)) from None
 
 
 def resume(
@@ -107,17 +157,23 @@ def resume(
 
     A run paused for review (``review=True``) continues with ``feedback``, which the next round's
     designer reads (None or empty: no feedback); it returns a :class:`PausedRun` again at the next pause.
+    Whatever the run's checkpoint says, a run whose record has no summary is finished from its record:
+    work already on disk is never done again.
 
     Raises:
         rewardsmith.loop.record.RunNotFoundError: ``run_dir`` is not a run directory.
+        rewardsmith.loop.lock.RunLockedError: Another process is running it.
+        NotPausedError: ``feedback`` was given, but the run is not paused for review.
+        RunInterruptedError: A signal stopped it again; it can be resumed again.
     """
     record = RunRecord.open(Path(run_dir))
-    config = record.config_record().config
-    task_class = load_task(config.task)
-    if agents is None:
-        agents = agents_for(config, record.dir, record.current_rubric_text, task_class, on_call=_noting(reporter))
-    record.event("run_resumed", run_id=record.run_id)
-    return _run(record, task_class, reporter or SilentReporter(), agents, fresh=False, feedback=feedback)
+    with RunLock(record.dir, command="resume"):
+        config = record.config_record().config
+        task_class = load_task(config.task)
+        if agents is None:
+            agents = agents_for(config, record.dir, record.current_rubric_text, task_class, on_call=_noting(reporter))
+        record.event("run_resumed", run_id=record.run_id)
+        return _run(record, task_class, reporter or SilentReporter(), agents, fresh=False, feedback=feedback)
 
 
 def _run(
@@ -130,40 +186,34 @@ def _run(
     feedback: str | None = None,
 ) -> DesignResult | PausedRun:
     config = record.config_record().config
-    choice = choice or choose_backend(config.sandbox)
-    sandbox = open_sandbox(choice, pool_size=config.parallel, say=reporter.note)
-    record.event("sandbox_selected", backend=sandbox.name, reason=choice.reason, isolation=sandbox.isolation)
-    if choice.name == "none":
-        record.event("sandbox_unisolated", warning=UNISOLATED_WARNING)
-        reporter.warning(UNISOLATED_WARNING)
-    ctx = LoopContext(
-        record=record,
-        config=config,
-        task_class=task_class,
-        sandbox=sandbox,
-        reporter=reporter,
-        agents=agents,
-    )
+    # The caller holds the run's lock.
+    sandbox = None
     connection = sqlite3.connect(record.path("checkpoints.sqlite"), check_same_thread=False)
     try:
+        choice = choice or choose_backend(config.sandbox)
+        sandbox = open_sandbox(choice, pool_size=config.parallel, say=reporter.note)
+        record.event("sandbox_selected", backend=sandbox.name, reason=choice.reason, isolation=sandbox.isolation)
+        if not choice.isolating:
+            record.event("sandbox_unisolated", warning=UNISOLATED_WARNING)
+            reporter.warning(UNISOLATED_WARNING)
+        ctx = LoopContext(
+            record=record, config=config, task_class=task_class, sandbox=sandbox, reporter=reporter, agents=agents
+        )
         graph = build_graph(ctx, connection)
-        run_config = {
-            "configurable": {"thread_id": THREAD_ID},
-            "recursion_limit": config.recursion_limit(),
-            "max_concurrency": config.parallel,
-        }
-        snapshot = graph.get_state(run_config)
-        started = bool(snapshot.values) or bool(snapshot.next)
-        if fresh or not started:
-            graph.invoke({}, run_config, durability="sync")
-        elif _pending_interrupt(snapshot) is not None:
-            graph.invoke(Command(resume=feedback or ""), run_config, durability="sync")
-        elif snapshot.next:
-            graph.invoke(None, run_config, durability="sync")
-        paused = _pending_interrupt(graph.get_state(run_config))
+        paused = _advance(graph, record, config.recursion_limit(), config.parallel, fresh, feedback)
+    except (KeyboardInterrupt, SandboxStoppedError) as interruption:
+        # No new job may start, and the running ones end now, their containers with them; what they
+        # would have written is never written, so resume runs them again.
+        if sandbox is not None:
+            sandbox.stop()
+            sandbox.wait_idle(STOP_WAIT_S)
+        signal_name = getattr(interruption, "signal_name", "SIGINT")
+        record.event("interrupted", signal=signal_name)
+        raise RunInterruptedError(record.dir, signal_name) from None
     finally:
         connection.close()
-        close_sandbox(sandbox)
+        if sandbox is not None:
+            close_sandbox(sandbox)
     if paused is not None:
         record.event("paused_for_review", iteration=paused.get("iteration"))
         return PausedRun(run_id=record.run_id, run_dir=record.dir, **paused)
@@ -171,6 +221,38 @@ def _run(
     if summary is None:
         raise RuntimeError(f"the run in {record.dir} ended without a summary; see its events.jsonl")
     return summary
+
+
+def _advance(
+    graph: Any, record: RunRecord, recursion_limit: int, parallel: int, fresh: bool, feedback: str | None
+) -> dict[str, Any] | None:
+    """Run the graph as far as it goes; the pending review's value when it pauses, else None."""
+
+    def settings(thread: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": thread}, "recursion_limit": recursion_limit, "max_concurrency": parallel}
+
+    thread = record.graph_thread()
+    snapshot = graph.get_state(settings(thread))
+    pending = _pending_interrupt(snapshot)
+    if feedback is not None and pending is None:
+        raise NotPausedError(
+            f"the run {record.dir} is not paused for review, so --feedback has nothing to answer; resume it without"
+        )
+    started = bool(snapshot.values) or bool(snapshot.next)
+    if fresh or not started:
+        graph.invoke({}, settings(thread), durability="sync")
+    elif pending is not None:
+        graph.invoke(Command(resume=feedback or ""), settings(thread), durability="sync")
+    elif snapshot.next:
+        graph.invoke(None, settings(thread), durability="sync")
+    elif record.summary() is None:
+        # The checkpoint has nothing left to run, yet the record has no summary (an interruption can leave
+        # it so): replay the graph from its start on a new thread. Every node skips work on disk, so
+        # this finishes what is owed and redoes nothing.
+        thread = record.new_graph_thread()
+        record.event("replayed", thread=thread)
+        graph.invoke({}, settings(thread), durability="sync")
+    return _pending_interrupt(graph.get_state(settings(thread)))
 
 
 def _pending_interrupt(snapshot: StateSnapshot) -> dict[str, Any] | None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rewardsmith.llm.choice import parse_llm_choice
 from rewardsmith.sandbox.factory import SandboxName, sandbox_help
+from rewardsmith.training.config import check_device
 
 #: The agents that may each be given their own model (``--designer-llm`` and so on).
 AGENT_ROLES = ("designer", "critic", "analyzer", "spec")
@@ -83,6 +85,15 @@ class DesignConfig(BaseModel):
         default=None,
         description="A reward file to start from: it is the first round's first candidate, checked like any other.",
     )
+
+    _device = field_validator("device")(check_device)
+
+    @field_validator("target_fitness")
+    @classmethod
+    def _finite_target(cls, value: float | None) -> float | None:
+        if value is not None and not math.isfinite(value):
+            raise ValueError("the target fitness must be a finite number")
+        return value
 
     @field_validator("llm", "designer_llm", "critic_llm", "analyzer_llm", "spec_llm")
     @classmethod

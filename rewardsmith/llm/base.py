@@ -82,6 +82,14 @@ class ChatModel(Protocol):
     @property
     def supports_structured_output(self) -> bool: ...
 
+    def load(self) -> None:
+        """Load the model, or reach its server, now: a run must not start on a model that cannot answer.
+
+        Raises:
+            LLMUnavailableError: It cannot be loaded or reached; the message says what to do.
+        """
+        ...
+
     def complete(self, request: ChatRequest) -> ChatResponse:
         """Raises:
         LLMUnavailableError: The model cannot run here at all.

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import email.utils
 import math
+import socket
 import threading
 import time
+import urllib.parse
 from typing import Any
 
 import openai
 
-from rewardsmith.llm.base import ChatRequest, ChatResponse, LLMCallError
+from rewardsmith.llm.base import ChatRequest, ChatResponse, LLMCallError, LLMUnavailableError
 from rewardsmith.llm.retry import RetryPolicy, call_with_retries
 
 # A key for servers that check none; the SDK refuses to start without one.
@@ -58,6 +60,8 @@ class OpenAIChat:
         """
         self.model = model
         self._name = name
+        self._base_url = base_url
+        self._connect_timeout_s = min(connect_timeout_s, timeout_s)
         self._structured = structured_output
         self._schema_fallback = schema_fallback
         self._lock = threading.Lock()
@@ -78,6 +82,25 @@ class OpenAIChat:
     @property
     def supports_structured_output(self) -> bool:
         return self._structured
+
+    def load(self) -> None:
+        """Reach the server: a TCP connection to a compatible server's host and port. OpenAI's own API
+        is not probed (it may be far); a wrong key shows on the first call.
+
+        Raises:
+            LLMUnavailableError: The server does not accept connections.
+        """
+        if self._base_url is None:
+            return
+        url = urllib.parse.urlsplit(self._base_url)
+        port = url.port or (443 if url.scheme == "https" else 80)
+        try:
+            socket.create_connection((url.hostname or "", port), timeout=self._connect_timeout_s).close()
+        except OSError as error:
+            raise LLMUnavailableError(
+                f"--llm {self._name}: nothing answers at {url.hostname}:{port} ({error.strerror or error}); "
+                "start the server or fix the URL"
+            ) from None
 
     def complete(self, request: ChatRequest) -> ChatResponse:
         start = time.monotonic()

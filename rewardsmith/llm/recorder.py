@@ -200,6 +200,9 @@ class RecordingModel:
     def supports_structured_output(self) -> bool:
         return self.model.supports_structured_output
 
+    def load(self) -> None:
+        self.model.load()
+
     def complete(self, request: ChatRequest) -> ChatResponse:
         self.budget.check()
         started = time.monotonic()

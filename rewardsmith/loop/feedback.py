@@ -11,6 +11,11 @@ def human_feedback_path(iteration: int) -> str:
     return f"feedback/i{iteration:02d}.txt"
 
 
+def reviewed_path(iteration: int) -> str:
+    """The mark that the review after round ``iteration`` was answered (with feedback or without)."""
+    return f"feedback/i{iteration:02d}.reviewed"
+
+
 def feedback_for(record: RunRecord, iteration: int) -> Feedback | None:
     """The feedback of round ``iteration``'s designer; None in round 1.
 

@@ -24,6 +24,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -73,4 +74,9 @@ def build_graph(ctx: LoopContext, connection: sqlite3.Connection) -> CompiledSta
     # select, review and correct_spec route themselves with Command, to the destinations named above.
     graph.add_edge("final_eval", "report")
     graph.add_edge("report", END)
-    return graph.compile(checkpointer=SqliteSaver(connection))
+    return graph.compile(checkpointer=SqliteSaver(connection, serde=checkpoint_serializer()))
+
+
+def checkpoint_serializer() -> JsonPlusSerializer:
+    """LangGraph's serializer, allowed to read back exactly the payload types the graph sends and no other."""
+    return JsonPlusSerializer(allowed_msgpack_modules=[(TrainTask.__module__, TrainTask.__name__)])

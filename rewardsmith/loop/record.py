@@ -20,6 +20,7 @@ leaves a half-written record behind.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import importlib.metadata
 import json
@@ -76,6 +77,10 @@ ANALYSIS = Artefact("analysis.json", Analysis)
 
 class RunNotFoundError(ValueError):
     """A directory that is not a rewardsmith run was given where one was expected."""
+
+
+class RunFileError(ValueError):
+    """A file of a run cannot be read (cut short, edited, damaged); the message names it and says how to recover."""
 
 
 class CandidateStatus(BaseModel):
@@ -173,7 +178,20 @@ class RunRecord:
         return self.write_text(relative, model.model_dump_json(indent=2))
 
     def read_json(self, relative: str, model_type: type[ModelT]) -> ModelT:
-        return model_type.model_validate_json(self.path(relative).read_text())
+        """A file of the run as ``model_type``.
+
+        Raises:
+            RunFileError: The file is there but cannot be read as one; the message says how to recover.
+            FileNotFoundError: It is not there.
+        """
+        path = self.path(relative)
+        try:
+            return model_type.model_validate_json(path.read_bytes())
+        except (ValueError, UnicodeDecodeError) as error:
+            why = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise RunFileError(
+                f"{path} is damaged ({why}); delete it and resume, which redoes the step that wrote it"
+            ) from None
 
     def write_text(self, relative: str, text: str) -> Path:
         path = self.path(relative)
@@ -198,7 +216,12 @@ class RunRecord:
         path = self.path("events.jsonl")
         if not path.exists():
             return []
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        events = []
+        for line in path.read_text(errors="replace").splitlines():
+            # A process killed while appending leaves its last line cut short; the rest stands.
+            with contextlib.suppress(ValueError):
+                events.append(json.loads(line))
+        return events
 
     # ---- candidates ------------------------------------------------------------------------------
 
@@ -246,7 +269,15 @@ class RunRecord:
         self.write_json(f"candidates/{status.id}/status.json", status)
 
     def status(self, candidate_id: str) -> CandidateStatus:
-        return self.read_json(f"candidates/{candidate_id}/status.json", CandidateStatus)
+        """Where the candidate got to. A candidate whose status was deleted (to recover from a damaged
+        one) is designed again: the loop then walks it through the steps whose results are on disk."""
+        relative = f"candidates/{candidate_id}/status.json"
+        if not self.exists(relative) and self.has_candidate(candidate_id):
+            candidate = self.candidate(candidate_id)
+            return CandidateStatus(
+                id=candidate.id, iteration=candidate.iteration, designer=candidate.designer, stage="designed"
+            )
+        return self.read_json(relative, CandidateStatus)
 
     def update_status(self, candidate_id: str, **changes: object) -> CandidateStatus:
         status = self.status(candidate_id).model_copy(update=changes)
@@ -257,7 +288,11 @@ class RunRecord:
         folder = self.path("candidates")
         if not folder.exists():
             return []
-        found = [self.status(p.name) for p in sorted(folder.iterdir()) if (p / "status.json").exists()]
+        found = [
+            self.status(p.name)
+            for p in sorted(folder.iterdir())
+            if (p / "status.json").exists() or (p / "candidate.json").exists()
+        ]
         return sorted(found, key=lambda s: (s.iteration, s.id))
 
     # ---- the run's results -----------------------------------------------------------------------
@@ -293,6 +328,19 @@ class RunRecord:
 
     def rubric(self, version: int) -> Rubric:
         return self.read_json(f"specs/v{version}.json", Rubric)
+
+    GRAPH_THREAD = "graph_thread.txt"
+
+    def graph_thread(self) -> str:
+        """The LangGraph thread the run's checkpoints are under."""
+        return self.path(self.GRAPH_THREAD).read_text().strip() if self.exists(self.GRAPH_THREAD) else "design"
+
+    def new_graph_thread(self) -> str:
+        """Start a new thread for a replay of the graph (see rewardsmith.api), and return its id."""
+        replays = sum(1 for event in self.events() if event.get("event") == "replayed")
+        thread = f"design-replay-{replays + 1}"
+        self.write_text(self.GRAPH_THREAD, thread)
+        return thread
 
     def current_rubric_text(self) -> str:
         """The newest rubric, rendered as agents read it; empty before specify has written one."""

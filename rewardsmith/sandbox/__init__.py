@@ -1,7 +1,7 @@
 """Sandboxes: run untrusted reward code (verification and PPO training) under limits, in a trusted runner."""
 
 from rewardsmith.sandbox.backends import BACKENDS
-from rewardsmith.sandbox.base import ProgressFn, Sandbox
+from rewardsmith.sandbox.base import ProgressFn, Sandbox, SandboxStoppedError
 from rewardsmith.sandbox.exchange import check_job_dir, prepare_job, read_log_tail, read_result
 from rewardsmith.sandbox.factory import (
     UNISOLATED_WARNING,
@@ -75,6 +75,7 @@ __all__ = [
     "SandboxLimits",
     "SandboxName",
     "SandboxResult",
+    "SandboxStoppedError",
     "SandboxUnavailableError",
     "TrainJob",
     "TrainOutput",

@@ -8,6 +8,7 @@ saw into a :class:`~rewardsmith.sandbox.schema.SandboxResult`; a backend impleme
 
 from __future__ import annotations
 
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -20,6 +21,21 @@ from rewardsmith.sandbox.schema import PROGRESS_FILE, RESULT_FILE, Failure, Sand
 
 ProgressFn = Callable[[int, int], None]
 """Called as ``on_progress(steps_done, steps_total)`` while a train job runs."""
+
+# Guards the lazy creation of each sandbox's stop state, which backends' constructors do not call.
+_STATE_LOCK = threading.Lock()
+
+
+class SandboxStoppedError(RuntimeError):
+    """The sandbox was stopped (the run is being interrupted) before or while the job ran: it has no result,
+    and nothing about it should be recorded."""
+
+
+class _StopState:
+    def __init__(self) -> None:
+        self.stopped = threading.Event()
+        self.idle = threading.Condition()
+        self.running = 0
 
 
 class Sandbox(ABC):
@@ -53,13 +69,59 @@ class Sandbox(ABC):
         Returns:
             The result. Failures of the job, the reward or the sandbox are results, not exceptions.
         """
-        started = time.monotonic()
-        mismatch = begin_job(job, job_dir, out_dir)
-        if mismatch is not None:
-            execution = Execution(failed(job, mismatch))
-        else:
-            execution = self.execute(job, job_dir.resolve(), out_dir.resolve(), on_progress)
-        return sandbox_result(execution, backend=self.name, started=started)
+        state = self._stop_state()
+        with state.idle:
+            if state.stopped.is_set():
+                raise SandboxStoppedError(f"the sandbox is stopped; job {job.id} was not started")
+            state.running += 1
+        try:
+            started = time.monotonic()
+            mismatch = begin_job(job, job_dir, out_dir)
+            if mismatch is not None:
+                execution = Execution(failed(job, mismatch))
+            else:
+                execution = self.execute(job, job_dir.resolve(), out_dir.resolve(), on_progress)
+            result = sandbox_result(execution, backend=self.name, started=started)
+            # A job that failed once the stop came was ended by it: its failure says nothing of the reward.
+            if state.stopped.is_set() and not result.ok:
+                raise SandboxStoppedError(f"job {job.id} was ended by the sandbox's stop")
+            return result
+        finally:
+            with state.idle:
+                state.running -= 1
+                state.idle.notify_all()
+
+    @property
+    def stopping(self) -> bool:
+        """Whether :meth:`stop` was called; backends end the jobs they wait on when it is."""
+        return self._stop_state().stopped.is_set()
+
+    def stop(self) -> None:
+        """Start no job from now on, and end the running ones (their ``run`` raises :class:`SandboxStoppedError`).
+
+        Safe to call from a signal handler's thread of control: it only sets a flag that the backends'
+        wait loops poll.
+        """
+        self._stop_state().stopped.set()
+
+    def wait_idle(self, timeout_s: float) -> bool:
+        """Wait until no job is running, at most ``timeout_s``; True when none is."""
+        state = self._stop_state()
+        deadline = time.monotonic() + timeout_s
+        with state.idle:
+            while state.running:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                state.idle.wait(left)
+        return True
+
+    def _stop_state(self) -> _StopState:
+        state = self.__dict__.get("_stop")
+        if state is None:
+            with _STATE_LOCK:
+                state = self.__dict__.setdefault("_stop", _StopState())
+        return state
 
     @abstractmethod
     def execute(self, job: SandboxJob, job_dir: Path, out_dir: Path, on_progress: ProgressFn | None) -> Execution:

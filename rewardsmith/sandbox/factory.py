@@ -64,6 +64,7 @@ class BackendChoice(BaseModel):
 
     name: str = Field(description="The backend that will run jobs, by its name in the table.")
     reason: str = Field(description="Why this one: what was asked for and what the host offers.")
+    isolating: bool = Field(default=True, description="Whether it isolates reward code from the host.")
 
 
 def choose_backend(name: str) -> BackendChoice:
@@ -84,7 +85,7 @@ def choose_backend(name: str) -> BackendChoice:
     reason = backend.unavailable()
     if reason is not None:
         raise SandboxUnavailableError(f"--sandbox {backend.name}: {reason}")
-    return BackendChoice(name=backend.name, reason=backend.asked)
+    return BackendChoice(name=backend.name, reason=backend.asked, isolating=backend.isolating)
 
 
 def make_sandbox(name: str = "auto", *, pool_size: int = 2, say: Callable[[str], None] | None = None) -> Sandbox:
@@ -135,7 +136,7 @@ def _strongest(selector: str) -> BackendChoice:
     fallback = _unisolated()
     if selector == "best":
         absent = ", ".join(skipped.absent for skipped, _ in passed_over) or "no isolating backend"
-        return BackendChoice(name=fallback.name, reason=f"{absent}: running unisolated")
+        return BackendChoice(name=fallback.name, reason=f"{absent}: running unisolated", isolating=fallback.isolating)
     found = "; ".join(f"{skipped.label}: {reason}" for skipped, reason in passed_over)
     raise SandboxUnavailableError(
         f"no sandbox can run here: {found}. To isolate reward code, {how_to_isolate()}; --sandbox best "

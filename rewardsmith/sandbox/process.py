@@ -142,6 +142,9 @@ class ProcessSandbox(Sandbox):
             while not _has_exited(pid):
                 progress.poll()
                 now = time.monotonic()
+                if self.stopping:
+                    # The run is being interrupted: the finally below kills the job's whole group.
+                    break
                 if now >= deadline:
                     timed_out = True
                     _signal_group(pid, signal.SIGTERM)

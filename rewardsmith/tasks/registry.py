@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import inspect
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import torch
@@ -21,6 +25,8 @@ _BUILTIN: dict[str, str] = {
     "acrobot": "rewardsmith.tasks.builtin.acrobot:Acrobot",
     "point_reach": "rewardsmith.tasks.builtin.point_reach:PointReach",
 }
+#: Seconds a task file may take to import; a file that loops at import would otherwise hang every command.
+IMPORT_TIME_LIMIT_S = 30.0
 _REGISTERED: dict[str, type[BatchedTask]] = {}
 
 _ABSTRACT_METHODS = ("initial_state", "dynamics", "terminal", "observe", "fitness_step")
@@ -74,7 +80,10 @@ def _load_from_file(ref: str) -> type[BatchedTask]:
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     try:
-        spec.loader.exec_module(module)
+        with _time_limit(IMPORT_TIME_LIMIT_S, f"importing {path_text} took more than {IMPORT_TIME_LIMIT_S:g} s"):
+            spec.loader.exec_module(module)
+    except TaskLoadError:
+        raise
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
@@ -94,6 +103,26 @@ def _load_from_file(ref: str) -> type[BatchedTask]:
     check_task_class(task_class, origin=ref)
     check_task_runs(task_class, origin=ref)
     return task_class
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float, what: str) -> Iterator[None]:
+    """Raise :class:`TaskLoadError` when the block runs longer than ``seconds`` (main thread only: it
+    uses SIGALRM, which only that thread receives; elsewhere the block runs without a limit)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise TaskLoadError(f"{what}; does the file loop, or wait, at import? Move that work out of import")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def check_task_class(task_class: object, origin: str) -> None:

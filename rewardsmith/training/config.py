@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Literal
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rewardsmith.tasks.spec import PPOHints
+
+#: The training devices rewardsmith accepts; torch knows many more (meta, mps, xla, ...) it cannot train on.
+DEVICE_PATTERN = re.compile(r"auto|cpu|cuda(:\d+)?")
+
+
+def check_device(value: str) -> str:
+    """A pydantic validator: one of 'cpu', 'cuda', 'cuda:N' or 'auto'."""
+    if not DEVICE_PATTERN.fullmatch(value):
+        raise ValueError(f"'{value}' is not a training device; use 'cpu', 'cuda', 'cuda:N' or 'auto'")
+    return value
 
 
 class TrainConfig(BaseModel):
@@ -33,6 +45,17 @@ class TrainConfig(BaseModel):
     eval_episodes: int = Field(default=32, gt=0, description="Deterministic episodes per evaluation.")
     record_episodes: int = Field(default=2, ge=0, description="Whole episodes saved per evaluation for the analyzer.")
     dtype: Literal["float32", "float64"] = Field(default="float32", description="Float type of the task state.")
+
+    _device = field_validator("device")(check_device)
+
+    def planned_steps(self) -> int:
+        """The env steps these settings train for: whole PPO updates of ``num_envs × rollouts``, at least one.
+
+        Call it on a config whose hints are filled (:meth:`with_hints`).
+        """
+        assert self.steps and self.num_envs and self.rollouts, "fill the task's hints first"
+        per_update = self.num_envs * self.rollouts
+        return max(1, math.ceil(self.steps / per_update)) * per_update
 
     def with_hints(self, hints: PPOHints) -> TrainConfig:
         """A copy whose unset fields come from the task's hints."""

@@ -80,7 +80,7 @@ def train(
     task = task_class(num_envs=num_envs, device=device, seed=config.seed, dtype=dtype)
     eval_task = task_class(num_envs=config.eval_episodes, device=device, seed=config.seed, dtype=dtype)
     steps_per_update = num_envs * rollouts
-    updates = max(1, math.ceil(config.steps / steps_per_update))
+    updates = config.planned_steps() // steps_per_update
     agent = make_agent(task_class, config, device, updates)
     discrete = not isinstance(spec.action_space, BoxSpace)
     checkpoint_after = sorted(

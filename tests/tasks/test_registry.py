@@ -6,6 +6,7 @@ Each way a user's task file can be wrong has its own fixture file, written to ``
 from __future__ import annotations
 
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -196,3 +197,17 @@ def test_dynamics_that_fail_a_smoke_step(tmp_path: Path) -> None:
     path = _write(tmp_path, source)
     message = _load_error(f"{path}:Drifter")
     assert "Drifter fails a smoke step: IndexError" in message
+
+
+def test_a_task_file_that_loops_at_import_is_stopped_with_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rewardsmith.tasks import registry
+
+    monkeypatch.setattr(registry, "IMPORT_TIME_LIMIT_S", 0.5)
+    looping = tmp_path / "loop_task.py"
+    looping.write_text("while True:\n    pass\n")
+    started = time.monotonic()
+    with pytest.raises(TaskLoadError, match=r"took more than 0\.5 s; does the file loop, or wait, at import"):
+        load_task(f"{looping}:Task")
+    assert time.monotonic() - started < 5

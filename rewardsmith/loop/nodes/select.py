@@ -8,7 +8,7 @@ from typing import Literal
 from langgraph.types import Command, interrupt
 
 from rewardsmith.loop.context import LoopContext
-from rewardsmith.loop.feedback import human_feedback_path
+from rewardsmith.loop.feedback import human_feedback_path, reviewed_path
 from rewardsmith.loop.nodes.correct_spec import correction_sources
 from rewardsmith.loop.results import IterationRecord
 from rewardsmith.loop.state import LoopState, NextStep
@@ -65,6 +65,9 @@ def review(ctx: LoopContext, state: LoopState) -> Command[Literal["design", "cor
     # interrupt() re-runs this whole node on resume: nothing before it may write or report.
     iteration = state["iteration"]
     last = state["history"][-1]
+    if ctx.record.exists(reviewed_path(iteration)):
+        # A run replayed from its record (see rewardsmith.api) does not ask a question answered before.
+        return _after_review(state)
     answer = interrupt(
         {
             "iteration": iteration,
@@ -78,7 +81,12 @@ def review(ctx: LoopContext, state: LoopState) -> Command[Literal["design", "cor
     text = answer.strip() if isinstance(answer, str) else ""
     if text:
         ctx.record.write_text(human_feedback_path(iteration + 1), text)
+    ctx.record.write_text(reviewed_path(iteration), "")
     ctx.record.event("human_feedback", iteration=iteration, given=bool(text), chars=len(text))
+    return _after_review(state)
+
+
+def _after_review(state: LoopState) -> Command[Literal["design", "correct_spec"]]:
     if state.get("after_review") == "correct_spec":
         return Command(update={"after_review": None}, goto="correct_spec")
-    return Command(update={"iteration": iteration + 1, "after_review": None}, goto="design")
+    return Command(update={"iteration": state["iteration"] + 1, "after_review": None}, goto="design")

@@ -29,6 +29,7 @@ def prepare_pool(ctx: LoopContext) -> None:
     if not ctx.config.gate_pool or (pool_dir / POOL_MANIFEST).exists():
         return
     ctx.reporter.note("building the gate's trajectory pool: one reference-reward training, then the probes")
+    ctx.record.event("pool_started")
     job, job_dir, out_dir = pool_reference_job(ctx.config, pool_dir, ctx.spec.reference_reward_code)
     result = ctx.sandbox.run(job, job_dir, out_dir)
     files: list[tuple[str, Path]] = []

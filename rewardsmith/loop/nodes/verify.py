@@ -13,6 +13,8 @@ from rewardsmith.sandbox import SandboxResult
 def verify(ctx: LoopContext, state: LoopState) -> dict:
     record = ctx.record
     pending = [c for c in ctx.round_ids(state, stage="designed") if not record.has(c, VERIFY)]
+    if pending:
+        record.event("verify_started", candidates=pending)
     results = dict(zip(pending, ctx.parallel(lambda c: verify_one(ctx, c), pending), strict=True))
     for candidate_id in ctx.round_ids(state, stage="designed"):
         result = results.get(candidate_id) or record.read(candidate_id, VERIFY)

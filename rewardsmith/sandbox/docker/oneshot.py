@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ def run_once(
     out_dir: Path,
     grace_s: float,
     on_progress: ProgressFn | None,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> Execution:
     """Run ``job`` in a container of its own, removed afterwards, with the job and output directories mounted.
 
@@ -48,6 +50,7 @@ def run_once(
         out_dir: Mounted read-write at ``/out``; everything in it is the host user's again afterwards.
         grace_s: Seconds between SIGTERM and SIGKILL when the job runs out of time.
         on_progress: Relayed from ``progress.jsonl`` while the job runs.
+        stopping: Polled while the job runs; once true, the container is stopped.
     """
     limits = job.limits
     request = JobRequest(
@@ -72,7 +75,7 @@ def run_once(
         )
         try:
             progress = ProgressReader(out_dir / PROGRESS_FILE, on_progress)
-            ending = run_to_end(container, limits, grace_s, progress, heartbeat=heartbeat)
+            ending = run_to_end(container, limits, grace_s, progress, heartbeat=heartbeat, stopping=stopping)
         finally:
             discard(container)
     log_tail = read_log_tail(out_dir / JOB_LOG, limits.max_log_bytes)
@@ -86,12 +89,14 @@ def run_to_end(
     progress: ProgressReader,
     margin_s: float = HOST_MARGIN_S,
     heartbeat: Path | None = None,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> Ending:
     """Start ``container`` and wait for it, relaying progress; kill it when it outlives its limits.
 
     The supervisor inside ends the job at ``limits.wall_time_s`` plus ``grace_s``; the host waits
     ``margin_s`` more (for the container's and the interpreter's start) before it kills the container.
-    While it waits it touches ``heartbeat``, so that the supervisor ends the job if this host dies.
+    While it waits it touches ``heartbeat``, so that the supervisor ends the job if this host dies, and
+    it stops the container as soon as ``stopping`` says the run is being interrupted.
     """
     import requests
 
@@ -103,6 +108,9 @@ def run_to_end(
             progress.poll()
             if heartbeat is not None:
                 beat(heartbeat)
+            if stopping():
+                stop(container)
+                return Ending(signal_number=signal.SIGKILL)
             if time.monotonic() >= deadline:
                 stop(container)
                 return Ending(timed_out=True)

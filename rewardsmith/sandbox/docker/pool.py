@@ -16,6 +16,7 @@ import signal
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ from rewardsmith.sandbox.supervisor import HEARTBEAT_FILE, JOB_LOG, JobRequest, 
 
 # A warm container holds the worker (torch imported) beside the job it forks.
 _WORKER_HEADROOM_MB = 1024
+#: How often a job's wait looks whether the run is being interrupted.
+_STOP_POLL_S = 0.25
 _READY_TIMEOUT_S = 120.0
 # A warm container is replaced after this many jobs, however well they went.
 _MAX_JOBS_PER_CONTAINER = 500
@@ -96,7 +99,9 @@ class WarmPool:
         for warm in started:
             self._release(limits, mounts, warm, keep=True)
 
-    def run(self, job: SandboxJob, job_dir: Path, out_dir: Path) -> Execution:
+    def run(
+        self, job: SandboxJob, job_dir: Path, out_dir: Path, stopping: Callable[[], bool] = lambda: False
+    ) -> Execution:
         """Run a verify or rescore job in a warm container; see :meth:`rewardsmith.sandbox.Sandbox.execute`."""
         limits = job.limits
         assert isinstance(job.job, VerifyJob | RescoreJob)
@@ -104,7 +109,7 @@ class WarmPool:
         warm = self._acquire(limits, mounts)
         keep = False
         try:
-            execution = self._run_in(warm, job, job_dir, out_dir)
+            execution = self._run_in(warm, job, job_dir, out_dir, stopping)
             keep = execution.outcome.ok and not (execution.ending and execution.ending.timed_out)
             return execution
         finally:
@@ -203,7 +208,9 @@ class WarmPool:
             raise
         return warm
 
-    def _run_in(self, warm: WarmContainer, job: SandboxJob, job_dir: Path, out_dir: Path) -> Execution:
+    def _run_in(
+        self, warm: WarmContainer, job: SandboxJob, job_dir: Path, out_dir: Path, stopping: Callable[[], bool]
+    ) -> Execution:
         warm.seq += 1
         seq = warm.seq
         request_dir = warm.requests / str(seq)
@@ -229,7 +236,7 @@ class WarmPool:
         partial.chmod(0o644)
         partial.replace(warm.requests / f"{seq}.json")
         try:
-            ending = self._ending(warm, job)
+            ending = self._ending(warm, job, stopping)
             # The job wrote to this container's exchange directory: its result and declared files come back.
             outcome = collect(job, ending, job_out, out_dir)
             log_tail = read_log_tail(job_out / JOB_LOG, job.limits.max_log_bytes)
@@ -240,9 +247,17 @@ class WarmPool:
                 (warm.requests / f"{seq}.json").unlink()
         return Execution(outcome, ending=ending, log_tail=log_tail)
 
-    def _ending(self, warm: WarmContainer, job: SandboxJob) -> Ending:
+    def _ending(self, warm: WarmContainer, job: SandboxJob, stopping: Callable[[], bool]) -> Ending:
         deadline = time.monotonic() + job.limits.wall_time_s + self._grace_s + HOST_MARGIN_S
-        line = warm.next_line(deadline - time.monotonic())
+        line = None
+        # In short waits, so that an interrupted run stops the container at once; a None line is the
+        # worker's end.
+        while not stopping() and time.monotonic() < deadline:
+            try:
+                line = warm.lines.get(timeout=min(_STOP_POLL_S, max(deadline - time.monotonic(), 0.0)))
+            except queue.Empty:
+                continue
+            break
         report = read_report(line) if line is not None else None
         if report is not None and report.seq == warm.seq:
             return ending_of(report)

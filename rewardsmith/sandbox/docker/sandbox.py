@@ -79,8 +79,17 @@ class DockerSandbox(Sandbox):
     def execute(self, job: SandboxJob, job_dir: Path, out_dir: Path, on_progress: ProgressFn | None) -> Execution:
         """Run ``job`` in a container; see :meth:`rewardsmith.sandbox.Sandbox.execute`."""
         if job.job.kind in _WARM_KINDS:
-            return self._pool.run(job, job_dir, out_dir)
-        return run_once(self._client, self.image, job, job_dir, out_dir, self._term_grace_s, on_progress)
+            return self._pool.run(job, job_dir, out_dir, stopping=lambda: self.stopping)
+        return run_once(
+            self._client,
+            self.image,
+            job,
+            job_dir,
+            out_dir,
+            self._term_grace_s,
+            on_progress,
+            stopping=lambda: self.stopping,
+        )
 
     def warm(self, limits: SandboxLimits, count: int = 1, task: str = "cartpole") -> None:
         """Start ``count`` warm verify containers for ``task``'s jobs with ``limits`` now, not on first use."""
