@@ -38,7 +38,8 @@ def toy() -> Iterator[Backend]:
 def test_a_registered_backend_is_chosen_by_name(toy: Backend) -> None:
     assert sandbox_names() == ("auto", "best", "docker", "bwrap", "none", "toy")
     assert "'toy' (a test's stand-in for a new backend, running unisolated)" in sandbox_help()
-    assert choose_backend("toy") == BackendChoice(name="toy", reason="asked for with --sandbox toy, and toy runs here")
+    expected = BackendChoice(name="toy", reason="asked for with --sandbox toy, and toy runs here", isolating=False)
+    assert choose_backend("toy") == expected
     assert isinstance(make_sandbox("toy"), ToySandbox)
 
 
