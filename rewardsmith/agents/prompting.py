@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from rewardsmith.agents.critic.allowed_api import summary as allowed_api_summary
 from rewardsmith.llm.base import ChatMessage, ChatModel, ChatRequest, LLMCallError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -35,12 +36,15 @@ def prompt(name: str) -> Template:
 
 
 def render(name: str, **fields: str) -> str:
-    """A filled template; every system prompt gets the data rule, so no agent can forget it.
+    """A filled template; every system prompt gets the data rule, so no agent can forget it, and the
+    allowed API as the critic's own list says it (``$allowed_api``).
 
     Raises:
         KeyError: A field of the template was not given.
     """
-    return prompt(name).substitute({"data_rule": prompt("data_rule").template, **fields})
+    return prompt(name).substitute(
+        {"data_rule": prompt("data_rule").template, "allowed_api": allowed_api_summary(), **fields}
+    )
 
 
 def data_block(name: str, text: str) -> str:

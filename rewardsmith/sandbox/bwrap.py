@@ -168,7 +168,9 @@ class BwrapSandbox(ProcessSandbox):
             if cgroup is not None:
                 cgroup.remove()
 
-    def _command(self, job: SandboxJob, job_dir: Path, out_dir: Path, home: Path, tmp: Path, token: str) -> list[str]:
+    def _command(
+        self, job: SandboxJob, job_dir: Path, out_dir: Path, home: Path, tmp: Path, token: str, report: int
+    ) -> list[str]:
         # home and tmp are the host's scratch; the job gets its own in the sandbox's /tmp.
         bwrap = _bwrap_path()
         if bwrap is None:  # only if bwrap vanished since it was probed
@@ -201,6 +203,8 @@ class BwrapSandbox(ProcessSandbox):
             _RUNNER,
             JOB_MOUNT,
             OUT_MOUNT,
+            # bwrap passes inherited descriptors on: the report is the same anonymous file inside.
+            str(report),
         ]
 
     def _exit_status(self, exit_code: int | None, signal_number: int | None) -> tuple[int | None, int | None]:

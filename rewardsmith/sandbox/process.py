@@ -30,6 +30,7 @@ from rewardsmith.sandbox.exchange import read_log_tail
 from rewardsmith.sandbox.outcome import Ending, Execution, collect, failed
 from rewardsmith.sandbox.progress import ProgressReader
 from rewardsmith.sandbox.registry import Backend, OpenOptions
+from rewardsmith.sandbox.report import deliver, open_report
 from rewardsmith.sandbox.schema import PROGRESS_FILE, SandboxJob, SandboxLimits
 
 _RUNNER = "rewardsmith.sandbox.runner"
@@ -93,24 +94,31 @@ class ProcessSandbox(Sandbox):
         home, tmp, log_path = scratch / "home", scratch / "tmp", scratch / "job.log"
         home.mkdir()
         tmp.mkdir()
+        report = open_report()
         try:
-            # Output goes to a file, not a pipe: a pipe nobody drains would block the job when it fills.
-            with log_path.open("ab") as log:
-                process = subprocess.Popen(
-                    self._command(job, job_dir, out_dir, home, tmp, token),
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=log,
-                    cwd=tmp,
-                    env=_environment(job.limits, home, tmp, token),
-                    start_new_session=True,
+            try:
+                # Output goes to a file, not a pipe: a pipe nobody drains would block the job when it fills.
+                with log_path.open("ab") as log:
+                    process = subprocess.Popen(
+                        self._command(job, job_dir, out_dir, home, tmp, token, report),
+                        stdin=subprocess.DEVNULL,
+                        stdout=log,
+                        stderr=log,
+                        cwd=tmp,
+                        env=_environment(job.limits, home, tmp, token),
+                        start_new_session=True,
+                        pass_fds=(report,),
+                    )
+            except OSError as error:
+                return Execution(
+                    failed(job, failures.sandbox_error(f"the runner could not be started ({error.strerror or error})."))
                 )
-        except OSError as error:
-            return Execution(
-                failed(job, failures.sandbox_error(f"the runner could not be started ({error.strerror or error})."))
-            )
-
-        ending = self._wait(process, job.limits, ProgressReader(out_dir / PROGRESS_FILE, on_progress), started)
+            ending = self._wait(process, job.limits, ProgressReader(out_dir / PROGRESS_FILE, on_progress), started)
+            # The result is written only once nothing of the job is left that could write over it.
+            _end_strays(token)
+            deliver(report, out_dir, job.limits.max_result_bytes)
+        finally:
+            os.close(report)
         return Execution(
             collect(job, ending, out_dir, out_dir),
             ending=ending,
@@ -118,13 +126,16 @@ class ProcessSandbox(Sandbox):
             log_tail=read_log_tail(log_path, job.limits.max_log_bytes),
         )
 
-    def _command(self, job: SandboxJob, job_dir: Path, out_dir: Path, home: Path, tmp: Path, token: str) -> list[str]:
+    def _command(
+        self, job: SandboxJob, job_dir: Path, out_dir: Path, home: Path, tmp: Path, token: str, report: int
+    ) -> list[str]:
         """The job's command line; a backend that wraps the runner (in a container, say) overrides this.
 
         It runs in ``tmp`` with the environment of :func:`_environment` (``home``, ``tmp``, ``token``), in a
-        new session whose process group the host signals at the wall-clock limit.
+        new session whose process group the host signals at the wall-clock limit, with the descriptor
+        ``report`` open for the runner's report.
         """
-        return [sys.executable, "-m", _RUNNER, str(job_dir), str(out_dir)]
+        return [sys.executable, "-m", _RUNNER, str(job_dir), str(out_dir), str(report)]
 
     def _exit_status(self, exit_code: int | None, signal_number: int | None) -> tuple[int | None, int | None]:
         """The runner's ``(exit code, signal)`` from its command's; a wrapper that reports a signal as an exit

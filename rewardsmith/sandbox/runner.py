@@ -1,4 +1,4 @@
-"""The trusted runner: ``python -m rewardsmith.sandbox.runner JOB_DIR OUT_DIR``.
+"""The trusted runner: ``python -m rewardsmith.sandbox.runner JOB_DIR OUT_DIR REPORT_FD``.
 
 It runs inside the sandbox, next to the untrusted reward code it loads. In order, it:
 
@@ -10,9 +10,12 @@ It runs inside the sandbox, next to the untrusted reward code it loads. In order
    ``OUT_DIR`` (verifying first costs well under a second, and turns a contract breach into verify's
    precise error instead of a failure deep inside training);
 4. turns every failure it can see into a typed :class:`~rewardsmith.sandbox.schema.Failure`;
-5. writes exactly one size-capped ``OUT_DIR/result.json``, last, and exits at once with status 0.
+5. writes exactly one size-capped report, last, to ``REPORT_FD`` (an anonymous file its starter made,
+   see :mod:`~rewardsmith.sandbox.report`), and exits at once with status 0. It never opens
+   ``result.json``: its starter writes that from the report once the job's processes are gone, so no
+   path the reward can open leads to the result.
 
-Exit status 0 means "result.json is mine"; the host trusts no result file after any other ending.
+Exit status 0 means "the report is mine"; the host trusts no result after any other ending.
 The runner exits with ``os._exit`` so that nothing the candidate registered (atexit handlers,
 finalisers, threads) runs after the result is written.
 """
@@ -47,12 +50,12 @@ from rewardsmith.sandbox import failures
 from rewardsmith.sandbox.outputs import ProbeOutput, Rescore, RescoreOutput, TrainOutput, VerifyOutput
 from rewardsmith.sandbox.probe import ProbeJob, measure_confinement
 from rewardsmith.sandbox.progress import append_progress
+from rewardsmith.sandbox.report import write_report
 from rewardsmith.sandbox.schema import (
     EXIT_REPORTED,
     JOB_FILE,
     PROGRESS_FILE,
     RESCORE_EPISODES,
-    RESULT_FILE,
     Failure,
     RescoreJob,
     RunnerResult,
@@ -67,7 +70,7 @@ from rewardsmith.training.rescore import PolicyFileError, rescore_policy
 
 #: Wrong arguments or an unreadable job.json: the host's mistake, not the job's.
 EXIT_USAGE = 2
-#: The runner could not write result.json.
+#: The runner could not write its report.
 EXIT_UNREPORTED = 70
 
 # SIGXCPU at the soft CPU limit lets the runner report a timeout; SIGKILL follows at the hard limit.
@@ -158,10 +161,10 @@ class _CappedStream(io.TextIOBase):
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run the job in ``argv = [JOB_DIR, OUT_DIR]`` and exit; see the module docstring."""
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2:
-        print("usage: python -m rewardsmith.sandbox.runner JOB_DIR OUT_DIR", file=sys.stderr)
+    if len(args) != 3 or not args[2].isdigit():
+        print("usage: python -m rewardsmith.sandbox.runner JOB_DIR OUT_DIR REPORT_FD", file=sys.stderr)
         os._exit(EXIT_USAGE)
-    job_dir, out_dir = Path(args[0]), Path(args[1])
+    job_dir, out_dir, report_fd = Path(args[0]), Path(args[1]), int(args[2])
     try:
         job = SandboxJob.model_validate_json((job_dir / JOB_FILE).read_bytes())
     except (OSError, ValidationError) as error:
@@ -187,7 +190,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
         )
     shutil.rmtree(workdir, ignore_errors=True)
     try:
-        write_result(result, out_dir, job.limits.max_result_bytes)
+        write_report(report_fd, report_bytes(result, job.limits.max_result_bytes))
     except BaseException:
         traceback.print_exc()
         os._exit(EXIT_UNREPORTED)
@@ -219,12 +222,11 @@ def run_job(job: SandboxJob, job_dir: Path, out_dir: Path, workdir: Path, stop: 
         stop.ignore()
 
 
-def write_result(result: RunnerResult, out_dir: Path, limit: int) -> None:
-    """Write ``result.json`` atomically, replacing whatever is there; too big a result becomes a failure.
+def report_bytes(result: RunnerResult, limit: int) -> bytes:
+    """The report of ``result``; one over ``limit`` bytes becomes a failure that says so.
 
     Args:
         result: What to report.
-        out_dir: The output directory.
         limit: The most bytes the host will read.
     """
     data = _to_json(result)
@@ -232,10 +234,7 @@ def write_result(result: RunnerResult, out_dir: Path, limit: int) -> None:
         data = _to_json(
             RunnerResult(job_id=result.job_id, ok=False, failure=failures.result_too_large(len(data), limit))
         )
-    partial = out_dir / f".{RESULT_FILE}.{os.getpid()}.partial"
-    partial.write_bytes(data)
-    # A rename replaces a file (or a link) the candidate may have planted under that name.
-    partial.replace(out_dir / RESULT_FILE)
+    return data
 
 
 def _to_json(result: RunnerResult) -> bytes:

@@ -40,6 +40,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rewardsmith.sandbox.report import deliver, open_report
+
 #: The job's stdout and stderr, in its output directory.
 JOB_LOG = "job.log"
 #: A heartbeat older than this means the host died: nobody will read the job's result any more.
@@ -68,6 +70,7 @@ class JobRequest(BaseModel):
     heartbeat: str | None = Field(
         default=None, description="A file the host touches while it waits; when it goes stale, the host is gone."
     )
+    max_result_bytes: int = Field(ge=1, description="The most bytes of result.json the host reads.")
 
 
 class JobEnding(BaseModel):
@@ -132,9 +135,10 @@ def main(argv: list[str] | None = None) -> None:
 def _serve(request: JobRequest) -> JobEnding:
     sys.stdout.flush()
     sys.stderr.flush()
+    report = open_report()
     pid = os.fork()
     if pid == 0:
-        _child(request)
+        _child(request, report)
     heartbeat = Path(request.heartbeat) if request.heartbeat else None
     exited, host_gone = _wait_exit(pid, request.wall_time_s, heartbeat)
     timed_out = not exited and not host_gone
@@ -146,6 +150,11 @@ def _serve(request: JobRequest) -> JobEnding:
     _, status, usage = os.wait4(pid, 0)
     strays = _end_all_others()
     _empty(Path("/tmp"))
+    # Written now, with no process of the job left to write over it, and from a report no path leads to.
+    problem = deliver(report, Path(request.out_dir), request.max_result_bytes)
+    os.close(report)
+    if problem is not None:
+        print(f"rewardsmith supervisor: {problem}", file=sys.stderr)
     return JobEnding(
         seq=request.seq,
         exit_code=os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
@@ -158,7 +167,7 @@ def _serve(request: JobRequest) -> JobEnding:
     )
 
 
-def _child(request: JobRequest) -> None:
+def _child(request: JobRequest, report: int) -> None:
     try:
         os.setsid()
         log = os.open(Path(request.out_dir, JOB_LOG), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -171,7 +180,7 @@ def _child(request: JobRequest) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         from rewardsmith.sandbox import runner
 
-        runner.main([request.job_dir, request.out_dir])
+        runner.main([request.job_dir, request.out_dir, str(report)])
     finally:
         os._exit(70)
 

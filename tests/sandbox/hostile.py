@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 #: A reward that is valid for cartpole; candidates return it when an attack gets through.
 _VALID = "return pole_angle.abs(), {'angle': pole_angle.abs()}"
 
-# Where the runner's output directory can be, for each backend: the fresh runner's last argument, a
-# container's /out, or a warm container's /out/<seq>.
+# Where the runner's output directory can be, for each backend: the fresh runner's second argument (the
+# last is its report's descriptor), a container's /out, or a warm container's /out/<seq>.
 _OUT_DIRS = """
 def _out_dirs():
-    candidates = [Path(sys.argv[-1]), Path('/out')]
+    candidates = [Path(sys.argv[-2]), Path('/out')]
     if Path('/out').is_dir():
         candidates += list(Path('/out').iterdir())
     return [path for path in candidates if path.is_dir()]

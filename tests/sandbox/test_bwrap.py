@@ -293,7 +293,7 @@ def test_starting_the_sandbox_is_cheap(tmp_path: Path) -> None:
     job_dir, out_dir = tmp_path / "job", tmp_path / "out"
     job_dir.mkdir()
     out_dir.mkdir()
-    command = BwrapSandbox()._command(job, job_dir, out_dir, tmp_path, tmp_path, "token")
+    command = BwrapSandbox()._command(job, job_dir, out_dir, tmp_path, tmp_path, "token", 0)
     sandboxed = [*command[: command.index(sys.executable)], "true"]
 
     def median_ms(argv: list[str]) -> float:

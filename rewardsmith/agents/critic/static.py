@@ -30,6 +30,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from rewardsmith.agents.critic.allowed_api import INSTEAD, refused_kind
+from rewardsmith.agents.critic.allowed_api import REFUSED_BUILTINS as FORBIDDEN_BUILTINS
+from rewardsmith.agents.critic.api_rules import api_rules, module_allowed, name_allowed
 from rewardsmith.agents.types import Candidate, CriticFinding, CriticVerdict
 from rewardsmith.rewards.contract import unknown_parameter
 from rewardsmith.rewards.loader import ENTRY_POINT
@@ -40,50 +43,6 @@ from rewardsmith.tasks.spec import TaskSpec
 ALLOWED_MODULES = frozenset({"torch", "math", "typing", "__future__"})
 #: The one rewardsmith module reward code may import: the bounded reward transforms.
 TRANSFORMS_MODULE = "rewardsmith.rewards.transforms"
-#: torch submodules that hold pure tensor maths; the rest (hub, utils, distributed, ...) do I/O.
-ALLOWED_TORCH_SUBMODULES = frozenset(
-    {"torch.nn", "torch.nn.functional", "torch.linalg", "torch.special", "torch.jit", "torch.distributions"}
-)
-#: Builtins that read files, run code or reach into interpreter state.
-FORBIDDEN_BUILTINS = frozenset(
-    {
-        "__import__",
-        "open",
-        "eval",
-        "exec",
-        "compile",
-        "globals",
-        "locals",
-        "vars",
-        "input",
-        "breakpoint",
-        "exit",
-        "quit",
-        "help",
-        "setattr",
-        "delattr",
-        "memoryview",
-    }
-)
-#: torch APIs that do I/O, load code or change process-wide state (seeding would reseed PPO itself).
-FORBIDDEN_TORCH_APIS = (
-    "torch.load",
-    "torch.save",
-    "torch.hub",
-    "torch.utils",
-    "torch.ops",
-    "torch.classes",
-    "torch.package",
-    "torch.multiprocessing",
-    "torch.distributed",
-    "torch.backends",
-    "torch._C",
-    "torch.manual_seed",
-    "torch.seed",
-    "torch.random",
-    "torch.set_",
-    "torch.use_deterministic_algorithms",
-)
 #: Modules that must not be reached through another module's attributes (``torch.os``, ``typing.sys``).
 SMUGGLED_MODULES = frozenset(
     {
@@ -170,6 +129,7 @@ def _review_code(candidate: Candidate, task: TaskSpec) -> Iterator[CriticFinding
     yield from _entry_point_rules(tree, task)
     yield from _import_rules(tree)
     yield from _access_rules(tree)
+    yield from api_rules(tree, set(_transforms_names(tree)), HOST_TRANSFERS | SMUGGLED_MODULES)
     yield from _hot_path_rules(tree)
     yield from _magnitude_rules(tree)
 
@@ -330,21 +290,22 @@ def _import_rules(tree: ast.Module) -> Iterator[CriticFinding]:
             if node.level or not _import_allowed(base):
                 refused = ["." * node.level + base]
             else:
-                # 'from torch import tanh' names a function, which is fine unless the API is forbidden.
-                # A star import from torch would bring load and save in as bare names, past the API rule.
+                # 'from torch import tanh' names a function, which is fine if the allowed API lists it.
+                # A star import would bring in every name as a bare one, past the API rule.
                 refused = [
                     f"{base}.{alias.name}"
                     for alias in node.names
-                    if _forbidden_torch_api(f"{base}.{alias.name}") or (alias.name == "*" and base.startswith("torch"))
+                    if alias.name == "*" or (base != "__future__" and not name_allowed(base, alias.name))
                 ]
         else:
             continue
         if refused:
+            kind = refused_kind(refused[0])
+            why = INSTEAD[kind] if kind != "unknown" else f"only {allowed} (and torch's tensor maths) may be imported"
             yield CriticFinding(
                 rule="forbidden_import",
                 severity="error",
-                message=f"Importing '{refused[0]}' is not allowed in reward code; only {allowed} (and torch's "
-                "tensor maths) may be imported.",
+                message=f"Importing '{refused[0]}' is not allowed in reward code: {why}.",
                 line=node.lineno,
             )
 
@@ -355,12 +316,7 @@ def _import_allowed(module: str) -> bool:
     root = module.split(".")[0]
     if root not in ALLOWED_MODULES:
         return False
-    if root != "torch" or module == "torch":
-        return True
-    return not _forbidden_torch_api(module) and (
-        module in ALLOWED_TORCH_SUBMODULES
-        or any(module.startswith(f"{allowed}.") for allowed in ALLOWED_TORCH_SUBMODULES)
-    )
+    return module_allowed(module)
 
 
 # What 'from <module> import <name>' may name, for the modules that lead to the transforms.
@@ -395,12 +351,6 @@ def _outside_transforms(dotted: str, transforms_names: dict[str, str]) -> bool:
     if module is None or dotted == module or module.startswith(f"{dotted}."):
         return False
     return not any(dotted == f"{module}.{name}" or dotted.startswith(f"{module}.{name}.") for name in REWARD_TRANSFORMS)
-
-
-def _forbidden_torch_api(dotted: str) -> bool:
-    return any(
-        dotted == api or dotted.startswith(api if api.endswith("_") else f"{api}.") for api in FORBIDDEN_TORCH_APIS
-    )
 
 
 def _dotted(node: ast.expr) -> str | None:
@@ -483,14 +433,6 @@ def _attribute_rules(node: ast.Attribute, transforms_names: dict[str, str]) -> I
             f"{', '.join(REWARD_TRANSFORMS)}.",
             line=node.lineno,
         )
-    elif dotted and _forbidden_torch_api(dotted) and not _forbidden_torch_api(dotted.rsplit(".", 1)[0]):
-        yield CriticFinding(
-            rule="forbidden_api",
-            severity="error",
-            message=f"'{dotted}' does I/O, loads code or changes process-wide state; reward code may only "
-            "compute with tensors.",
-            line=node.lineno,
-        )
 
 
 def _call_rules(node: ast.Call, transforms_names: dict[str, str]) -> Iterator[CriticFinding]:
@@ -514,10 +456,8 @@ def _call_rules(node: ast.Call, transforms_names: dict[str, str]) -> Iterator[Cr
                 "not access dunder attributes.",
                 line=node.lineno,
             )
-        elif (
-            attribute.value in SMUGGLED_MODULES
-            or _forbidden_torch_api(f"{_dotted(node.args[0]) or ''}.{attribute.value}")
-            or _outside_transforms(f"{_dotted(node.args[0]) or ''}.{attribute.value}", transforms_names)
+        elif attribute.value in SMUGGLED_MODULES or _outside_transforms(
+            f"{_dotted(node.args[0]) or ''}.{attribute.value}", transforms_names
         ):
             yield CriticFinding(
                 rule="forbidden_api",

@@ -60,6 +60,7 @@ def run_once(
         wall_time_s=limits.wall_time_s,
         grace_s=grace_s,
         heartbeat=f"/job/{HEARTBEAT_FILE}",
+        max_result_bytes=job.limits.max_result_bytes,
     )
     heartbeat = job_dir / HEARTBEAT_FILE
     heartbeat.touch()

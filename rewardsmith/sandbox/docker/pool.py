@@ -230,6 +230,7 @@ class WarmPool:
             wall_time_s=job.limits.wall_time_s,
             grace_s=self._grace_s,
             heartbeat=f"/requests/{HEARTBEAT_FILE}",
+            max_result_bytes=job.limits.max_result_bytes,
         )
         partial = warm.requests / f".{seq}.partial"
         partial.write_text(request.model_dump_json())

@@ -7,6 +7,7 @@ import json
 from rewardsmith.agents import Candidate
 from rewardsmith.agents.context import designer_context
 from rewardsmith.agents.critic.llm import LLMCritic
+from rewardsmith.agents.prompting import render
 from rewardsmith.llm import CallLog
 from rewardsmith.tasks import load_task
 from tests.agents.helpers import scripted_chat
@@ -56,3 +57,9 @@ def test_an_unusable_review_leaves_the_static_verdict(llm_server: ScriptedServer
     verdict = critic(llm_server, call_log).review(candidate(GOOD), CARTPOLE.spec)
     assert verdict.passed
     assert any(f.rule == "llm_review_skipped" and f.severity == "warning" for f in verdict.findings)
+
+
+def test_the_checklist_names_the_allowed_api() -> None:
+    system = render("critic_system")
+    assert "torch.linalg, torch.special, torch.nn.functional" in system
+    assert "torch.from_file" in system and "refused" in system
