@@ -34,7 +34,12 @@ def bench_seeds(config: BenchConfig) -> list[int]:
 
 
 def run_bench(config: BenchConfig, say: Callable[[str], None]) -> BenchResult:
-    """Every method on every task; ``bench.json`` is rewritten after each cell. Finished work is reused."""
+    """Every method on every task; ``bench.json`` is rewritten after each cell. Finished work is reused.
+
+    Raises:
+        BenchRunError: ``out`` holds a benchmark with another budget, whose trainings cannot be reused.
+    """
+    check_budget(config)
     config.out.mkdir(parents=True, exist_ok=True)
     sandbox = open_sandbox(choose_backend(config.sandbox), pool_size=config.parallel, say=say)
     result = BenchResult(config=config, cells=[])
@@ -54,6 +59,24 @@ def run_bench(config: BenchConfig, say: Callable[[str], None]) -> BenchResult:
     finally:
         close_sandbox(sandbox)
     return result
+
+
+def check_budget(config: BenchConfig) -> None:
+    """Refuse to resume a benchmark whose trainings had another budget: its cells would not compare."""
+    path = config.out / BENCH_JSON
+    if not path.is_file():
+        return
+    try:
+        earlier = BenchResult.model_validate_json(path.read_bytes()).config
+    except ValueError:
+        raise BenchRunError(f"{path} is damaged; delete it, and bench rebuilds it from the trainings kept") from None
+    budget = {"steps", "iterations", "samples", "llm", "device"}
+    changed = sorted(f for f in budget if getattr(earlier, f) != getattr(config, f))
+    if changed:
+        said = ", ".join(f"--{f} {getattr(earlier, f)}" for f in changed)
+        raise BenchRunError(
+            f"{config.out} holds a benchmark run with {said}; pass the same to resume it, or another --out"
+        )
 
 
 def write_whole(path: Path, text: str) -> None:

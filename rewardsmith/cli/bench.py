@@ -7,7 +7,16 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from rewardsmith.bench import CHART, TABLE, BenchConfig, BenchResult, chart, markdown_table, run_bench
+from rewardsmith.bench import (
+    CHART,
+    TABLE,
+    BenchConfig,
+    BenchResult,
+    BenchRunError,
+    chart,
+    markdown_table,
+    run_bench,
+)
 from rewardsmith.bench.run import BENCH_JSON, write_whole
 from rewardsmith.cli.common import check_writable, console, fail, print_path, validation_message
 from rewardsmith.cli.design import RUN_ERRORS
@@ -43,7 +52,7 @@ def bench_command(
     with stops_cleanly():
         try:
             result = run_bench(config, say=lambda text: console.print(text, soft_wrap=True, highlight=False))
-        except RUN_ERRORS as error:
+        except (BenchRunError, *RUN_ERRORS) as error:
             raise fail(str(error)) from None
     print_path("results", config.out / BENCH_JSON)
     print_path("table", write_outputs(result))

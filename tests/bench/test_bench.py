@@ -56,6 +56,9 @@ def test_bench_trains_every_method_on_the_same_seeds_and_resumes(tmp_path: Path)
     assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("seed-*/result.json")} == trained
     assert len(list((tmp_path / "cartpole" / "offline" / "design").iterdir())) == 1
     assert json.loads((tmp_path / "bench.json").read_text())["cells"] == result.model_dump(mode="json")["cells"]
+    # Another budget would mix trainings that do not compare: refused, with what the folder holds.
+    other = [*args[: args.index("--steps") + 1], "5000", *args[args.index("--steps") + 2 :]]
+    assert_one_line_error(rewardsmith(*other), "--steps 4000", "another --out")
 
 
 def test_an_unknown_method_is_one_line(tmp_path: Path) -> None:

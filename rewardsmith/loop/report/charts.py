@@ -60,7 +60,7 @@ def fitness_per_round(candidates: Sequence[CandidateEntry], fitness_name: str) -
             axes.annotate(f"best {candidate.id}", (x, candidate.fitness), textcoords="offset points", xytext=(8, 4))
     axes.axhline(strip, color="#dddddd", linewidth=6, zorder=0)
     axes.set_xticks(sorted(counts))
-    axes.set_xlabel("round (0: seed rewards)")
+    axes.set_xlabel("round")
     axes.set_ylabel(f"{fitness_name} (best checkpoint)")
     axes.set_title("fitness per round; × on the grey strip: not trained")
     best = next((c for c in candidates if c.best), None)

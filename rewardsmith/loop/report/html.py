@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 from collections.abc import Sequence
 
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import DiffLexer, PythonLexer
 
+from rewardsmith.agents.types import EvidenceValue
 from rewardsmith.loop.report.charts import Picture
 from rewardsmith.loop.report.model import CandidateEntry, DetectorEntry, GateEntry, Report, SpecVersion
 from rewardsmith.loop.results import format_score
@@ -176,9 +176,11 @@ def _gate(entries: Sequence[GateEntry]) -> str:
             ]
         else:
             evidence += g.checks
-        items = "".join(f"<li>{e(x)}</li>" for x in evidence)
+        items = f"<ul>{''.join(f'<li>{e(x)}</li>' for x in evidence)}</ul>"
+        if g.passed:  # the evidence of a pass is there to check, not to read first
+            items = f"<details><summary>evidence</summary>{items}</details>"
         reason = f"<b>{e(g.reason_kind)}</b>: {e(g.reason)}" if g.reason_kind else ""
-        rows.append(f"<tr><td>{e(g.candidate_id)}</td><td>{verdict}</td><td>{reason}<ul>{items}</ul></td></tr>")
+        rows.append(f"<tr><td>{e(g.candidate_id)}</td><td>{verdict}</td><td>{reason}{items}</td></tr>")
     stopped = [g.candidate_id for g in entries if not g.passed]
     lead = f"<p>The gate stopped {len(stopped)} of {len(entries)}: {e(', '.join(stopped) or 'none')}.</p>"
     return (
@@ -192,7 +194,7 @@ def _detectors(entries: Sequence[DetectorEntry]) -> str:
     rows = []
     for d in entries:
         f = d.finding
-        evidence = "".join(f"<li>{e(k)}: {e(json.dumps(v))}</li>" for k, v in f.evidence.items())
+        evidence = "".join(f"<li>{e(k)}: {e(_value(v))}</li>" for k, v in f.evidence.items())
         what = "sent the round to the spec corrector" if d.sent_to_spec_corrector else "told the designer"
         severity = f'<span class="bad">{e(f.severity)}</span>' if f.severity == "hacking" else e(f.severity)
         rows.append(
@@ -201,6 +203,15 @@ def _detectors(entries: Sequence[DetectorEntry]) -> str:
         )
     header = "<tr><th>candidate</th><th>finding</th><th>severity</th><th>effect</th><th>evidence</th></tr>"
     return f"<h3>Detectors</h3><table>{header}{''.join(rows)}</table>"
+
+
+def _value(value: EvidenceValue) -> str:
+    """A measured value as a reader wants it: four significant digits, a curve as a list of them."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list):
+        return "[" + ", ".join("-" if v is None else f"{v:.4g}" for v in value) + "]"
+    return "-" if value is None else str(value)
 
 
 def _episodes(report: Report, pictures: Sequence[Picture]) -> str:
