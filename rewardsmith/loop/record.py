@@ -360,10 +360,10 @@ class RunRecord:
         return pool + candidates + finals
 
     def wall_time_s(self) -> float | None:
-        """Seconds from the run's first event to its last 'finished' one; None until it has finished."""
+        """Seconds from the run's first event to its latest (at the report, its final evaluation); a resumed
+        run's count includes the time it lay stopped. None before anything happened."""
         times = self.event_times()
-        finished = [event.time for event in times if event.event == "finished"]
-        return (finished[-1] - times[0].time).total_seconds() if finished else None
+        return (times[-1].time - times[0].time).total_seconds() if times else None
 
     def final_evaluation(self) -> FinalEvaluation | None:
         """The final retraining's scores; None until final_eval has run."""

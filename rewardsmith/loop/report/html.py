@@ -81,7 +81,7 @@ def _summary(report: Report) -> str:
     if s.best_id is None:
         best = "no candidate was trained"
     elif s.best_fitness is None:
-        best = f"{s.best_id}: {format_score(s.training_fitness)} in the loop (not retrained on final seeds)"
+        best = f"{s.best_id}: {format_score(s.training_fitness)} in the loop. Not retrained on final seeds"
     else:
         best = f"{s.best_id}: {s.best_fitness:.3f} ± {format_score(s.best_fitness_std)} over {len(s.seeds)} seeds"
     cost = "-" if s.cost_usd is None else f"${s.cost_usd:.4f}"

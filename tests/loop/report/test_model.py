@@ -38,6 +38,11 @@ def test_the_summary_counts_what_the_record_holds(finished_run: RunRecord) -> No
     assert summary.backends and summary.tokens == 0 and summary.cost_usd is None
 
 
+def test_the_page_the_design_run_wrote_has_its_wall_time(finished_run: RunRecord) -> None:
+    page = finished_run.path("report.html").read_text()
+    assert "<th>wall time</th><td>" in page and "<th>wall time</th><td>-</td>" not in page
+
+
 def test_the_planted_hack_is_stopped_by_the_gate_with_its_evidence(finished_run: RunRecord) -> None:
     report = report_of(finished_run)
     seed = next(g for g in report.gate if g.candidate_id == "i01-c00")
