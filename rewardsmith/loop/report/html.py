@@ -90,6 +90,7 @@ def _summary(report: Report) -> str:
         ("task", s.task),
         ("designer", s.designer),
         (f"best {s.fitness_name}", best),
+        ("solved at", f"{s.solved_threshold:g}"),
         ("reference / sparse", f"{format_score(s.reference_fitness)} / {format_score(s.sparse_fitness)}"),
         ("normalised score", format_score(s.normalized_score)),
         ("rounds", s.rounds),

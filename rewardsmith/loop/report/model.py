@@ -19,6 +19,7 @@ from rewardsmith.loop.record import ANALYSIS, GATE, TRAIN, CandidateStage, RunFi
 from rewardsmith.loop.results import DesignResult, FinalEvaluation
 from rewardsmith.sandbox import TrainOutput
 from rewardsmith.sandbox.artefacts import checkpoint_episodes
+from rewardsmith.tasks import TaskSpec
 from rewardsmith.training.result import TrainingResult
 
 
@@ -143,7 +144,7 @@ class Report(BaseModel):
     episodes: list[EpisodePick]
 
 
-def assemble(record: RunRecord, task_name: str, fitness_name: str, solved_threshold: float) -> Report:
+def assemble(record: RunRecord, spec: TaskSpec) -> Report:
     """Everything the report shows, from a finished run.
 
     Raises:
@@ -160,7 +161,7 @@ def assemble(record: RunRecord, task_name: str, fitness_name: str, solved_thresh
             f"`rewardsmith resume {record.dir}`, then make its report"
         )
     try:
-        return _assemble(record, summary, evaluation, task_name, fitness_name, solved_threshold)
+        return _assemble(record, summary, evaluation, spec)
     except RunFileError as error:
         raise ReportError(str(error)) from None
     except (ValueError, OSError) as error:
@@ -174,9 +175,7 @@ def _assemble(
     record: RunRecord,
     summary: DesignResult,
     evaluation: FinalEvaluation,
-    task_name: str,
-    fitness_name: str,
-    solved_threshold: float,
+    spec: TaskSpec,
 ) -> Report:
     statuses = record.statuses()
     candidates = []
@@ -232,10 +231,10 @@ def _assemble(
     best = evaluation.best
     run_summary = RunSummary(
         run_id=record.run_id,
-        task=task_name,
+        task=spec.name,
         designer=summary.designer,
-        fitness_name=fitness_name,
-        solved_threshold=solved_threshold,
+        fitness_name=spec.fitness.name,
+        solved_threshold=spec.fitness.solved_threshold,
         best_id=summary.best_candidate_id,
         best_fitness=best.mean if best else None,
         best_fitness_std=best.std if best else None,

@@ -34,7 +34,7 @@ def write_html_report(record: RunRecord, task_class: type[BatchedTask]) -> Path:
         ReportError: The run has not finished, or a file of it cannot be read; one line says what to do.
     """
     spec = task_class.spec
-    report = assemble(record, spec.name, spec.fitness.name, spec.fitness.solved_threshold)
+    report = assemble(record, spec)
     evaluation = record.final_evaluation()
     assert evaluation is not None  # assemble() refused a run without one
     try:

@@ -10,10 +10,11 @@ import pytest
 from rewardsmith.loop.record import GATE, TRAIN, RunRecord
 from rewardsmith.loop.report import ReportError
 from rewardsmith.loop.report.model import Report, assemble
+from rewardsmith.tasks import load_task
 
 
 def report_of(record: RunRecord) -> Report:
-    return assemble(record, "cartpole", "episode_length", 475.0)
+    return assemble(record, load_task("cartpole").spec)
 
 
 def test_every_candidate_is_there_with_the_best_marked_and_its_lineage(finished_run: RunRecord) -> None:
