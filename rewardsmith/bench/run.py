@@ -14,8 +14,10 @@ from rewardsmith.llm import CallLog, LLMUsage
 from rewardsmith.loop.final_eval import FINAL_SEED_BASE, reward_scores
 from rewardsmith.loop.jobs import final_train_job
 from rewardsmith.loop.record import RunRecord
+from rewardsmith.loop.report.tensorboard import FOLDER as TENSORBOARD
+from rewardsmith.loop.report.tensorboard import write_training
 from rewardsmith.loop.results import DesignResult, format_score
-from rewardsmith.sandbox import Sandbox, SandboxResult, choose_backend
+from rewardsmith.sandbox import Sandbox, SandboxResult, TrainOutput, choose_backend
 from rewardsmith.sandbox.confirm import run_confirmed
 from rewardsmith.sandbox.factory import close_sandbox, open_sandbox
 from rewardsmith.tasks import load_task
@@ -142,10 +144,14 @@ def _train_seeds(
     def train(seed: int) -> tuple[int, SandboxResult | None]:
         seed_dir = folder / f"seed-{seed}"
         if (seed_dir / RESULT).is_file():
-            return seed, SandboxResult.model_validate_json((seed_dir / RESULT).read_bytes())
-        job, job_dir, out_dir = final_train_job(design_config, f"{task}-{seed}", seed_dir, seed, code)
-        result = run_confirmed(sandbox, job, job_dir, out_dir)
-        write_whole(seed_dir / RESULT, result.model_dump_json(indent=2))
+            result = SandboxResult.model_validate_json((seed_dir / RESULT).read_bytes())
+        else:
+            job, job_dir, out_dir = final_train_job(design_config, f"{task}-{seed}", seed_dir, seed, code)
+            result = run_confirmed(sandbox, job, job_dir, out_dir)
+            write_whole(seed_dir / RESULT, result.model_dump_json(indent=2))
+        trained = result.output_of(TrainOutput)
+        if trained is not None and not (seed_dir / TENSORBOARD).exists():
+            write_training(seed_dir / TENSORBOARD, trained.training)
         return seed, result
 
     with ThreadPoolExecutor(config.parallel) as pool:

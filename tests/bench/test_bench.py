@@ -50,6 +50,7 @@ def test_bench_trains_every_method_on_the_same_seeds_and_resumes(tmp_path: Path)
     assert "<svg" in (tmp_path / "bench.svg").read_text()
     trained = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("seed-*/result.json")}
     assert len(trained) == 6
+    assert len(list(tmp_path.rglob("seed-*/tensorboard/events.out.tfevents.*"))) == 6
     # Run again: nothing is trained twice, no second design run, the same results.
     second = rewardsmith(*args)
     assert second.returncode == 0, second.stderr[-3000:]
