@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from rewardsmith.bench import BenchCell, BenchConfig, BenchResult
@@ -34,11 +36,16 @@ def test_normalised_scores_come_from_the_same_tasks_baselines() -> None:
     }
 
 
+def bench(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command, given the time 14 trainings and a design run take on a busy 2-core machine."""
+    return subprocess.run([sys.executable, "-m", "rewardsmith", *args], capture_output=True, text=True, timeout=900)
+
+
 def test_bench_trains_every_method_on_the_same_seeds_and_resumes(tmp_path: Path) -> None:
     args = ["bench", "--tasks", "cartpole", "--methods", "sparse,reference,offline", "--seeds", "2"]
     args += ["--steps", "4000", "--iterations", "1", "--samples", "1", "--sandbox", SMALL["sandbox"]]
     args += ["--out", str(tmp_path)]
-    first = rewardsmith(*args)
+    first = bench(*args)
     assert first.returncode == 0, first.stderr[-3000:]
     result = BenchResult.model_validate_json((tmp_path / "bench.json").read_text())
     assert [c.method for c in result.cells] == ["sparse", "reference", "offline"]
@@ -52,14 +59,14 @@ def test_bench_trains_every_method_on_the_same_seeds_and_resumes(tmp_path: Path)
     assert len(trained) == 6
     assert len(list(tmp_path.rglob("seed-*/tensorboard/events.out.tfevents.*"))) == 6
     # Run again: nothing is trained twice, no second design run, the same results.
-    second = rewardsmith(*args)
+    second = bench(*args)
     assert second.returncode == 0, second.stderr[-3000:]
     assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("seed-*/result.json")} == trained
     assert len(list((tmp_path / "cartpole" / "offline" / "design").iterdir())) == 1
     assert json.loads((tmp_path / "bench.json").read_text())["cells"] == result.model_dump(mode="json")["cells"]
     # Another budget would mix trainings that do not compare: refused, with what the folder holds.
     other = [*args[: args.index("--steps") + 1], "5000", *args[args.index("--steps") + 2 :]]
-    assert_one_line_error(rewardsmith(*other), "--steps 4000", "another --out")
+    assert_one_line_error(bench(*other), "--steps 4000", "another --out")
 
 
 def test_an_unknown_method_is_one_line(tmp_path: Path) -> None:
