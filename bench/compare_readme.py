@@ -1,16 +1,17 @@
-"""Put a finished `rewardsmith bench` into the README: its table between the bench markers, its chart
-as docs/bench.svg. Run by `make compare` after the benchmark; ``.venv/bin/python bench/compare_readme.py
-runs/bench`` alone re-writes both from bench.json."""
+"""Put a `rewardsmith bench` into the README: its table between the bench markers, its chart as
+docs/bench.svg, both drawn from bench.json (so a benchmark still running shows as far as it got).
+
+Run by `make compare` after the benchmark; alone: ``.venv/bin/python bench/compare_readme.py runs/bench``.
+"""
 
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
 from markdown_table import write_section
 
-from rewardsmith.bench import BENCH_JSON, CHART, BenchResult, chart, markdown_table
+from rewardsmith.bench import BENCH_JSON, BenchResult, chart, markdown_table
 
 ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -34,7 +35,7 @@ def main() -> None:
     )
     write_section(ROOT / "README.md", START, END, [preamble, "", markdown_table(result).rstrip("\n"), "",
                                                    "![" + chart(result).alt + "](docs/bench.svg)"])  # fmt: skip
-    shutil.copyfile(args.out / CHART, ROOT / "docs" / "bench.svg")
+    (ROOT / "docs" / "bench.svg").write_text(chart(result).svg)
 
 
 if __name__ == "__main__":
