@@ -18,7 +18,7 @@ LATEST_VENV := .venv-latest
 # The tests `make test-latest` runs: everything that talks to an SDK or a sandbox engine.
 LATEST_TESTS := tests/llm tests/sandbox tests/loop/test_design_loop_llm.py
 
-.PHONY: install run test test-latest lock lint bench sandbox-image clean
+.PHONY: install run test test-latest lock lint bench compare sandbox-image clean
 
 $(STAMP): $(LOCK) pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,13 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/train_throughput.py
+
+# Sparse, reference and offline-designed rewards on every built-in task, 3 seeds each, the same budget;
+# the README's table and docs/bench.svg. Run again to resume where it was cut off.
+COMPARE := --seeds 3 --steps 100000 --iterations 2 --samples 2 --parallel 2 --sandbox best --out runs/bench
+compare: $(STAMP)
+	$(VENV)/bin/rewardsmith bench $(COMPARE)
+	$(PY) bench/compare_readme.py runs/bench
 
 clean:
 	rm -rf $(VENV) $(LATEST_VENV) $(TOOLS_VENV) runs .pytest_cache .ruff_cache

@@ -7,8 +7,10 @@ import os
 import typer
 from rich.table import Table
 
+from rewardsmith.cli.bench import bench_command
 from rewardsmith.cli.common import console, errors
 from rewardsmith.cli.design import design_command, resume_command
+from rewardsmith.cli.report import report_command
 from rewardsmith.cli.sandbox import sandbox_app
 from rewardsmith.cli.show import show_command
 from rewardsmith.cli.train import train_command
@@ -23,6 +25,8 @@ app = typer.Typer(
 app.add_typer(sandbox_app, name="sandbox")
 app.command("design")(design_command)
 app.command("resume")(resume_command)
+app.command("report")(report_command)
+app.command("bench")(bench_command)
 app.command("show")(show_command)
 app.command("train")(train_command)
 

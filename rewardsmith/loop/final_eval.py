@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rewardsmith.loop.jobs import final_train_job
 from rewardsmith.loop.results import FinalEvaluation, RewardScores
-from rewardsmith.sandbox import TrainOutput
+from rewardsmith.sandbox import SandboxResult, TrainOutput
 from rewardsmith.sandbox.confirm import run_confirmed
 
 if TYPE_CHECKING:
@@ -55,22 +56,7 @@ def run_final_evaluation(ctx: LoopContext, best_id: str | None) -> FinalEvaluati
     ctx.parallel(run, runs)
 
     def scores(label: str) -> RewardScores:
-        fitness, failures = [], []
-        for seed in seeds:
-            result = record.final_run(f"{label}-seed{seed}")
-            assert result is not None
-            trained = result.output_of(TrainOutput)
-            if result.ok and trained is not None:
-                fitness.append(trained.training.fitness)
-            else:
-                failures.append(f"seed {seed}: {result.failure.kind if result.failure else 'no result'}")
-        return RewardScores(
-            label=label,
-            fitness=fitness,
-            failures=failures,
-            mean=statistics.mean(fitness) if fitness else None,
-            std=statistics.pstdev(fitness) if fitness else None,
-        )
+        return reward_scores(label, [(seed, record.final_run(f"{label}-seed{seed}")) for seed in seeds])
 
     best = scores("best") if "best" in codes else None
     reference, sparse = scores("reference"), scores("sparse")
@@ -79,3 +65,22 @@ def run_final_evaluation(ctx: LoopContext, best_id: str | None) -> FinalEvaluati
         best_id=best_id, seeds=seeds, steps=steps, best=best, reference=reference, sparse=sparse, normalized_score=None
     )
     return evaluation.model_copy(update={"normalized_score": evaluation.normalize(best.mean if best else None)})
+
+
+def reward_scores(label: str, results: Sequence[tuple[int, SandboxResult | None]]) -> RewardScores:
+    """One reward's fitness over the seeds it was trained on: ``(seed, result)`` pairs, None where none ran."""
+    fitness, failures = [], []
+    for seed, result in results:
+        trained = result.output_of(TrainOutput) if result is not None else None
+        if result is not None and result.ok and trained is not None:
+            fitness.append(trained.training.fitness)
+        else:
+            kind = result.failure.kind if result is not None and result.failure else "no result"
+            failures.append(f"seed {seed}: {kind}")
+    return RewardScores(
+        label=label,
+        fitness=fitness,
+        failures=failures,
+        mean=statistics.mean(fitness) if fitness else None,
+        std=statistics.pstdev(fitness) if fitness else None,
+    )

@@ -100,6 +100,13 @@ class CandidateStatus(BaseModel):
     hacking_suspected: bool | None = None
 
 
+class RunEvent(BaseModel):
+    """One line of events.jsonl, as far as a reader needs it: what happened, and when."""
+
+    time: datetime.datetime
+    event: str
+
+
 class RunConfigRecord(BaseModel):
     """config.json: what was asked for, with the versions that ran it."""
 
@@ -212,6 +219,10 @@ class RunRecord:
             stream.flush()
             os.fsync(stream.fileno())
 
+    def event_times(self) -> list[RunEvent]:
+        """Every event's name and time, typed; the rest of each line is left as it was written."""
+        return [RunEvent.model_validate(event) for event in self.events()]
+
     def events(self) -> list[dict[str, object]]:
         path = self.path("events.jsonl")
         if not path.exists():
@@ -253,6 +264,23 @@ class RunRecord:
         attempt = candidate.repair_round
         self.write_json(f"candidates/{candidate.id}/repairs/critic_r{attempt}.json", verdict)
         self.write_text(f"candidates/{candidate.id}/repairs/reward_r{attempt}.py", candidate.code)
+
+    def rejected_versions(self, candidate_id: str) -> list[tuple[str, CriticVerdict]]:
+        """Each version of a candidate the critic rejected before a repair replaced it: code and verdict, oldest
+        first."""
+        repairs = self.candidate_dir(candidate_id) / "repairs"
+        attempts = sorted(int(p.stem.removeprefix("critic_r")) for p in repairs.glob("critic_r*.json"))
+        return [
+            (
+                self.path(f"candidates/{candidate_id}/repairs/reward_r{attempt}.py").read_text(errors="replace"),
+                self.read_json(f"candidates/{candidate_id}/repairs/critic_r{attempt}.json", CriticVerdict),
+            )
+            for attempt in attempts
+        ]
+
+    def training_dir(self, candidate_id: str) -> Path:
+        """The out dir of the candidate's train job, where its declared artefacts (episodes, policy) are."""
+        return self.candidate_dir(candidate_id) / "training"
 
     def has(self, candidate_id: str, artefact: Artefact[ModelT]) -> bool:
         return self.exists(f"candidates/{candidate_id}/{artefact.file}")
@@ -316,6 +344,26 @@ class RunRecord:
 
     def write_final_run(self, name: str, result: SandboxResult) -> None:
         self.write_json(f"final/{name}/result.json", result)
+
+    def rl_runs(self, evaluation: FinalEvaluation | None) -> int:
+        """PPO trainings the run ran: the gate pool's reference training, every candidate trained (or whose
+        training failed), and the final evaluation's."""
+        pool = int(self.exists("pool/pool.npz"))
+        candidates = sum(self.has(s.id, TRAIN) for s in self.statuses())
+        finals = 0
+        if evaluation is not None:
+            finals = sum(
+                self.final_run(f"{label}-seed{seed}") is not None
+                for label in ("best", "reference", "sparse")
+                for seed in evaluation.seeds
+            )
+        return pool + candidates + finals
+
+    def wall_time_s(self) -> float | None:
+        """Seconds from the run's first event to its latest (at the report, its final evaluation); a resumed
+        run's count includes the time it lay stopped. None before anything happened."""
+        times = self.event_times()
+        return (times[-1].time - times[0].time).total_seconds() if times else None
 
     def final_evaluation(self) -> FinalEvaluation | None:
         """The final retraining's scores; None until final_eval has run."""

@@ -15,8 +15,9 @@ from __future__ import annotations
 import inspect
 import secrets
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 
@@ -134,6 +135,20 @@ class BatchedTask(ABC):
 
     # ----------------------------------------------------------------------------------------------
     # The batched environment.
+
+    @classmethod
+    def draw_episode(cls, figure: Any, episode: Mapping[str, Any]) -> bool:
+        """Draw one recorded episode for the report, the way a person pictures this task.
+
+        Args:
+            figure: An empty matplotlib ``Figure`` to draw on (``figure.subplots()``, ...). Tasks draw
+                through it, so a task module imports no plotting library.
+            episode: The episode's state variables by name, numpy arrays ``[T, ...]`` cut to its length.
+
+        Returns:
+            False where the task has no drawing of its own; the report then plots its state variables.
+        """
+        return False
 
     @classmethod
     def observation_source(cls) -> str:

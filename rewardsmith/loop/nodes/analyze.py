@@ -19,7 +19,7 @@ def analyze(ctx: LoopContext, state: LoopState) -> dict:
         analysis = ctx.agents.analyzer.analyze(
             record.candidate(candidate_id),
             trained.training,
-            record.candidate_dir(candidate_id) / "training",
+            record.training_dir(candidate_id),
             record.rubric(state["rubric_version"]),
             task=ctx.spec,
             # The checks ran in the sandbox, on the confirming job's episodes of the trusted re-run.

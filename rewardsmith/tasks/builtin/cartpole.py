@@ -17,6 +17,8 @@ Fitness: the episode length (steps balanced), 500 at best.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 
@@ -129,3 +131,20 @@ class CartPole(BatchedTask):
 
     def fitness_step(self, state: State, fitness_so_far: torch.Tensor) -> torch.Tensor:
         return fitness_so_far + 1.0
+
+    @classmethod
+    def draw_episode(cls, figure: Any, episode: Mapping[str, Any]) -> bool:
+        """The pole's angle and the cart's position over time, each against its failure limit."""
+        seconds = [TAU * (step + 1) for step in range(len(episode["pole_angle"]))]
+        angle, position = figure.subplots(2, 1, sharex=True)
+        angle.plot(seconds, [math.degrees(a) for a in episode["pole_angle"]], color="#4878a8")
+        position.plot(seconds, episode["cart_position"], color="#c05a28")
+        for axes, limit, label in (
+            (angle, math.degrees(ANGLE_LIMIT), "pole angle (deg)"),
+            (position, POSITION_LIMIT, "cart position (m)"),
+        ):
+            axes.axhline(limit, color="#999", linestyle="--", linewidth=0.8)
+            axes.axhline(-limit, color="#999", linestyle="--", linewidth=0.8)
+            axes.set_ylabel(label)
+        position.set_xlabel("time (s)")
+        return True

@@ -20,6 +20,9 @@ dominates, and among successes faster is better.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import torch
 
 from rewardsmith.tasks.base import BatchedTask, State
@@ -156,3 +159,18 @@ class MountainCar(BatchedTask):
         steps = state["episode_step"].to(fitness_so_far.dtype)
         arrival = 1.0 - SPEED_WEIGHT * steps / EPISODE_LENGTH
         return torch.where(state["reached_goal"], arrival, fitness_so_far)
+
+    @classmethod
+    def draw_episode(cls, figure: Any, episode: Mapping[str, Any]) -> bool:
+        """The car on the hill: the track's height profile, the car's positions coloured by time, the flag."""
+        axes = figure.subplots()
+        track = torch.linspace(MIN_POSITION, MAX_POSITION, 200)
+        axes.plot(track.numpy(), track_height(track).numpy(), color="#999")
+        positions = episode["position"]
+        points = axes.scatter(positions, episode["height"], c=range(len(positions)), s=6)
+        figure.colorbar(points, ax=axes, label="step")
+        axes.axvline(GOAL_POSITION, color="#2a8a2a", linestyle="--", label="flag")
+        axes.set_xlabel("position (m)")
+        axes.set_ylabel("height (m)")
+        axes.legend(fontsize=7, loc="upper left")
+        return True

@@ -25,6 +25,9 @@ Fitness: ``1 - 0.5·t/200`` if the puck reached the goal after ``t`` steps, 0 ot
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import torch
 
 from rewardsmith.tasks.base import BatchedTask, State
@@ -223,3 +226,28 @@ class PointReach(BatchedTask):
         steps = state["episode_step"].to(fitness_so_far.dtype)
         arrival = 1.0 - SPEED_WEIGHT * steps / EPISODE_LENGTH
         return torch.where(state["reached_goal"], arrival, fitness_so_far)
+
+    @classmethod
+    def draw_episode(cls, figure: Any, episode: Mapping[str, Any]) -> bool:
+        """The puck's path seen from above: the arena, the obstacle, the goal disc, start and end."""
+        axes = figure.subplots()
+        path, goal = episode["position"], episode["goal_position"][0]
+        axes.add_patch(figure_circle((0.0, 0.0), OBSTACLE_RADIUS, "#bbbbbb"))
+        axes.add_patch(figure_circle((float(goal[0]), float(goal[1])), GOAL_RADIUS, "#9fd89f"))
+        axes.plot(path[:, 0], path[:, 1], color="#4878a8")
+        axes.plot(path[0, 0], path[0, 1], "o", color="#4878a8", label="start")
+        axes.plot(path[-1, 0], path[-1, 1], "s", color="#c05a28", label="end")
+        axes.set_xlim(-ARENA_HALF_WIDTH, ARENA_HALF_WIDTH)
+        axes.set_ylim(-ARENA_HALF_WIDTH, ARENA_HALF_WIDTH)
+        axes.set_aspect("equal")
+        axes.set_xlabel("x (m)")
+        axes.set_ylabel("y (m)")
+        axes.legend(fontsize=7, loc="upper left")
+        return True
+
+
+def figure_circle(centre: tuple[float, float], radius: float, colour: str) -> Any:
+    """A filled disc for :meth:`PointReach.draw_episode`, imported only when a report draws one."""
+    from matplotlib.patches import Circle
+
+    return Circle(centre, radius, color=colour)

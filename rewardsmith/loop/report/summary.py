@@ -1,0 +1,47 @@
+"""The end of a run in files: best_reward.py and summary.json (the DesignResult)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rewardsmith.loop.record import RunRecord
+from rewardsmith.loop.results import DesignResult, FinalEvaluation, IterationRecord
+
+
+def design_result(record: RunRecord, evaluation: FinalEvaluation, history: Sequence[Any]) -> DesignResult:
+    """Assemble the DesignResult of a finished run from its record."""
+    config = record.config_record().config
+    statuses = record.statuses()
+    best_id = evaluation.best_id
+    best_code = record.candidate(best_id).code if best_id else None
+    best_status = record.status(best_id) if best_id else None
+    return DesignResult(
+        run_id=record.run_id,
+        run_dir=record.dir,
+        task=config.task,
+        designer=config.designer_label,
+        best_candidate_id=best_id,
+        best_code=best_code,
+        best_reward_path=record.path(record.BEST_REWARD) if best_code else None,
+        training_fitness=best_status.fitness if best_status else None,
+        fitness=evaluation.best.mean if evaluation.best else None,
+        fitness_std=evaluation.best.std if evaluation.best else None,
+        normalized_score=evaluation.normalized_score,
+        reference_fitness=evaluation.reference.mean,
+        sparse_fitness=evaluation.sparse.mean,
+        candidates=len(statuses),
+        trained=sum(s.stage == "trained" for s in statuses),
+        rejected=sum(s.stage == "rejected" for s in statuses),
+        history=[IterationRecord.model_validate(dict(h)) for h in history],
+    )
+
+
+def write_summary(record: RunRecord, evaluation: FinalEvaluation, history: Sequence[Any]) -> DesignResult:
+    """Write best_reward.py and summary.json; return the DesignResult."""
+    result = design_result(record, evaluation, history)
+    if result.best_code is not None:
+        header = f"# rewardsmith run {record.run_id}: best reward ({result.best_candidate_id}), by {result.designer}\n"
+        record.write_text(record.BEST_REWARD, header + result.best_code)
+    record.write_json(record.SUMMARY, result)
+    return result

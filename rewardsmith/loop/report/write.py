@@ -1,0 +1,58 @@
+"""Write a finished run's report: summary.json and best_reward.py, the HTML page, the TensorBoard files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rewardsmith.loop.record import RunRecord
+from rewardsmith.loop.report import charts, episodes
+from rewardsmith.loop.report.html import render
+from rewardsmith.loop.report.model import ReportError, assemble
+from rewardsmith.loop.report.summary import write_summary
+from rewardsmith.loop.report.tensorboard import write_events
+from rewardsmith.loop.results import DesignResult, FinalEvaluation
+from rewardsmith.tasks import BatchedTask
+
+REPORT = "report.html"
+
+
+def write_report(
+    record: RunRecord, task_class: type[BatchedTask], evaluation: FinalEvaluation, history: Sequence[Any]
+) -> DesignResult:
+    """The report node's work: the summary, then the page and the TensorBoard files from the record."""
+    result = write_summary(record, evaluation, history)
+    write_html_report(record, task_class)
+    return result
+
+
+def write_html_report(record: RunRecord, task_class: type[BatchedTask]) -> Path:
+    """Make ``report.html`` (and ``tensorboard/``) in a finished run's directory; return the page's path.
+
+    Raises:
+        ReportError: The run has not finished, or a file of it cannot be read; one line says what to do.
+    """
+    spec = task_class.spec
+    report = assemble(record, spec)
+    evaluation = record.final_evaluation()
+    assert evaluation is not None  # assemble() refused a run without one
+    try:
+        pictures = [episodes.draw(task_class, pick) for pick in report.episodes]
+    except (OSError, ValueError, KeyError, IndexError) as error:
+        raise ReportError(
+            f"a recorded episode of {record.run_id} cannot be read ({error}); delete the candidate's training/ "
+            "folder and train.json and resume, which trains it again"
+        ) from None
+    curves = report.best.curves if report.best is not None else None
+    page = render(
+        report,
+        charts.fitness_per_round(report.candidates, spec.fitness.name),
+        charts.lineage(report.candidates),
+        charts.training_curves(curves, report.best.candidate_id, spec.fitness.name)
+        if curves is not None and report.best is not None
+        else None,
+        pictures,
+    )
+    write_events(record, evaluation)
+    return record.write_text(REPORT, page)
