@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 from rewardsmith.loop.record import TRAIN, RunRecord
 from rewardsmith.loop.results import DesignResult, FinalEvaluation, IterationRecord, format_score
 from rewardsmith.sandbox import TrainOutput
-from rewardsmith.tasks import BatchedTask, TaskSpec
+from rewardsmith.tasks import Task, TaskSpec
 
 
 def design_result(record: RunRecord, evaluation: FinalEvaluation, history: Sequence[Any]) -> DesignResult:
@@ -38,7 +38,7 @@ def design_result(record: RunRecord, evaluation: FinalEvaluation, history: Seque
         fitness=evaluation.best.mean if evaluation.best else None,
         fitness_std=evaluation.best.std if evaluation.best else None,
         normalized_score=evaluation.normalized_score,
-        reference_fitness=evaluation.reference.mean,
+        reference_fitness=evaluation.reference.mean if evaluation.reference else None,
         sparse_fitness=evaluation.sparse.mean,
         candidates=len(statuses),
         trained=sum(s.stage == "trained" for s in statuses),
@@ -48,7 +48,7 @@ def design_result(record: RunRecord, evaluation: FinalEvaluation, history: Seque
 
 
 def write_report(
-    record: RunRecord, task_class: type[BatchedTask], evaluation: FinalEvaluation, history: Sequence[Any]
+    record: RunRecord, task_class: type[Task], evaluation: FinalEvaluation, history: Sequence[Any]
 ) -> DesignResult:
     """Write best_reward.py, summary.json and report.html; return the DesignResult."""
     result = design_result(record, evaluation, history)
@@ -60,7 +60,7 @@ def write_report(
     return result
 
 
-def _html(record: RunRecord, task_class: type[BatchedTask], result: DesignResult, evaluation: FinalEvaluation) -> str:
+def _html(record: RunRecord, task_class: type[Task], result: DesignResult, evaluation: FinalEvaluation) -> str:
     spec = task_class.spec
     statuses = record.statuses()
     rows = "".join(
@@ -105,7 +105,17 @@ def _result_table(spec: TaskSpec, evaluation: FinalEvaluation, result: DesignRes
 <tr><td>best ({result.best_candidate_id})</td><td>{_scores(evaluation.best)}</td></tr>
 <tr><td>reference</td><td>{_scores(evaluation.reference)}</td></tr>
 <tr><td>sparse</td><td>{_scores(evaluation.sparse)}</td></tr></table>
-<p>Normalised score: <b>{score}</b> (solved at {spec.fitness.solved_threshold:g}).</p>"""
+{_normalised(spec, score)}"""
+
+
+def _normalised(spec: TaskSpec, score: str) -> str:
+    if spec.reference_reward_code is None:
+        return (
+            f"<p>This task has no reference reward, so no normalised score is possible: judge the reward by its "
+            f"{html.escape(spec.fitness.name)} (solved at {spec.fitness.solved_threshold:g}) and the recorded "
+            f"episodes.</p>"
+        )
+    return f"<p>Normalised score: <b>{score}</b> (solved at {spec.fitness.solved_threshold:g}).</p>"
 
 
 def _scores(scores: Any) -> str:
