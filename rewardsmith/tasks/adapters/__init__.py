@@ -4,19 +4,25 @@ Only Gymnasium is a dependency; the Isaac and ManiSkill adapters import their si
 """
 
 from rewardsmith.tasks.adapters.gymnasium_task import GymnasiumSpaceError, GymnasiumTask, gymnasium_spec
-from rewardsmith.tasks.adapters.isaacgym_task import IsaacGymTask, isaacgym_spec, reward_replaced
+from rewardsmith.tasks.adapters.isaacgym_task import IsaacGymTask, reward_replaced
+from rewardsmith.tasks.adapters.isaaclab_manager_task import IsaacLabManagerTask
+from rewardsmith.tasks.adapters.isaaclab_task import IsaacLabDirectTask, IsaacLabTask, direct_variant
 from rewardsmith.tasks.adapters.lazy import SimulatorMissingError
-from rewardsmith.tasks.adapters.simulator import FitnessFold, SimulatorTask, Transition
+from rewardsmith.tasks.adapters.simulator import FitnessFold, SimulatorTask, Transition, simulator_spec
 
 __all__ = [
     "FitnessFold",
     "GymnasiumSpaceError",
     "GymnasiumTask",
     "IsaacGymTask",
+    "IsaacLabDirectTask",
+    "IsaacLabManagerTask",
+    "IsaacLabTask",
     "SimulatorMissingError",
     "SimulatorTask",
     "Transition",
+    "direct_variant",
     "gymnasium_spec",
-    "isaacgym_spec",
     "reward_replaced",
+    "simulator_spec",
 ]

@@ -1,9 +1,9 @@
 """An IsaacGymEnvs ``VecTask`` as a rewardsmith task, the way Eureka uses one.
 
 A user writes one class: :attr:`IsaacGymTask.vec_task` (``"isaacgymenvs.tasks.cartpole:Cartpole"``),
-the task's config (IsaacGymEnvs' ``cfg/task/<Task>.yaml`` as a dict), a spec (see
-:func:`isaacgym_spec`) whose state variables name task attributes (``dof_pos``, ``root_states``), and
-the attribute that holds the task's success metric.
+the task's config (IsaacGymEnvs' ``cfg/task/<Task>.yaml`` as a dict), a spec
+(:func:`~rewardsmith.tasks.adapters.simulator.simulator_spec`) whose state variables name task
+attributes (``dof_pos``, ``root_states``), and the attribute that holds the task's success metric.
 
 - Context: the class header, "Rest of the environment definition omitted." and the observation
   method, as in Eureka's ``envs/isaac/<task>_obs.py``; the task's own ``compute_reward`` never shows.
@@ -34,15 +34,6 @@ from rewardsmith.tasks.adapters.attributes import read_attributes
 from rewardsmith.tasks.adapters.excerpt import class_excerpt
 from rewardsmith.tasks.adapters.lazy import resolve
 from rewardsmith.tasks.adapters.simulator import SimulatorTask, Transition
-from rewardsmith.tasks.spec import (
-    BoxSpace,
-    FitnessSpec,
-    ObservationSpec,
-    PPOHints,
-    StateVariable,
-    TaskSpec,
-    common_state_variables,
-)
 
 INSTALL_HINT = (
     "install Isaac Gym Preview 4 (python/ in NVIDIA's tarball, pip install -e .) and IsaacGymEnvs on a GPU "
@@ -50,41 +41,6 @@ INSTALL_HINT = (
 )
 #: Observation methods Eureka keeps in its excerpts (``prune_env_isaac.py``), in the order it lists them.
 OBSERVATION_METHODS = ("compute_observations", "_update_states", "compute_full_state")
-
-
-def isaacgym_spec(
-    *,
-    name: str,
-    description: str,
-    state_variables: tuple[StateVariable, ...],
-    observation_size: int,
-    action_size: int,
-    episode_length: int,
-    dt: float,
-    fitness: FitnessSpec,
-    reference_reward_code: str | None,
-    sparse_reward_code: str,
-    ppo: PPOHints | None = None,
-) -> TaskSpec:
-    """A :class:`TaskSpec` for a ``VecTask``: ``numObservations`` and ``numActions`` as its config sets
-    them, actions in [-1, 1] as ``VecTask`` declares them, ``max_episode_length`` steps of ``dt`` (the
-    sim's ``dt`` times ``controlFrequencyInv``). ``action`` and ``episode_step`` are added."""
-    action_space = BoxSpace(shape=(action_size,), low=-1.0, high=1.0)
-    return TaskSpec(
-        name=name,
-        description=description,
-        state_variables=(*state_variables, *common_state_variables(action_space)),
-        observation=ObservationSpec(
-            size=observation_size, elements=tuple(f"obs_buf[{i}]" for i in range(observation_size))
-        ),
-        action_space=action_space,
-        episode_length=episode_length,
-        dt=dt,
-        fitness=fitness,
-        reference_reward_code=reference_reward_code,
-        sparse_reward_code=sparse_reward_code,
-        ppo=ppo or PPOHints(),
-    )
 
 
 def reward_replaced(vec_task_class: type) -> type:

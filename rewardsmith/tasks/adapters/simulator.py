@@ -20,11 +20,59 @@ import torch
 
 from rewardsmith.tasks.episodes import EpisodeTally
 from rewardsmith.tasks.protocol import State, StepOutput, Task
+from rewardsmith.tasks.spec import (
+    BoxSpace,
+    FitnessSpec,
+    ObservationSpec,
+    PPOHints,
+    StateVariable,
+    TaskSpec,
+    common_state_variables,
+)
 
 FitnessFold = Literal["final", "sum", "max"]
 """How a per-step success value becomes an episode's fitness: its value at the episode's last step
 (a success flag, Eureka's per-episode ``consecutive_successes``), its sum over the episode (a ground-truth
 reward, Eureka's ``gt_reward`` where a task has no success rate), or its maximum (succeeded at least once)."""
+
+
+def simulator_spec(
+    *,
+    name: str,
+    description: str,
+    state_variables: tuple[StateVariable, ...],
+    observation_size: int,
+    action_size: int,
+    episode_length: int,
+    dt: float,
+    fitness: FitnessSpec,
+    reference_reward_code: str | None,
+    sparse_reward_code: str,
+    ppo: PPOHints | None = None,
+) -> TaskSpec:
+    """A :class:`TaskSpec` for a GPU simulator's task, whose sizes its config sets (``numObservations``,
+    ``observation_space``) and which cannot be made here to read them.
+
+    Actions are in [-1, 1]: Isaac Gym's ``VecTask`` declares that range, Isaac Lab's and ManiSkill's
+    tasks scale a unit action themselves. An episode lasts ``episode_length`` steps of ``dt`` seconds
+    (the physics step times the decimation). ``action`` and ``episode_step`` are added.
+    """
+    action_space = BoxSpace(shape=(action_size,), low=-1.0, high=1.0)
+    return TaskSpec(
+        name=name,
+        description=description,
+        state_variables=(*state_variables, *common_state_variables(action_space)),
+        observation=ObservationSpec(
+            size=observation_size, elements=tuple(f"observation[{i}]" for i in range(observation_size))
+        ),
+        action_space=action_space,
+        episode_length=episode_length,
+        dt=dt,
+        fitness=fitness,
+        reference_reward_code=reference_reward_code,
+        sparse_reward_code=sparse_reward_code,
+        ppo=ppo or PPOHints(),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from rewardsmith.tasks.adapters import IsaacGymTask, SimulatorMissingError, rewa
 from rewardsmith.tasks.registry import check_task_class, check_task_runs
 from tests.tasks.adapters.fake_isaacgym import cartpole
 from tests.tasks.adapters.fake_isaacgym.cartpole_task import CARTPOLE_CONFIG, FakeCartpole
+from tests.tasks.adapters.stepping import run_until_done
 
 # eureka-research/Eureka at 9eee428, eureka/envs/isaac/cartpole_obs.py, byte for byte.
 EUREKA_CARTPOLE_OBS = '''class Cartpole(VecTask):
@@ -46,14 +47,6 @@ def compute_reward(
     return upright + centred + still, {"upright": upright, "centred": centred, "still": still}
 ```
 """
-
-
-def _run_until_done(task: FakeCartpole, push: float = 1.0, limit: int = 200):
-    for _ in range(limit):
-        output = task.step(torch.full((task.num_envs, 1), push))
-        if output.done.any():
-            return output
-    raise AssertionError(f"no episode ended in {limit} steps")
 
 
 def test_context_is_eurekas_excerpt_of_the_task() -> None:
@@ -137,7 +130,7 @@ def test_variant_replaces_the_reward_and_keeps_reset_and_success() -> None:
 def test_state_is_the_one_that_ended_the_episode_and_the_observation_the_next_ones() -> None:
     task = FakeCartpole(num_envs=4, seed=1)
     task.reset()
-    output = _run_until_done(task)
+    output = run_until_done(task)
     done = output.done
     fell = (output.state["dof_pos"][:, 1].abs() > torch.pi / 2) | (output.state["dof_pos"][:, 0].abs() > 3.0)
     assert torch.equal(fell, done)
@@ -152,7 +145,7 @@ def test_state_is_the_one_that_ended_the_episode_and_the_observation_the_next_on
 def test_fitness_is_the_tasks_success_metric_per_episode() -> None:
     task = FakeCartpole(num_envs=4, seed=2)
     task.reset()
-    output = _run_until_done(task)
+    output = run_until_done(task)
     # Eureka's cartpole success (consecutive_successes) is the mean progress_buf of the ending episodes.
     assert torch.equal(output.episode_fitness[output.done], output.state["progress_buf"][output.done].float())
     assert torch.equal(output.episode_fitness[output.done], output.episode_length[output.done].float())

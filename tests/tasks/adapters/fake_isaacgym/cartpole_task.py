@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rewardsmith.tasks import FitnessSpec, PPOHints, StateVariable
-from rewardsmith.tasks.adapters import IsaacGymTask, isaacgym_spec
+from rewardsmith.tasks.adapters import IsaacGymTask, simulator_spec
 
 # IsaacGymEnvs' compute_cartpole_reward in the reward contract, bound to task attributes by name.
 REFERENCE = """
@@ -41,7 +41,7 @@ class FakeCartpole(IsaacGymTask):
     vec_task = "tests.tasks.adapters.fake_isaacgym.cartpole:Cartpole"
     task_config = CARTPOLE_CONFIG
     success_attribute = "progress_buf"
-    spec = isaacgym_spec(
+    spec = simulator_spec(
         name="isaacgym_cartpole",
         description="Balance a pole on a cart so that the pole stays upright.",
         state_variables=(

@@ -11,13 +11,10 @@ from dataclasses import dataclass, field
 
 import torch
 
+from tests.tasks.adapters.fake_physics import cartpole_step
+
 SIM_PHYSX = 0
 SIM_FLEX = 1
-
-GRAVITY = 9.8  # m/s^2
-CART_MASS = 1.0  # kg
-POLE_MASS = 0.1  # kg
-POLE_HALF_LENGTH = 0.5  # m
 
 
 @dataclass
@@ -59,18 +56,8 @@ class Gym:
 
     def simulate(self, sim: Sim) -> None:
         view = sim.dof_state.view(sim.num_envs, 2, 2)
-        x_dot, theta, theta_dot = view[:, 0, 1], view[:, 1, 0], view[:, 1, 1]
-        force = sim.forces.view(sim.num_envs, 2)[:, 0]
-        total = CART_MASS + POLE_MASS
-        temp = (force + POLE_MASS * POLE_HALF_LENGTH * theta_dot**2 * torch.sin(theta)) / total
-        theta_acc = (GRAVITY * torch.sin(theta) - torch.cos(theta) * temp) / (
-            POLE_HALF_LENGTH * (4.0 / 3.0 - POLE_MASS * torch.cos(theta) ** 2 / total)
-        )
-        x_acc = temp - POLE_MASS * POLE_HALF_LENGTH * theta_acc * torch.cos(theta) / total
-        view[:, 0, 0] += sim.dt * x_dot
-        view[:, 0, 1] += sim.dt * x_acc
-        view[:, 1, 0] += sim.dt * theta_dot
-        view[:, 1, 1] += sim.dt * theta_acc
+        position, velocity = view[..., 0], view[..., 1]
+        cartpole_step(position, velocity, sim.forces.view(sim.num_envs, 2)[:, 0], sim.dt)
 
 
 def acquire_gym() -> Gym:
