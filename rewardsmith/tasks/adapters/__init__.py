@@ -8,6 +8,7 @@ from rewardsmith.tasks.adapters.isaacgym_task import IsaacGymTask, reward_replac
 from rewardsmith.tasks.adapters.isaaclab_manager_task import IsaacLabManagerTask
 from rewardsmith.tasks.adapters.isaaclab_task import IsaacLabDirectTask, IsaacLabTask, direct_variant
 from rewardsmith.tasks.adapters.lazy import SimulatorMissingError
+from rewardsmith.tasks.adapters.maniskill_task import ManiSkillTask
 from rewardsmith.tasks.adapters.simulator import FitnessFold, SimulatorTask, Transition, simulator_spec
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "IsaacLabDirectTask",
     "IsaacLabManagerTask",
     "IsaacLabTask",
+    "ManiSkillTask",
     "SimulatorMissingError",
     "SimulatorTask",
     "Transition",

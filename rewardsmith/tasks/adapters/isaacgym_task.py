@@ -32,7 +32,7 @@ import torch
 
 from rewardsmith.tasks.adapters.attributes import read_attributes
 from rewardsmith.tasks.adapters.excerpt import class_excerpt
-from rewardsmith.tasks.adapters.lazy import resolve
+from rewardsmith.tasks.adapters.lazy import resolve_class
 from rewardsmith.tasks.adapters.simulator import SimulatorTask, Transition
 
 INSTALL_HINT = (
@@ -96,10 +96,7 @@ class IsaacGymTask(SimulatorTask):
 
     @classmethod
     def vec_task_class(cls) -> type:
-        task_class = resolve(cls.vec_task, INSTALL_HINT)
-        if not isinstance(task_class, type):
-            raise TypeError(f"{cls.vec_task} is not a class")
-        return task_class
+        return resolve_class(cls.vec_task, INSTALL_HINT)
 
     @classmethod
     def designer_source(cls) -> str:

@@ -26,7 +26,7 @@ import torch
 
 from rewardsmith.tasks.adapters.attributes import read_attributes
 from rewardsmith.tasks.adapters.excerpt import class_excerpt
-from rewardsmith.tasks.adapters.lazy import resolve
+from rewardsmith.tasks.adapters.lazy import resolve, resolve_class
 from rewardsmith.tasks.adapters.simulator import SimulatorTask, Transition
 from rewardsmith.tasks.protocol import State
 
@@ -149,7 +149,4 @@ class IsaacLabDirectTask(IsaacLabTask):
     @classmethod
     def designer_source(cls) -> str:
         """The environment class cut down as Eureka shows a task; Isaac Lab Eureka shows ``_get_observations``."""
-        env_class = resolve(cls.env_class, INSTALL_HINT)
-        if not isinstance(env_class, type):
-            raise TypeError(f"{cls.env_class} is not a class")
-        return class_excerpt(env_class, ("_get_observations",))
+        return class_excerpt(resolve_class(cls.env_class, INSTALL_HINT), ("_get_observations",))

@@ -34,3 +34,11 @@ def resolve(ref: str, install_hint: str) -> object:
         return getattr(module, attribute)
     except AttributeError:
         raise ValueError(f"module {module_name} has no attribute '{attribute}'") from None
+
+
+def resolve_class(ref: str, install_hint: str) -> type:
+    """The class ``module:ClassName`` names, as :func:`resolve`; a ``TypeError`` when it is not a class."""
+    found = resolve(ref, install_hint)
+    if not isinstance(found, type):
+        raise TypeError(f"{ref} is not a class")
+    return found
