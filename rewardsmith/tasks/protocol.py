@@ -78,6 +78,9 @@ class Task(ABC):
 
     #: State variables every task provides on top of its own.
     COMMON_STATE: ClassVar[tuple[str, ...]] = ("action", "episode_step")
+    #: Whether the simulator allows one instance per process (Isaac Gym shares one sim, Isaac Lab refuses a
+    #: second SimulationContext): loading such a class makes no instance to check it.
+    one_per_process: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -67,6 +67,8 @@ class IsaacGymTask(SimulatorTask):
     Subclasses set :attr:`vec_task`, :attr:`task_config`, :attr:`spec` and :attr:`success_attribute`.
     """
 
+    one_per_process = True
+
     vec_task: ClassVar[str]
     """``"module:Class"`` of the ``VecTask`` subclass; imported when a task is made, never at import."""
     task_config: ClassVar[Mapping[str, Any]]

@@ -51,6 +51,8 @@ Capture = Callable[[Any], None]
 class IsaacLabTask(SimulatorTask):
     """A batch of one Isaac Lab RL environment, read where the environment computes its reward."""
 
+    one_per_process = True
+
     env_class: ClassVar[str]
     """``"module:Class"`` of the environment (``DirectRLEnv`` subclass, or ``ManagerBasedRLEnv``)."""
     env_cfg: ClassVar[str]

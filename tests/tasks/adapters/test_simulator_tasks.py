@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
 from rewardsmith.tasks.adapters import SimulatorMissingError, SimulatorTask
-from rewardsmith.tasks.registry import check_task_class, check_task_runs
+from rewardsmith.tasks.registry import TaskLoadError, check_task_class, check_task_runs, load_task
 from tests.tasks.adapters.fake_isaacgym.cartpole_task import FakeCartpole
 from tests.tasks.adapters.fake_isaaclab.tasks import FakeDirectCartpole, FakeManagerCartpole
 from tests.tasks.adapters.fake_maniskill.tasks import FakePickCube
@@ -71,6 +73,26 @@ def test_a_missing_simulator_is_named_in_one_line(
         on_a_gpu_worker(num_envs=2)
     message = str(caught.value)
     assert f"'{package}'" in message and hint in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("task_class", "probed"), [(FakeCartpole, False), (FakeDirectCartpole, False), (FakePickCube, True)]
+)
+def test_loading_a_one_per_process_simulator_makes_no_instance(
+    task_class: type[SimulatorTask], probed: bool, tmp_path: Path
+) -> None:
+    path = tmp_path / "user_task.py"
+    path.write_text(
+        f"from {task_class.__module__} import {task_class.__name__}\n\n\n"
+        f"class Unmakeable({task_class.__name__}):\n"
+        "    def open_simulator(self) -> None:\n"
+        "        raise RuntimeError('made an instance')\n"
+    )
+    if probed:
+        with pytest.raises(TaskLoadError, match="made an instance"):
+            load_task(f"{path}:Unmakeable")
+    else:
+        assert load_task(f"{path}:Unmakeable").one_per_process
 
 
 def test_step_before_reset_is_refused() -> None:
