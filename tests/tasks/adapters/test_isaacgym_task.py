@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import importlib.metadata
+import inspect
 from pathlib import Path
 
 import torch
@@ -11,6 +13,7 @@ from rewardsmith.rewards.loader import load_reward
 from rewardsmith.tasks import render_context
 from rewardsmith.tasks.adapters import reward_replaced
 from tests.tasks.adapters.fake_isaacgym import cartpole
+from tests.tasks.adapters.fake_isaacgym import gym as fake_gym
 from tests.tasks.adapters.fake_isaacgym.cartpole_task import CARTPOLE_CONFIG, FakeCartpole
 from tests.tasks.adapters.stepping import run_until_done
 
@@ -45,6 +48,30 @@ def compute_reward(
     return upright + centred + still, {"upright": upright, "centred": centred, "still": still}
 ```
 """
+
+
+def _gymapi_stub_methods() -> dict[str, ast.FunctionDef]:
+    stub = next(path for path in importlib.metadata.files("isaacgym-stubs") or () if path.name == "gymapi.pyi")
+    source = Path(str(stub.locate())).read_text()
+    # The stub file as a whole does not parse (a method named `lambda`); class Gym on its own does.
+    start = source.index("\nclass Gym:")
+    end = source.index("\nclass ", start + 1)
+    gym = ast.parse(source[start:end]).body[0]
+    assert isinstance(gym, ast.ClassDef)
+    return {node.name: node for node in gym.body if isinstance(node, ast.FunctionDef)}
+
+
+def test_the_fake_gym_has_gymapis_signatures() -> None:
+    stubs = _gymapi_stub_methods()
+    fakes = {name: member for name, member in vars(fake_gym.Gym).items() if inspect.isfunction(member)}
+    assert len(fakes) >= 9
+    for name, method in fakes.items():
+        assert name in stubs, name
+        stub = stubs[name]
+        assert len(inspect.signature(method).parameters) == len(stub.args.args), name
+        returns = ast.unparse(stub.returns) if stub.returns else "None"
+        if returns in ("bool", "None"):
+            assert inspect.signature(method).return_annotation == returns, name
 
 
 def test_context_is_eurekas_excerpt_of_the_task() -> None:

@@ -28,7 +28,7 @@
 #
 # The IsaacGymEnvs Cartpole task (isaacgymenvs/tasks/cartpole.py at aeed298), over the fake simulator,
 # in its authors' layout (ruff leaves it alone). Only the imports and create_sim differ (no assets, no
-# ground plane); the rest, from compute_reward to compute_cartpole_reward, is the original.
+# ground plane, an env per cart-pole); the rest, from compute_reward to compute_cartpole_reward, is the original.
 # ruff: noqa
 
 import numpy as np
@@ -63,6 +63,8 @@ class Cartpole(VecTask):
 
         self.sim = super().create_sim(self.device_id, self.graphics_device_id, self.physics_engine, self.sim_params)
         self.num_dof = 2
+        for i in range(self.num_envs):
+            self.gym.create_env(self.sim, None, None, int(np.sqrt(self.num_envs)))
 
     def compute_reward(self):
         # retrieve environment observations from buffer

@@ -8,6 +8,7 @@ Here the tensor is the simulator's state itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
@@ -19,37 +20,47 @@ SIM_FLEX = 1
 
 @dataclass
 class Sim:
-    num_envs: int
+    """A simulation: its environments, each a cart-pole, and their DOF state once acquired."""
+
     dt: float
     device: str
+    num_envs: int = 0
     dof_state: torch.Tensor = field(init=False)
     forces: torch.Tensor = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.dof_state = torch.zeros((self.num_envs * 2, 2), device=self.device)
-        self.forces = torch.zeros(self.num_envs * 2, device=self.device)
-
 
 class Gym:
-    """``gymapi.acquire_gym()``'s object, for cart-poles (two DOFs: the cart's slider, the pole's hinge)."""
+    """``gymapi.acquire_gym()``'s object, for cart-poles (two DOFs: the cart's slider, the pole's hinge).
 
-    def create_sim(self, num_envs: int, dt: float, device: str) -> Sim:
-        return Sim(num_envs=num_envs, dt=dt, device=device)
+    Method names, parameter counts and return types are gymapi's (``isaacgym-stubs``; a test checks).
+    """
 
-    def prepare_sim(self, sim: Sim) -> None:
-        pass
+    def create_sim(self, compute_device: int, graphics_device: int, type: int, params: Any) -> Sim:
+        device = f"cuda:{compute_device}" if params.use_gpu_pipeline else "cpu"
+        return Sim(dt=params.dt, device=device)
+
+    def create_env(self, sim: Sim, lower: Any, upper: Any, per_row: int) -> int:
+        sim.num_envs += 1
+        return sim.num_envs - 1
+
+    def prepare_sim(self, sim: Sim) -> bool:
+        sim.dof_state = torch.zeros((sim.num_envs * 2, 2), device=sim.device)
+        sim.forces = torch.zeros(sim.num_envs * 2, device=sim.device)
+        return True
 
     def acquire_dof_state_tensor(self, sim: Sim) -> torch.Tensor:
         return sim.dof_state
 
-    def refresh_dof_state_tensor(self, sim: Sim) -> None:
-        pass
+    def refresh_dof_state_tensor(self, sim: Sim) -> bool:
+        return True
 
-    def set_dof_actuation_force_tensor(self, sim: Sim, forces: torch.Tensor) -> None:
+    def set_dof_actuation_force_tensor(self, sim: Sim, forces: torch.Tensor) -> bool:
         sim.forces = forces.clone()
+        return True
 
-    def set_dof_state_tensor_indexed(self, sim: Sim, state: torch.Tensor, indices: torch.Tensor, count: int) -> None:
+    def set_dof_state_tensor_indexed(self, sim: Sim, state: torch.Tensor, indices: torch.Tensor, count: int) -> bool:
         sim.dof_state.copy_(state)
+        return True
 
     def fetch_results(self, sim: Sim, wait: bool) -> None:
         pass

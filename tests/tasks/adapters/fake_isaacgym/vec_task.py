@@ -75,7 +75,9 @@ class VecTask(Env):
     ):
         super().__init__(config, rl_device, sim_device, graphics_device_id, headless)
         self.force_render = force_render
-        self.sim_params = SimpleNamespace(dt=self.cfg["sim"]["dt"])
+        self.sim_params = SimpleNamespace(
+            dt=self.cfg["sim"]["dt"], use_gpu_pipeline=self.cfg["sim"]["use_gpu_pipeline"]
+        )
         if self.cfg["physics_engine"] == "physx":
             self.physics_engine = gymapi.SIM_PHYSX
         elif self.cfg["physics_engine"] == "flex":
@@ -102,7 +104,7 @@ class VecTask(Env):
         self.extras: dict[str, Any] = {}
 
     def create_sim(self, compute_device: int, graphics_device: int, physics_engine: int, sim_params: Any) -> gymapi.Sim:
-        return self.gym.create_sim(self.num_envs, sim_params.dt, self.device)
+        return self.gym.create_sim(compute_device, graphics_device, physics_engine, sim_params)
 
     @abc.abstractmethod
     def pre_physics_step(self, actions: torch.Tensor) -> None:
