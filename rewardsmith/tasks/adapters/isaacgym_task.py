@@ -25,6 +25,7 @@ one that ended the episode.
 from __future__ import annotations
 
 import copy
+import operator
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -74,9 +75,10 @@ class IsaacGymTask(SimulatorTask):
     task_config: ClassVar[Mapping[str, Any]]
     """The task's config as IsaacGymEnvs' hydra gives it (``env``, ``sim``, ``physics_engine``, ...)."""
     success_attribute: ClassVar[str]
-    """The task attribute holding its success metric, per environment or one value for the batch."""
+    """The task attribute (or dotted path) holding its success metric, per environment or one value for
+    the batch (which then counts for every environment)."""
     state_paths: ClassVar[Mapping[str, str]] = {}
-    """Attribute path per state variable where it is not the variable's name (``"root_states"`` ...)."""
+    """Attribute path per state variable where it is not the variable's own name."""
     observation_methods: ClassVar[tuple[str, ...]] = OBSERVATION_METHODS
     observation_helpers: ClassVar[tuple[str, ...]] = ()
     """Module-level functions the observation method calls (``compute_ant_observations``), shown too."""
@@ -137,7 +139,7 @@ class IsaacGymTask(SimulatorTask):
         return observation.to(device=self.device, dtype=torch.float32, copy=True)
 
     def _success(self) -> torch.Tensor:
-        value = getattr(self.vec, self.success_attribute)
+        value = operator.attrgetter(self.success_attribute)(self.vec)
         tensor = torch.as_tensor(value, device=self.device, dtype=torch.float32).reshape(-1)
         # A batch-level metric (Eureka's consecutive_successes is one running value) counts for every env.
         return tensor.expand(self.num_envs).clone() if tensor.numel() == 1 else tensor.clone()
