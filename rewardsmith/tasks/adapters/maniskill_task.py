@@ -9,8 +9,8 @@ ManiSkill rewards read them), or else by its own name.
 
 - Context: the env class cut down as Eureka shows a task, with its observation method
   ``_get_obs_extra``; never ``compute_dense_reward``, nor ``evaluate``, which defines success.
-- Fitness: ``evaluate()``'s ``success`` folded over the episode, by default ``max`` (ManiSkill's
-  ``success_once``).
+- Fitness: ``evaluate()``'s ``success`` (or :attr:`ManiSkillTask.success_key`) folded over the
+  episode, by default ``max`` (ManiSkill's ``success_once``).
 - Resets: ManiSkill's ``BaseEnv`` does not reset an ended environment itself (its vector wrapper
   does); the adapter reads the state first, then resets only the ended ones with
   ``reset(options={"env_idx": ...})``.
@@ -47,6 +47,8 @@ class ManiSkillTask(SimulatorTask):
     registers: ClassVar[str] = "mani_skill.envs"
     """The module whose import registers the env id with Gymnasium."""
     state_paths: ClassVar[Mapping[str, str]] = {}
+    success_key: ClassVar[str] = "success"
+    """The key of ``evaluate()``'s info that holds the task's success, per environment."""
     fitness_fold: ClassVar[FitnessFold] = "max"
 
     def open_simulator(self) -> None:
@@ -85,7 +87,7 @@ class ManiSkillTask(SimulatorTask):
             state=state,
             terminated=terminated,
             truncated=truncated,
-            success=info["success"].to(device=self.device, dtype=torch.float32),
+            success=self._success(info),
         )
 
     def _read_state(self, info: dict[str, Any]) -> State:
@@ -101,6 +103,14 @@ class ManiSkillTask(SimulatorTask):
         for name in from_info:
             state[name] = info[name].detach().to(device=self.device, dtype=self.state_dtype(name), copy=True)
         return state
+
+    def _success(self, info: dict[str, Any]) -> torch.Tensor:
+        if self.success_key not in info:
+            raise KeyError(
+                f"{self.env_id}: evaluate() gives no '{self.success_key}' (it gives {', '.join(sorted(info))}); "
+                "set success_key"
+            )
+        return info[self.success_key].to(device=self.device, dtype=torch.float32)
 
     def _observation(self, observation: torch.Tensor) -> torch.Tensor:
         return observation.to(device=self.device, dtype=torch.float32, copy=True)

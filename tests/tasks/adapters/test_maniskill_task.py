@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import torch
 
 from rewardsmith.rewards.loader import load_reward
@@ -70,3 +71,13 @@ def test_reference_reward_equals_maniskills_dense_reward(tmp_path: Path) -> None
         torch.testing.assert_close(reference(output.state)[0], theirs)
         compared += 1
     assert compared > 10
+
+
+def test_a_task_whose_evaluate_has_no_success_key_says_which_keys_it_has() -> None:
+    class PlacedIsSuccess(FakePickCube):
+        success_key = "is_placed"
+
+    task = PlacedIsSuccess(num_envs=2, seed=0)
+    task.reset()
+    with pytest.raises(KeyError, match=r"no 'is_placed' \(it gives .*is_obj_placed"):
+        task.step(torch.zeros(2, 3))
