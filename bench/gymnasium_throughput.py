@@ -23,6 +23,7 @@ import torch
 from markdown_table import write_section
 
 from rewardsmith.tasks import load_task
+from rewardsmith.tasks.adapters.mujoco_messages import mujoco_warnings_logged
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 START, END = "<!-- gymnasium_throughput:start -->", "<!-- gymnasium_throughput:end -->"
@@ -42,7 +43,8 @@ def ours(name: str, num_envs: int, steps: int) -> float:
 
 
 def plain(env_id: str, num_envs: int, steps: int) -> float:
-    envs = gymnasium.make_vec(env_id, num_envs=num_envs, vectorization_mode="sync")
+    with mujoco_warnings_logged():
+        envs = gymnasium.make_vec(env_id, num_envs=num_envs, vectorization_mode="sync")
     envs.reset(seed=0)
     rng = np.random.default_rng(0)
     actions = rng.uniform(-1.0, 1.0, size=(steps, *envs.action_space.shape))
@@ -60,6 +62,7 @@ def main() -> None:
     parser.add_argument("--num-envs", nargs="*", type=int, default=[8, 32])
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--note", default="", help="A sentence on the conditions, printed under the table.")
     args = parser.parse_args()
     torch.set_num_threads(1)
     rows = []
@@ -84,6 +87,7 @@ def main() -> None:
         "| task | envs | ours | plain Gymnasium | ratio |",
         "|---|---|---|---|---|",
         *rows,
+        *(["", args.note] if args.note else []),
     ]
     write_section(BENCHMARKS, START, END, lines)
 

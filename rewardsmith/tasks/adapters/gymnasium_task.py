@@ -253,11 +253,13 @@ class GymnasiumTask(Task):
         return action.detach().cpu().numpy().astype(np.float64)
 
     def _store(self, index: int, values: dict[str, ArrayLike]) -> None:
-        missing = [v.name for v in self._own if v.name not in values]
-        if missing:
-            raise ValueError(f"task '{self.spec.name}': extract() did not return {missing}")
-        for name, buffer in self._buffers.items():
-            buffer[index] = values[name]
+        # The check costs a pass over the names per environment and step; it runs only once a key is missing.
+        try:
+            for name, buffer in self._buffers.items():
+                buffer[index] = values[name]
+        except KeyError:
+            missing = [v.name for v in self._own if v.name not in values]
+            raise ValueError(f"task '{self.spec.name}': extract() did not return {missing}") from None
 
     def _state_tensors(self) -> State:
         # torch.tensor copies: the buffers are rewritten by the next step, and reward code may keep the state.

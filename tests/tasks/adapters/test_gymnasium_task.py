@@ -13,6 +13,7 @@ import torch
 from rewardsmith.rewards import load_reward
 from rewardsmith.tasks import TaskLoadError, load_task
 from rewardsmith.tasks.adapters import GymnasiumSpaceError, gymnasium_spec
+from rewardsmith.tasks.adapters.mujoco_messages import mujoco_warnings_logged
 from rewardsmith.tasks.spec import FitnessSpec
 from rewardsmith.training.rewards import call_reward
 
@@ -27,9 +28,11 @@ WITH_GYMNASIUM_REWARD = ["hopper", "half_cheetah", "ant", EXAMPLE_REF]
 def _twins(ref: str) -> tuple[Any, list[gymnasium.Env[Any, Any]]]:
     task_class = load_task(ref)
     task = task_class(num_envs=NUM_ENVS, dtype=torch.float64, seed=11)
-    plain = [
-        gymnasium.make(task_class.env_id, max_episode_steps=task_class.spec.episode_length) for _ in range(NUM_ENVS)
-    ]
+    # Quiet as the adapter is: MuJoCo's default handler would also write MUJOCO_LOG.TXT into the checkout.
+    with mujoco_warnings_logged():
+        plain = [
+            gymnasium.make(task_class.env_id, max_episode_steps=task_class.spec.episode_length) for _ in range(NUM_ENVS)
+        ]
     return task, plain
 
 
