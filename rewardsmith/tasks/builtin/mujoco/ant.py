@@ -23,12 +23,6 @@ _PPO = PPOHints(num_envs=32, steps=1_000_000, rollouts=64, learning_rate=3e-4, m
 STAND_PITCH = 0.5
 
 
-def torso_pitch(orientation: torch.Tensor) -> torch.Tensor:
-    """Pitch about the y axis of a (w, x, y, z) quaternion; positive tilts the +x end down."""
-    w, x, y, z = orientation.unbind(dim=-1)
-    return torch.asin((2.0 * (w * y - z * x)).clamp(-1.0, 1.0))
-
-
 class Ant(AntTask):
     env_id = "Ant-v5"
     spec = gymnasium_spec(
@@ -73,5 +67,5 @@ class AntStandFront(AntTask):
     )
 
     def fitness_step(self, state: State, fitness_so_far: torch.Tensor) -> torch.Tensor:
-        standing = (torso_pitch(state["torso_orientation"]) >= STAND_PITCH).float()
+        standing = (state["torso_pitch"] >= STAND_PITCH).float()
         return fitness_so_far + standing / self.spec.episode_length

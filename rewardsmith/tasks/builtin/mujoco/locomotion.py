@@ -57,12 +57,13 @@ def planar_variables(joints: int, healthy: bool, goal: Goal) -> tuple[StateVaria
 
 
 def _healthy_variable() -> StateVariable:
+    # No `desired`: the flag is true from the first step and must stay so, which is not a goal to reach
+    # (a rule-based spec would read "true" as one and time the goal by it).
     return StateVariable(
         name="is_healthy",
         dtype="bool",
-        desired="true",
         unit="-",
-        description="The torso's height and angle are in the healthy range; an unhealthy robot ends the episode.",
+        description="The torso's height and angle are in the healthy range; the episode ends when this turns false.",
     )
 
 
@@ -86,6 +87,12 @@ def ant_variables(goal: Goal) -> tuple[StateVariable, ...]:
             description="Torso orientation as a unit quaternion (w, x, y, z); (1, 0, 0, 0) is upright, facing +x.",
         ),
         StateVariable(
+            name="torso_pitch",
+            unit="rad",
+            desired="high" if goal == "stand_front" else None,
+            description="Torso pitch about the y axis, from the orientation; positive tilts the front (+x) end down.",
+        ),
+        StateVariable(
             name="torso_angular_velocity", shape=(3,), unit="rad/s", description="Torso angular velocity (x, y, z)."
         ),
         StateVariable(name="joint_angles", shape=(8,), unit="rad", description="Angles of the eight leg joints."),
@@ -100,6 +107,12 @@ def ant_variables(goal: Goal) -> tuple[StateVariable, ...]:
         ),
         _healthy_variable(),
     )
+
+
+def quaternion_pitch(orientation: np.ndarray) -> float:
+    """Pitch about the y axis of a (w, x, y, z) quaternion; positive tilts the +x end down."""
+    w, x, y, z = orientation
+    return float(np.arcsin(np.clip(2.0 * (w * y - z * x), -1.0, 1.0)))
 
 
 class PlanarLocomotionTask(GymnasiumTask):
@@ -143,6 +156,7 @@ class AntTask(GymnasiumTask):
             "y_velocity": info["y_velocity"],
             "torso_height": qpos[2],
             "torso_orientation": qpos[3:7],
+            "torso_pitch": quaternion_pitch(qpos[3:7]),
             "torso_angular_velocity": qvel[3:6],
             "joint_angles": qpos[7:],
             "joint_velocities": qvel[6:],
