@@ -28,7 +28,7 @@ from rewardsmith.sandbox import (
     close_sandbox,
     open_sandbox,
 )
-from rewardsmith.tasks import BatchedTask, load_task
+from rewardsmith.tasks import Task, load_task
 
 #: Seconds an interrupted run waits for its running jobs to end (and their containers to go).
 STOP_WAIT_S = 60.0
@@ -64,7 +64,7 @@ class RunInterruptedError(KeyboardInterrupt):
 
 
 def design(
-    task: str | type[BatchedTask],
+    task: str | type[Task],
     reporter: Reporter | None = None,
     agents: Agents | None = None,
     **config: Any,
@@ -178,7 +178,7 @@ def resume(
 
 def _run(
     record: RunRecord,
-    task_class: type[BatchedTask],
+    task_class: type[Task],
     reporter: Reporter,
     agents: Agents,
     fresh: bool,

@@ -28,7 +28,7 @@ from rewardsmith.llm import (
     make_chat_model,
 )
 from rewardsmith.llm.choice import parse_llm_choice
-from rewardsmith.tasks import BatchedTask
+from rewardsmith.tasks import Task
 
 
 def chat_models_for(config: DesignConfig, retry: RetryPolicy | None = None) -> dict[str, ChatModel]:
@@ -56,7 +56,7 @@ def agents_for(
     config: DesignConfig,
     run_dir: Path,
     rubric_text: Callable[[], str],
-    task_class: type[BatchedTask],
+    task_class: type[Task],
     *,
     models: Mapping[str, ChatModel] | None = None,
     retry: RetryPolicy | None = None,

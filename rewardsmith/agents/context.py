@@ -10,10 +10,10 @@ from __future__ import annotations
 import textwrap
 
 from rewardsmith.rewards.transforms import describe_transforms
-from rewardsmith.tasks import BatchedTask, TaskSpec, render_context
+from rewardsmith.tasks import Task, TaskSpec, render_context
 
 
-def designer_context(task_class: type[BatchedTask]) -> str:
+def designer_context(task_class: type[Task]) -> str:
     """The task's context followed by the transforms section."""
     return render_context(task_class) + "\n" + "\n".join(_transforms_section(task_class.spec)) + "\n"
 

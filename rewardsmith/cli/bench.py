@@ -28,7 +28,9 @@ from rewardsmith.tasks import load_task, task_names
 
 @with_model_options(BenchConfig, exclude=("tasks", "methods"))
 def bench_command(
-    tasks: Annotated[str, typer.Option(help="Comma-separated tasks; default: every built-in task.")] = "",
+    tasks: Annotated[
+        str, typer.Option(help="Comma-separated tasks; default: every built-in task that has a reference reward.")
+    ] = "",
     methods: Annotated[str, typer.Option(help=BenchConfig.model_fields["methods"].description or "")] = ",".join(
         BenchConfig.model_fields["methods"].default
     ),
@@ -37,9 +39,12 @@ def bench_command(
     """Compare reward sources side by side: every method's reward trained on every task with the same seeds
     and steps. Writes bench.json, bench.md (the table) and bench.svg (the chart); run it again to resume."""
     try:
-        config = BenchConfig(tasks=_listed(tasks) or task_names(), methods=_listed(methods), **options)
+        config = BenchConfig(tasks=_listed(tasks) or _with_reference(task_names()), methods=_listed(methods), **options)
         for task in config.tasks:
-            load_task(task)
+            if load_task(task).spec.reference_reward_code is None and "reference" in config.methods:
+                raise BenchRunError(
+                    f"task '{task}' has no reference reward: leave it out of --tasks, or 'reference' out of --methods"
+                )
         check_writable(config.out)
         choose_backend(config.sandbox)
     except ValidationError as error:
@@ -71,3 +76,8 @@ def write_outputs(result: BenchResult) -> Any:
 
 def _listed(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _with_reference(names: list[str]) -> list[str]:
+    # A variant without a reference has no normalised score, which is the point of the comparison.
+    return [name for name in names if load_task(name).spec.reference_reward_code is not None]

@@ -35,7 +35,7 @@ from rewardsmith.sandbox import (
     prepare_job,
 )
 from rewardsmith.sandbox.confirm import run_confirmed
-from rewardsmith.tasks import BatchedTask, TaskLoadError, TaskSpec, load_task
+from rewardsmith.tasks import Task, TaskLoadError, TaskSpec, load_task
 from rewardsmith.training import TrainConfig
 
 TRAIN_OPTIONS = ("steps", "seed", "device", "num_envs")
@@ -123,6 +123,8 @@ def _reviewed(spec: TaskSpec, reward: str) -> Candidate:
         RewardFileError: The file cannot be read as reward code.
     """
     if reward == "reference":
+        if spec.reference_reward_code is None:
+            raise UserError(f"task '{spec.name}' has no reference reward: give --reward sparse or a reward file")
         text = spec.reference_reward_code
     elif reward == "sparse":
         text = spec.sparse_reward_code
@@ -139,7 +141,7 @@ def _reviewed(spec: TaskSpec, reward: str) -> Candidate:
 
 def _train(
     sandbox: Sandbox,
-    task_class: type[BatchedTask],
+    task_class: type[Task],
     task_ref: str,
     code: str,
     config: TrainConfig,

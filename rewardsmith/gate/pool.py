@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 
-from rewardsmith.tasks.base import BatchedTask
+from rewardsmith.tasks.protocol import Task
 from rewardsmith.training.rewards import RewardFn, call_reward
 
 POOL_MANIFEST = "pool.json"
@@ -148,9 +148,7 @@ def add_episodes(
     return grown
 
 
-def score_pool(
-    reward: RewardFn, task_class: type[BatchedTask], arrays: dict[str, np.ndarray], device: str
-) -> PoolScores:
+def score_pool(reward: RewardFn, task_class: type[Task], arrays: dict[str, np.ndarray], device: str) -> PoolScores:
     """Sum ``reward`` over every trajectory's recorded states, all steps batched a chunk at a time.
 
     The reward sees each recorded state with the dtype the task gives that variable, exactly as in

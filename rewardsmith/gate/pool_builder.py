@@ -15,7 +15,7 @@ from rewardsmith.gate.pool import (
     save_pool,
 )
 from rewardsmith.gate.probes import early_termination_policy, probe_policies, rollout
-from rewardsmith.tasks.base import BatchedTask
+from rewardsmith.tasks.protocol import Task
 
 #: Episodes of random play and of each probe; enough to see a probe's best case, few enough to be cheap.
 PROBE_EPISODES = 4
@@ -28,7 +28,7 @@ def reference_sources(checkpoint_episodes: list[tuple[int, Path]]) -> list[tuple
 
 
 def build_pool(
-    task_class: type[BatchedTask],
+    task_class: type[Task],
     task_name: str,
     reference_files: list[tuple[str, Path]],
     pool_dir: Path,

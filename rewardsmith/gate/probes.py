@@ -25,7 +25,7 @@ from pathlib import Path
 
 import torch
 
-from rewardsmith.tasks.base import BatchedTask
+from rewardsmith.tasks.protocol import Task
 from rewardsmith.tasks.spec import BoxSpace, DiscreteSpace
 from rewardsmith.training.evaluate import Evaluation, PolicyFn, evaluate, no_reward
 
@@ -55,7 +55,7 @@ def constant_policy(action: torch.Tensor) -> PolicyFn:
     return _stepper(lambda _step, count: action.expand(count, *action.shape).clone())
 
 
-def probe_policies(task: BatchedTask, seed: int) -> dict[str, PolicyFn]:
+def probe_policies(task: Task, seed: int) -> dict[str, PolicyFn]:
     """Every probe but early termination (see :func:`early_termination_policy`), by label."""
     space = task.spec.action_space
     device = task.device
@@ -114,7 +114,7 @@ def probe_policies(task: BatchedTask, seed: int) -> dict[str, PolicyFn]:
     return policies
 
 
-def extreme_actions(task: BatchedTask) -> list[torch.Tensor]:
+def extreme_actions(task: Task) -> list[torch.Tensor]:
     """Each constant extreme action: every discrete value, or each corner of a box of up to 3 elements."""
     space = task.spec.action_space
     if isinstance(space, DiscreteSpace):
@@ -127,13 +127,13 @@ def extreme_actions(task: BatchedTask) -> list[torch.Tensor]:
     return [corner.to(task.device) for corner in corners]
 
 
-def rollout(task: BatchedTask, policy: PolicyFn, seed: int, record_path: Path) -> Evaluation:
+def rollout(task: Task, policy: PolicyFn, seed: int, record_path: Path) -> Evaluation:
     """One episode in every environment of ``task`` under ``policy``, all recorded to ``record_path``."""
     return evaluate(task, policy, no_reward, seed=seed, record=task.num_envs, record_path=record_path)
 
 
 def early_termination_policy(
-    task_class: type[BatchedTask], episodes: int, seed: int, device: str, scratch: Path
+    task_class: type[Task], episodes: int, seed: int, device: str, scratch: Path
 ) -> tuple[PolicyFn, str] | None:
     """The constant extreme action whose failing episodes end soonest by termination, or None.
 

@@ -16,7 +16,7 @@ from rewardsmith.config import DesignConfig
 from rewardsmith.loop.record import CandidateStage, RunRecord, round_prefix
 from rewardsmith.loop.state import LoopState
 from rewardsmith.sandbox import Sandbox
-from rewardsmith.tasks import BatchedTask, TaskSpec
+from rewardsmith.tasks import Task, TaskSpec
 
 ItemT = TypeVar("ItemT")
 ResultT = TypeVar("ResultT")
@@ -67,7 +67,7 @@ class LoopContext:
 
     record: RunRecord
     config: DesignConfig
-    task_class: type[BatchedTask]
+    task_class: type[Task]
     sandbox: Sandbox
     reporter: Reporter = field(default_factory=SilentReporter)
     agents: Agents = field(default_factory=Agents)

@@ -14,6 +14,7 @@ from rewardsmith.sandbox.confirm import run_confirmed
 if TYPE_CHECKING:
     from rewardsmith.config import DesignConfig
     from rewardsmith.loop.context import LoopContext
+    from rewardsmith.tasks import TaskSpec
 
 FINAL_SEED_BASE = 10_000
 """Final seeds differ from the loop's seed, so the best candidate is not scored on the seed it was picked on."""
@@ -26,16 +27,19 @@ def final_seeds(config: DesignConfig, best_id: str | None) -> list[int]:
     return [FINAL_SEED_BASE + config.seed * 100 + i for i in range(count)]
 
 
-def final_training_count(config: DesignConfig, best_id: str | None) -> int:
-    """Trainings the final evaluation runs: the best, reference and sparse rewards on each seed."""
-    return 3 * len(final_seeds(config, best_id))
+def final_training_count(config: DesignConfig, spec: TaskSpec, best_id: str | None) -> int:
+    """Trainings the final evaluation runs: the best, reference (where there is one) and sparse rewards on each seed."""
+    rewards = 3 if spec.reference_reward_code is not None else 2
+    return rewards * len(final_seeds(config, best_id))
 
 
 def run_final_evaluation(ctx: LoopContext, best_id: str | None) -> FinalEvaluation:
     """Train every (reward, seed) pair through the sandbox, reusing results already on disk."""
     config, record, spec = ctx.config, ctx.record, ctx.task_class.spec
     seeds = final_seeds(config, best_id)
-    codes = {"reference": spec.reference_reward_code, "sparse": spec.sparse_reward_code}
+    codes = {"sparse": spec.sparse_reward_code}
+    if spec.reference_reward_code is not None:
+        codes["reference"] = spec.reference_reward_code
     if best_id is not None:
         codes["best"] = record.candidate(best_id).code
     # With no seeds nothing is retrained: the scores below come out empty and the score None.
@@ -59,7 +63,8 @@ def run_final_evaluation(ctx: LoopContext, best_id: str | None) -> FinalEvaluati
         return reward_scores(label, [(seed, record.final_run(f"{label}-seed{seed}")) for seed in seeds])
 
     best = scores("best") if "best" in codes else None
-    reference, sparse = scores("reference"), scores("sparse")
+    reference = scores("reference") if "reference" in codes else None
+    sparse = scores("sparse")
     steps = config.steps or spec.ppo.steps
     evaluation = FinalEvaluation(
         best_id=best_id, seeds=seeds, steps=steps, best=best, reference=reference, sparse=sparse, normalized_score=None

@@ -37,7 +37,7 @@ class FinalEvaluation(BaseModel):
     seeds: list[int]
     steps: int
     best: RewardScores | None
-    reference: RewardScores
+    reference: RewardScores | None = Field(description="None where the task has no reference reward.")
     sparse: RewardScores
     normalized_score: float | None = Field(
         description="(F_best − F_sparse) / |F_reference − F_sparse| on mean fitness; None when undefined."
@@ -45,7 +45,7 @@ class FinalEvaluation(BaseModel):
 
     def normalize(self, fitness: float | None) -> float | None:
         """Any fitness on this run's scale; None where it, the reference or the sparse mean is missing."""
-        if fitness is None or self.reference.mean is None or self.sparse.mean is None:
+        if fitness is None or self.reference is None or self.reference.mean is None or self.sparse.mean is None:
             return None
         return normalized_score(fitness, self.reference.mean, self.sparse.mean)
 

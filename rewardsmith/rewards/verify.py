@@ -25,7 +25,7 @@ from rewardsmith.rewards.errors import (
     WrongReturnTypeError,
 )
 from rewardsmith.rewards.loader import RewardFunction
-from rewardsmith.tasks.base import BatchedTask
+from rewardsmith.tasks.protocol import Task
 from rewardsmith.tasks.spec import DiscreteSpace
 
 #: Above this magnitude a reward term dwarfs PPO's usual value scale and destabilises learning.
@@ -72,7 +72,7 @@ class VerifyResult(BaseModel):
 
 def verify_reward(
     reward: RewardFunction,
-    task_class: type[BatchedTask],
+    task_class: type[Task],
     *,
     num_envs: int = 64,
     device: str | torch.device = "cpu",
@@ -148,7 +148,7 @@ class _Sampler:
         }
 
 
-def _check_parameters(reward: RewardFunction, task: BatchedTask) -> None:
+def _check_parameters(reward: RewardFunction, task: Task) -> None:
     # A reward loaded against one task's spec may be verified on another.
     unknown = unknown_parameter(reward.parameters, task.spec)
     if unknown is not None:
@@ -157,7 +157,7 @@ def _check_parameters(reward: RewardFunction, task: BatchedTask) -> None:
 
 def _roll(
     reward: RewardFunction,
-    task: BatchedTask,
+    task: Task,
     sampler: _Sampler,
     *,
     steps: int,
@@ -214,7 +214,7 @@ def _roll(
                 )
 
 
-def _random_action(task: BatchedTask, generator: torch.Generator) -> torch.Tensor:
+def _random_action(task: Task, generator: torch.Generator) -> torch.Tensor:
     space = task.spec.action_space
     if isinstance(space, DiscreteSpace):
         return torch.randint(space.n, (task.num_envs,), generator=generator, device=task.device)

@@ -1,7 +1,8 @@
-"""Tasks: batched torch environments and their typed specs."""
+"""Tasks: the task contract, batched torch environments, simulator adapters, and their typed specs."""
 
-from rewardsmith.tasks.base import BatchedTask, State, StepOutput
+from rewardsmith.tasks.base import BatchedTask
 from rewardsmith.tasks.context import render_context
+from rewardsmith.tasks.protocol import State, StepOutput, Task
 from rewardsmith.tasks.registry import TaskLoadError, load_task, register, task_names
 from rewardsmith.tasks.spec import (
     BoxSpace,
@@ -24,6 +25,7 @@ __all__ = [
     "State",
     "StateVariable",
     "StepOutput",
+    "Task",
     "TaskLoadError",
     "TaskSpec",
     "common_state_variables",

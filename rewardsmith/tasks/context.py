@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import textwrap
 
-from rewardsmith.tasks.base import BatchedTask
+from rewardsmith.tasks.protocol import Task
 from rewardsmith.tasks.spec import BoxSpace, TaskSpec
 
 
-def render_context(task_class: type[BatchedTask]) -> str:
+def render_context(task_class: type[Task]) -> str:
     """Render what a designer may know about ``task_class`` as Python-flavoured text."""
     spec = task_class.spec
     lines = [
@@ -34,7 +34,7 @@ def render_context(task_class: type[BatchedTask]) -> str:
     lines += [
         "",
         "# The observation the policy sees (it is not available to reward code):",
-        textwrap.dedent(task_class.observation_source()).rstrip(),
+        textwrap.dedent(task_class.designer_source()).rstrip(),
         "",
         "# Reward contract:",
         "# def compute_reward(<state variable names>) -> tuple[Tensor, dict[str, Tensor]]",

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 from pydantic import ValidationError
 
-from rewardsmith.tasks.base import BatchedTask
+from rewardsmith.tasks.protocol import Task
 from rewardsmith.tasks.spec import TaskSpec, common_state_variables
 
 _BUILTIN: dict[str, str] = {
@@ -24,19 +24,23 @@ _BUILTIN: dict[str, str] = {
     "mountain_car": "rewardsmith.tasks.builtin.mountain_car:MountainCar",
     "acrobot": "rewardsmith.tasks.builtin.acrobot:Acrobot",
     "point_reach": "rewardsmith.tasks.builtin.point_reach:PointReach",
+    "hopper": "rewardsmith.tasks.builtin.mujoco.hopper:Hopper",
+    "hopper_jump": "rewardsmith.tasks.builtin.mujoco.hopper:HopperJump",
+    "half_cheetah": "rewardsmith.tasks.builtin.mujoco.half_cheetah:HalfCheetah",
+    "half_cheetah_backward": "rewardsmith.tasks.builtin.mujoco.half_cheetah:HalfCheetahBackward",
+    "ant": "rewardsmith.tasks.builtin.mujoco.ant:Ant",
+    "ant_stand_front": "rewardsmith.tasks.builtin.mujoco.ant:AntStandFront",
 }
 #: Seconds a task file may take to import; a file that loops at import would otherwise hang every command.
 IMPORT_TIME_LIMIT_S = 30.0
-_REGISTERED: dict[str, type[BatchedTask]] = {}
-
-_ABSTRACT_METHODS = ("initial_state", "dynamics", "terminal", "observe", "fitness_step")
+_REGISTERED: dict[str, type[Task]] = {}
 
 
 class TaskLoadError(ValueError):
     """A task could not be found or does not keep the task contract. The message is one line."""
 
 
-def register(task_class: type[BatchedTask]) -> type[BatchedTask]:
+def register(task_class: type[Task]) -> type[Task]:
     """Make a task class available by its spec name; usable as a class decorator."""
     check_task_class(task_class, origin=task_class.__qualname__)
     _REGISTERED[task_class.spec.name] = task_class
@@ -48,7 +52,7 @@ def task_names() -> list[str]:
     return sorted({*_BUILTIN, *_REGISTERED})
 
 
-def load_task(ref: str) -> type[BatchedTask]:
+def load_task(ref: str) -> type[Task]:
     """Resolve a task reference to its class.
 
     Args:
@@ -68,7 +72,7 @@ def load_task(ref: str) -> type[BatchedTask]:
     raise TaskLoadError(f"unknown task '{ref}': use one of {', '.join(task_names())}, or path/to/file.py:ClassName")
 
 
-def _load_from_file(ref: str) -> type[BatchedTask]:
+def _load_from_file(ref: str) -> type[Task]:
     path_text, class_name = ref.rsplit(":", 1)
     path = Path(path_text).expanduser().resolve()
     if not path.is_file():
@@ -96,12 +100,13 @@ def _load_from_file(ref: str) -> type[BatchedTask]:
         available = sorted(
             name
             for name, value in vars(module).items()
-            if inspect.isclass(value) and issubclass(value, BatchedTask) and value is not BatchedTask
+            if inspect.isclass(value) and issubclass(value, Task) and not inspect.isabstract(value)
         )
         hint = f"; task classes there: {', '.join(available)}" if available else ""
         raise TaskLoadError(f"{path_text} has no class '{class_name}'{hint}")
     check_task_class(task_class, origin=ref)
-    check_task_runs(task_class, origin=ref)
+    if not task_class.one_per_process:
+        check_task_runs(task_class, origin=ref)
     return task_class
 
 
@@ -127,12 +132,12 @@ def _time_limit(seconds: float, what: str) -> Iterator[None]:
 
 def check_task_class(task_class: object, origin: str) -> None:
     """Raise :class:`TaskLoadError` unless ``task_class`` keeps the task contract."""
-    if not (inspect.isclass(task_class) and issubclass(task_class, BatchedTask)):
-        raise TaskLoadError(f"{origin} is not a subclass of rewardsmith.tasks.BatchedTask")
+    if not (inspect.isclass(task_class) and issubclass(task_class, Task)):
+        raise TaskLoadError(f"{origin} is not a subclass of rewardsmith.tasks.Task (BatchedTask or an adapter)")
     spec = getattr(task_class, "spec", None)
     if not isinstance(spec, TaskSpec):
         raise TaskLoadError(f"{origin} has no class attribute 'spec' of type TaskSpec")
-    missing = [name for name in _ABSTRACT_METHODS if name in getattr(task_class, "__abstractmethods__", ())]
+    missing = sorted(getattr(task_class, "__abstractmethods__", ()))
     if missing:
         raise TaskLoadError(f"{origin} does not implement {', '.join(missing)}")
     declared = set(spec.state_variable_names)
@@ -144,7 +149,7 @@ def check_task_class(task_class: object, origin: str) -> None:
         )
 
 
-def check_task_runs(task_class: type[BatchedTask], origin: str) -> None:
+def check_task_runs(task_class: type[Task], origin: str) -> None:
     """Step two environments of ``task_class`` once and raise :class:`TaskLoadError` on any breach."""
     spec = task_class.spec
     try:

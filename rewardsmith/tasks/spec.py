@@ -137,8 +137,11 @@ class TaskSpec(BaseModel):
     sparse_reward_code: str = Field(
         description="A sparse reward in the reward contract, the floor of normalised scores."
     )
-    reference_reward_code: str = Field(
-        description="A human-written reward in the contract, the 1.0 of normalised scores."
+    reference_reward_code: str | None = Field(
+        description=(
+            "A human-written reward in the contract, the 1.0 of normalised scores; None where the task has "
+            "none (its runs report fitness and evidence, never a normalised score)."
+        )
     )
     ppo: PPOHints = Field(default_factory=PPOHints, description="Training settings that suit this task.")
 

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from pydantic import BaseModel
 
-from rewardsmith.tasks.base import BatchedTask, State
+from rewardsmith.tasks.protocol import State, Task
 from rewardsmith.training.rewards import RewardFn, call_reward
 
 PolicyFn = Callable[[torch.Tensor], torch.Tensor]
@@ -31,7 +31,7 @@ class Evaluation(BaseModel):
 
 
 def evaluate(
-    task: BatchedTask,
+    task: Task,
     policy: PolicyFn,
     reward: RewardFn,
     seed: int,
@@ -53,7 +53,7 @@ def evaluate(
     """
     num_envs = task.num_envs
     device = task.device
-    task.generator.manual_seed(seed)
+    task.reseed(seed)
     observation = task.reset()
     finished = torch.zeros(num_envs, dtype=torch.bool, device=device)
     fitness = torch.zeros(num_envs, dtype=torch.float32, device=device)

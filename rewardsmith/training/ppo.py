@@ -25,7 +25,7 @@ from skrl.memories.torch import RandomMemory
 from skrl.resources.preprocessors.torch import RunningStandardScaler
 from skrl.utils import set_seed
 
-from rewardsmith.tasks.base import BatchedTask
+from rewardsmith.tasks.protocol import Task
 from rewardsmith.tasks.spec import BoxSpace
 from rewardsmith.training.config import TrainConfig
 from rewardsmith.training.evaluate import evaluate
@@ -44,7 +44,7 @@ NORMALISER_PREFIX = "observation_preprocessor."
 
 
 def train(
-    task_class: type[BatchedTask],
+    task_class: type[Task],
     reward: RewardFn,
     config: TrainConfig | None = None,
     out_dir: Path | None = None,
@@ -217,7 +217,7 @@ def train(
     return result
 
 
-def make_agent(task_class: type[BatchedTask], config: TrainConfig, device: torch.device, updates: int) -> PPO:
+def make_agent(task_class: type[Task], config: TrainConfig, device: torch.device, updates: int) -> PPO:
     """skrl PPO with this project's networks and settings for ``task_class``; ``config`` must be resolved."""
     spec = task_class.spec
     obs_space, act_space = observation_space(spec), action_space(spec)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from rewardsmith.tasks.base import BatchedTask
+from rewardsmith.tasks.protocol import Task
 from rewardsmith.tasks.spec import BoxSpace
 from rewardsmith.training.config import TrainConfig
 from rewardsmith.training.evaluate import Evaluation, evaluate, no_reward
@@ -23,7 +23,7 @@ class PolicyFileError(ValueError):
 
 
 def rescore_policy(
-    task_class: type[BatchedTask],
+    task_class: type[Task],
     config: TrainConfig,
     policy_path: Path,
     record: int = 0,

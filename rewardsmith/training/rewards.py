@@ -7,7 +7,7 @@ from typing import Literal
 
 import torch
 
-from rewardsmith.tasks.base import State
+from rewardsmith.tasks.protocol import State
 
 RewardFn = Callable[[State], tuple[torch.Tensor, dict[str, torch.Tensor]]]
 """A reward as training sees it: the state dict in, total and named components out."""

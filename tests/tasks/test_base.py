@@ -20,8 +20,8 @@ from rewardsmith.tasks import (
     TaskSpec,
     common_state_variables,
     load_task,
-    task_names,
 )
+from tests.tasks.families import TORCH_TASKS
 
 _BOX = BoxSpace(shape=(1,), low=-1.0, high=1.0)
 _DISCRETE = DiscreteSpace(n=3, values=(-2.0, 0.0, 5.0))
@@ -202,7 +202,7 @@ def test_seeded_initial_states_are_reproducible() -> None:
     assert all(torch.equal(a, b) for a, b in zip(*runs, strict=True))
 
 
-@pytest.mark.parametrize("name", task_names())
+@pytest.mark.parametrize("name", TORCH_TASKS)
 def test_builtin_initial_states_are_reproducible(name: str) -> None:
     task_class = load_task(name)
     first, second = task_class(num_envs=16, seed=11), task_class(num_envs=16, seed=11)
@@ -255,7 +255,7 @@ def test_float64_state_and_float32_observation() -> None:
     assert task.state_dtype("episode_step") == torch.int64
 
 
-@pytest.mark.parametrize("name", task_names())
+@pytest.mark.parametrize("name", TORCH_TASKS)
 def test_builtin_state_dtypes_follow_the_spec(name: str) -> None:
     task_class = load_task(name)
     for dtype in (torch.float32, torch.float64):
@@ -300,7 +300,7 @@ def test_discrete_actions_map_to_values() -> None:
 # The built-ins keep the contract's functional dynamics.
 
 
-@pytest.mark.parametrize("name", task_names())
+@pytest.mark.parametrize("name", TORCH_TASKS)
 def test_builtin_dynamics_do_not_write_in_place(name: str) -> None:
     task = load_task(name)(num_envs=8, seed=0)
     task.reset()

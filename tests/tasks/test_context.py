@@ -8,6 +8,7 @@ import textwrap
 import pytest
 
 from rewardsmith.tasks import load_task, render_context, task_names
+from tests.tasks.families import SIMULATOR_TASKS, TORCH_TASKS
 
 
 @pytest.mark.parametrize("name", task_names())
@@ -24,13 +25,21 @@ def test_context_lists_every_state_variable_with_its_unit(name: str) -> None:
         assert f"[{shape}]" in line
 
 
-@pytest.mark.parametrize("name", task_names())
+@pytest.mark.parametrize("name", TORCH_TASKS)
 def test_context_includes_the_observation_source(name: str) -> None:
     task_class = load_task(name)
     context = render_context(task_class)
     source = textwrap.dedent(inspect.getsource(task_class.observe)).rstrip()
     assert source in context
     assert "def observe(self, state: State) -> torch.Tensor:" in context
+
+
+@pytest.mark.parametrize("name", SIMULATOR_TASKS)
+def test_a_simulator_context_shows_its_observation_method_and_never_its_reward(name: str) -> None:
+    task_class = load_task(name)
+    context = render_context(task_class)
+    assert "def _get_obs(self):" in context
+    assert "_get_rew" not in context and "reward_info" not in context
 
 
 @pytest.mark.parametrize("name", task_names())
@@ -44,8 +53,8 @@ def test_context_never_reveals_how_fitness_is_computed(name: str) -> None:
     assert "solved" not in context.lower()
     assert textwrap.dedent(inspect.getsource(task_class.fitness_step)).strip() not in context
     # Nor the rewards that normalised scores are measured against.
-    assert task_class.spec.reference_reward_code.strip() not in context
-    assert task_class.spec.sparse_reward_code.strip() not in context
+    for code in filter(None, (task_class.spec.reference_reward_code, task_class.spec.sparse_reward_code)):
+        assert code.strip() not in context
 
 
 @pytest.mark.parametrize("name", task_names())

@@ -153,7 +153,7 @@ def test_missing_class_lists_available_classes(tmp_path: Path) -> None:
 def test_class_that_is_not_a_task(tmp_path: Path) -> None:
     path = _write(tmp_path, _task_source(after="class Helper:\n    pass\n"))
     message = _load_error(f"{path}:Helper")
-    assert message.endswith("is not a subclass of rewardsmith.tasks.BatchedTask")
+    assert message.endswith("is not a subclass of rewardsmith.tasks.Task (BatchedTask or an adapter)")
     assert "Helper" in message
 
 

@@ -11,7 +11,7 @@ from rewardsmith.loop.state import LoopState
 
 def final_eval(ctx: LoopContext, state: LoopState) -> dict:
     if ctx.record.final_evaluation() is None:
-        ctx.reporter.final_evaluation_started(final_training_count(ctx.config, state.get("best_id")))
+        ctx.reporter.final_evaluation_started(final_training_count(ctx.config, ctx.spec, state.get("best_id")))
         evaluation = run_final_evaluation(ctx, state.get("best_id"))
         ctx.record.write_json(ctx.record.FINAL_EVALUATION, evaluation)
         ctx.record.event("final_evaluated", best=state.get("best_id"), score=evaluation.normalized_score)

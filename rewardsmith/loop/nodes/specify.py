@@ -28,9 +28,26 @@ def prepare_pool(ctx: LoopContext) -> None:
     pool_dir = ctx.record.path("pool")
     if not ctx.config.gate_pool or (pool_dir / POOL_MANIFEST).exists():
         return
-    ctx.reporter.note("building the gate's trajectory pool: one reference-reward training, then the probes")
     ctx.record.event("pool_started")
-    job, job_dir, out_dir = pool_reference_job(ctx.config, pool_dir, ctx.spec.reference_reward_code)
+    files: list[tuple[str, Path]] = []
+    if ctx.spec.reference_reward_code is None:
+        # No competent trajectories to learn from: the gate judges by the probes and random play alone.
+        ctx.record.event("pool_without_reference")
+        ctx.reporter.note("the task has no reference reward: the gate's pool holds probes and random play only")
+    else:
+        files = _reference_files(ctx, pool_dir, ctx.spec.reference_reward_code)
+    pool = build_pool(ctx.task_class, ctx.config.task, files, pool_dir, seed=ctx.config.seed)
+    ctx.record.event(
+        "pool_built",
+        trajectories=len(pool.trajectories),
+        successes=sum(t.success for t in pool.trajectories),
+        probes=sorted({t.probe for t in pool.trajectories if t.probe}),
+    )
+
+
+def _reference_files(ctx: LoopContext, pool_dir: Path, reference_code: str) -> list[tuple[str, Path]]:
+    ctx.reporter.note("building the gate's trajectory pool: one reference-reward training, then the probes")
+    job, job_dir, out_dir = pool_reference_job(ctx.config, pool_dir, reference_code)
     result = ctx.sandbox.run(job, job_dir, out_dir)
     files: list[tuple[str, Path]] = []
     trained = result.output_of(TrainOutput)
@@ -41,10 +58,4 @@ def prepare_pool(ctx: LoopContext) -> None:
         reason = result.failure.message.splitlines()[0] if result.failure else "no result"
         ctx.record.event("pool_reference_failed", reason=reason)
         ctx.reporter.note(f"the pool's reference run failed ({reason}); the pool holds probes only")
-    pool = build_pool(ctx.task_class, ctx.config.task, files, pool_dir, seed=ctx.config.seed)
-    ctx.record.event(
-        "pool_built",
-        trajectories=len(pool.trajectories),
-        successes=sum(t.success for t in pool.trajectories),
-        probes=sorted({t.probe for t in pool.trajectories if t.probe}),
-    )
+    return files

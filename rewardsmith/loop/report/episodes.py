@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from rewardsmith.loop.report.charts import Picture, svg
 from rewardsmith.loop.report.model import EpisodePick
 from rewardsmith.rewards.rubric import load_episodes
-from rewardsmith.tasks import BatchedTask
+from rewardsmith.tasks import Task
 
 STATE_PREFIX = "state/"
 #: The generic drawing's panels, at most; a task with more variables draws the first ones.
@@ -28,7 +28,7 @@ def episode_states(pick: EpisodePick) -> dict[str, np.ndarray]:
     }
 
 
-def draw(task_class: type[BatchedTask], pick: EpisodePick) -> Picture:
+def draw(task_class: type[Task], pick: EpisodePick) -> Picture:
     """One episode as a picture, with alt text saying which episode it is and how it was drawn."""
     states = episode_states(pick)
     figure = Figure(figsize=(6.5, 4))

@@ -26,6 +26,11 @@ display:block;margin:.6em 0}.code pre{padding:8px;background:#f8f8f8;overflow-x:
 .bad{color:#b3261e;font-weight:600}.ok{color:#2a7a2a}details{margin:.3em 0}section{margin-bottom:2.2em}
 h2{border-bottom:2px solid #4878a8;padding-bottom:.2em}"""
 
+#: What the summary says of a task with no reference reward (a variant such as half_cheetah_backward).
+NO_REFERENCE = (
+    "none: the task has no reference reward, so no normalised score is possible; judge it by its fitness and episodes"
+)
+
 
 def e(value: object) -> str:
     return html.escape(str(value))
@@ -92,7 +97,7 @@ def _summary(report: Report) -> str:
         (f"best {s.fitness_name}", best),
         ("solved at", f"{s.solved_threshold:g}"),
         ("reference / sparse", f"{format_score(s.reference_fitness)} / {format_score(s.sparse_fitness)}"),
-        ("normalised score", format_score(s.normalized_score)),
+        ("normalised score", format_score(s.normalized_score) if s.has_reference else NO_REFERENCE),
         ("rounds", s.rounds),
         ("candidates", s.candidates),
         ("RL runs trained", s.rl_runs),

@@ -41,6 +41,7 @@ class RunSummary(BaseModel):
     seeds: list[int]
     training_fitness: float | None = Field(description="The best candidate's fitness in the loop, one seed.")
     normalized_score: float | None
+    has_reference: bool = Field(description="Whether the task has a reference reward, the 1.0 of normalised scores.")
     reference_fitness: float | None
     sparse_fitness: float | None
     rounds: int
@@ -241,6 +242,7 @@ def _assemble(
         seeds=evaluation.seeds,
         training_fitness=summary.training_fitness,
         normalized_score=summary.normalized_score,
+        has_reference=spec.reference_reward_code is not None,
         reference_fitness=summary.reference_fitness,
         sparse_fitness=summary.sparse_fitness,
         rounds=len(summary.history),

@@ -28,7 +28,7 @@ def design_result(record: RunRecord, evaluation: FinalEvaluation, history: Seque
         fitness=evaluation.best.mean if evaluation.best else None,
         fitness_std=evaluation.best.std if evaluation.best else None,
         normalized_score=evaluation.normalized_score,
-        reference_fitness=evaluation.reference.mean,
+        reference_fitness=evaluation.reference.mean if evaluation.reference else None,
         sparse_fitness=evaluation.sparse.mean,
         candidates=len(statuses),
         trained=sum(s.stage == "trained" for s in statuses),

@@ -13,13 +13,13 @@ from rewardsmith.loop.report.model import ReportError, assemble
 from rewardsmith.loop.report.summary import write_summary
 from rewardsmith.loop.report.tensorboard import write_events
 from rewardsmith.loop.results import DesignResult, FinalEvaluation
-from rewardsmith.tasks import BatchedTask
+from rewardsmith.tasks import Task
 
 REPORT = "report.html"
 
 
 def write_report(
-    record: RunRecord, task_class: type[BatchedTask], evaluation: FinalEvaluation, history: Sequence[Any]
+    record: RunRecord, task_class: type[Task], evaluation: FinalEvaluation, history: Sequence[Any]
 ) -> DesignResult:
     """The report node's work: the summary, then the page and the TensorBoard files from the record."""
     result = write_summary(record, evaluation, history)
@@ -27,7 +27,7 @@ def write_report(
     return result
 
 
-def write_html_report(record: RunRecord, task_class: type[BatchedTask]) -> Path:
+def write_html_report(record: RunRecord, task_class: type[Task]) -> Path:
     """Make ``report.html`` (and ``tensorboard/``) in a finished run's directory; return the page's path.
 
     Raises:

@@ -21,8 +21,9 @@ import pytest
 import torch
 
 from rewardsmith.rewards import load_reward, verify_reward
-from rewardsmith.tasks import BatchedTask, DiscreteSpace, State, load_task, task_names
+from rewardsmith.tasks import BatchedTask, DiscreteSpace, State, load_task
 from rewardsmith.tasks.builtin import acrobot, mountain_car, pendulum, point_reach
+from tests.tasks.families import TORCH_TASKS
 
 NUM_ENVS = 64
 RANDOM_STEPS = 300
@@ -166,7 +167,7 @@ def _first_episodes(name: str, kind: str) -> Episodes:
 # Random rollouts.
 
 
-@pytest.mark.parametrize("name", task_names())
+@pytest.mark.parametrize("name", TORCH_TASKS)
 def test_random_rollout_is_sound(name: str) -> None:
     task_class = load_task(name)
     spec = task_class.spec
@@ -198,7 +199,7 @@ def test_random_rollout_is_sound(name: str) -> None:
         assert finished >= NUM_ENVS
 
 
-@pytest.mark.parametrize("name", task_names())
+@pytest.mark.parametrize("name", TORCH_TASKS)
 @pytest.mark.parametrize("kind", ["sparse", "reference"])
 def test_reward_files_keep_the_contract(name: str, kind: str) -> None:
     spec = load_task(name).spec
@@ -223,7 +224,7 @@ def test_reward_files_keep_the_contract(name: str, kind: str) -> None:
         assert torch.allclose(total, sum(components.values()), atol=1e-5), "components should add up"
 
 
-@pytest.mark.parametrize("name", task_names())
+@pytest.mark.parametrize("name", TORCH_TASKS)
 @pytest.mark.parametrize("kind", ["sparse", "reference"])
 def test_reward_files_pass_verification(name: str, kind: str, tmp_path: Path) -> None:
     # The path every designed reward takes: loaded from text, then called on random-play states.
@@ -237,14 +238,14 @@ def test_reward_files_pass_verification(name: str, kind: str, tmp_path: Path) ->
 # Fitness is reachable and meaningful.
 
 
-@pytest.mark.parametrize("name", task_names())
+@pytest.mark.parametrize("name", TORCH_TASKS)
 def test_expert_reaches_the_solved_threshold(name: str) -> None:
     fitness = load_task(name).spec.fitness
     mean = float(_first_episodes(name, "expert").fitness.mean())
     assert mean >= fitness.solved_threshold, f"expert scored {mean:.3f}"
 
 
-@pytest.mark.parametrize("name", task_names())
+@pytest.mark.parametrize("name", TORCH_TASKS)
 @pytest.mark.parametrize("kind", ["idle", "random"])
 def test_trivial_policies_score_far_below_the_threshold(name: str, kind: str) -> None:
     fitness = load_task(name).spec.fitness
@@ -253,7 +254,7 @@ def test_trivial_policies_score_far_below_the_threshold(name: str, kind: str) ->
     assert mean <= floor, f"{kind} scored {mean:.3f}"
 
 
-@pytest.mark.parametrize("name", task_names())
+@pytest.mark.parametrize("name", TORCH_TASKS)
 @pytest.mark.parametrize("kind", ["idle", "random"])
 def test_rewards_prefer_the_expert(name: str, kind: str) -> None:
     expert, trivial = _first_episodes(name, "expert"), _first_episodes(name, kind)
