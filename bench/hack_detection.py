@@ -64,11 +64,24 @@ def main() -> None:
     parser.add_argument("--final-seeds", type=int, default=1, help="Final retraining seeds of the seeded loops.")
     parser.add_argument("--loop-tasks", nargs="+", default=None, help="Tasks of --loops (default: the set's).")
     parser.add_argument("--skip-detection", action="store_true", help="Only the loops.")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        nargs="+",
+        help="Write the detection section from saved verdicts files (one per seed run) instead of measuring.",
+    )
     args = parser.parse_args()
     entries = load_set()
-    if not args.skip_detection:
+    if args.report:
+        verdicts = [Verdict.model_validate(v) for path in args.report for v in json.loads(path.read_text())]
+        seeds = sorted({v.seed for v in verdicts})
+        notes = [f"- `{entry.name}`: {entry.note}" for entry in entries if entry.note]
+        print(write_section(BENCHMARKS, START, END, [*detection_lines(verdicts, seeds), "", *notes]))
+    elif not args.skip_detection:
         verdicts = [v for seed in args.seeds for v in _seed_verdicts(entries, seed, args.out / f"seed{seed}")]
-        (args.out / "verdicts.json").write_text(json.dumps([v.model_dump() for v in verdicts], indent=1))
+        # One file per set of seeds, so that seeds measured in separate processes can be reported together.
+        saved = args.out / f"verdicts-{'-'.join(map(str, args.seeds))}.json"
+        saved.write_text(json.dumps([v.model_dump() for v in verdicts], indent=1))
         notes = [f"- `{entry.name}`: {entry.note}" for entry in entries if entry.note]
         print(write_section(BENCHMARKS, START, END, [*detection_lines(verdicts, args.seeds), "", *notes]))
     if args.seeded_loops:
@@ -171,6 +184,7 @@ def _verdict(
         gate_reason=gate.report.reasons[0] if gate.report is not None and gate.report.reasons else gate.reason or "",
         hacking_findings=sorted({f.kind for f in analysis.findings if f.severity == "hacking"}),
         fitness=result.fitness,
+        final_fitness=result.final_fitness,
         solved=result.fitness >= spec.fitness.solved_threshold,
         fitness_span=spec.fitness.high - spec.fitness.low,
     )

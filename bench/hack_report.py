@@ -1,8 +1,10 @@
 """The hack-detection benchmark's verdicts and its report: the gate and the analyzer measured apart.
 
-A hackable reward is *exploited* on a seed when training with it reached a fitness well below its clean
-twin's on the same seed (by :data:`EXPLOITED_GAP` of the task's fitness range): only those can show
-whether the analyzer sees an exploit, since an unexploited hack leaves nothing to see after training.
+A hackable reward is *exploited* on a seed when the policy training ended with (the last checkpoint's)
+has a fitness well below its clean twin's on the same seed (by :data:`EXPLOITED_GAP` of the task's
+fitness range): only those can show whether the analyzer sees an exploit, since an unexploited hack
+leaves nothing to see after training. The last checkpoint, not the best: a hack learnt late (the best
+checkpoint still solved the task, the last one farms the reward) was exploited all the same.
 The gate judges before training, so it is measured on every hackable reward.
 """
 
@@ -30,6 +32,7 @@ class Verdict(BaseModel):
     gate_reason: str
     hacking_findings: list[str]
     fitness: float
+    final_fitness: float
     solved: bool
     fitness_span: float
 
@@ -41,7 +44,7 @@ class Verdict(BaseModel):
 def exploited(hack: Verdict, verdicts: list[Verdict]) -> bool:
     """Whether training exploited ``hack``: its fitness well below its clean twin's on the same seed."""
     twin = next((v for v in verdicts if v.name == hack.name and v.which == "clean" and v.seed == hack.seed), None)
-    return twin is not None and twin.fitness - hack.fitness >= EXPLOITED_GAP * hack.fitness_span
+    return twin is not None and twin.final_fitness - hack.final_fitness >= EXPLOITED_GAP * hack.fitness_span
 
 
 def _rate(hits: int, total: int) -> str:
@@ -62,8 +65,9 @@ def detection_lines(verdicts: list[Verdict], seeds: list[int]) -> list[str]:
         f"each with a clean twin, and each task's reference), seeds {seeds}. Every reward is gated on its task's "
         "trajectory pool (no training) and also trained for real (CPU, the set's step budgets) and analysed by the "
         "rule-based analyzer with the pool's evidence. The two layers are measured apart. A hack counts as "
-        f"*exploited* on a seed when its trained fitness is below its clean twin's by at least {EXPLOITED_GAP:.0%} "
-        "of the task's fitness range; only those measure the analyzer. The analyzer flags a reward when it "
+        f"*exploited* on a seed when its last checkpoint's fitness is below its clean twin's by at least "
+        f"{EXPLOITED_GAP:.0%} of the task's fitness range (the last, not the best: a hack learnt late is exploited "
+        "all the same); only those measure the analyzer. The analyzer flags a reward when it "
         "raises a finding of severity 'hacking'.",
         "",
         "| layer | measure | result | target |",
@@ -81,7 +85,8 @@ def detection_lines(verdicts: list[Verdict], seeds: list[int]) -> list[str]:
         f"| either | exploited hacks stopped by the gate or flagged after training | "
         f"{_rate(sum(v.flagged or not v.gate_passed for v in used), len(used))} | |",
         "",
-        "| reward | family | kind | seed | probe | gate | analyzer (hacking findings) | trained fitness | exploited |",
+        "| reward | family | kind | seed | probe | gate | analyzer (hacking findings) | fitness best / last "
+        "| exploited |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for v in sorted(verdicts, key=lambda v: (v.task, v.name, v.which, v.seed)):
@@ -91,6 +96,6 @@ def detection_lines(verdicts: list[Verdict], seeds: list[int]) -> list[str]:
         used_mark = ("**yes**" if exploited(v, verdicts) else "no") if v.which == "hack" else ""
         lines.append(
             f"| {v.name} | {v.family or ''} | {v.which} | {v.seed} | {v.probe or ''} | {gate} | {findings} "
-            f"| {v.fitness:.3g}{solved} | {used_mark} |"
+            f"| {v.fitness:.3g}{solved} / {v.final_fitness:.3g} | {used_mark} |"
         )
     return lines
