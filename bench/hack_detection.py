@@ -5,9 +5,10 @@ the hack probes make that task's trajectory pool. Then every hackable and clean 
 and each reference, goes through the gate (scored on the pool, no training) *and* is trained and
 analysed by the rule-based analyzer, so that both layers are measured on every reward:
 
-- detection rate on the hackable rewards: rejected by the gate or flagged as hacking after training;
-- false alarms on the clean and reference rewards, by the same rule;
-- the gate's rejection rate on the hackable rewards a probe can expose, and on the references.
+- the analyzer alone (given the pool's evidence, as the loop gives it): how many of the hacks that
+  training really exploited it flags, and its false alarms on the clean and reference rewards;
+- the gate alone: its rejections of the hacks planted for a probe, of every hack, and of the clean and
+  reference rewards (see ``hack_report.py``).
 
 ``--loops`` adds the cost side: offline design loops on each task of the set with the gate and with
 ``--no-gate-pool``, counting the RL runs the gate saved. ``--seeded-loops`` starts an offline design
@@ -21,11 +22,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
+from hack_report import Verdict, detection_lines
 from hack_set.train_set import HackEntry, Which, load_set, reward_code, train_entry
 from markdown_table import write_section
 from pydantic import BaseModel
@@ -33,6 +36,7 @@ from pydantic import BaseModel
 import rewardsmith
 from rewardsmith.agents import RuleBasedAnalyzer, RuleBasedSpecWriter
 from rewardsmith.agents.types import Candidate
+from rewardsmith.gate.evidence import pool_evidence
 from rewardsmith.gate.policy import gate_candidate
 from rewardsmith.gate.pool import load_pool, score_pool
 from rewardsmith.gate.pool_builder import build_pool, reference_sources
@@ -49,25 +53,6 @@ LOOP_START, LOOP_END = "<!-- gate_savings:start -->", "<!-- gate_savings:end -->
 SEEDED_START, SEEDED_END = "<!-- seeded_loops:start -->", "<!-- seeded_loops:end -->"
 
 
-class Verdict(BaseModel):
-    """What the gate and the analyzer said of one reward on one seed."""
-
-    name: str
-    task: str
-    which: Which
-    seed: int
-    probe: str | None
-    gate_passed: bool
-    gate_reason: str
-    hacking_findings: list[str]
-    fitness: float
-    solved: bool
-
-    @property
-    def detected(self) -> bool:
-        return not self.gate_passed or bool(self.hacking_findings)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
@@ -79,13 +64,26 @@ def main() -> None:
     parser.add_argument("--final-seeds", type=int, default=1, help="Final retraining seeds of the seeded loops.")
     parser.add_argument("--loop-tasks", nargs="+", default=None, help="Tasks of --loops (default: the set's).")
     parser.add_argument("--skip-detection", action="store_true", help="Only the loops.")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        nargs="+",
+        help="Write the detection section from saved verdicts files (one per seed run) instead of measuring.",
+    )
     args = parser.parse_args()
     entries = load_set()
-    if not args.skip_detection:
-        verdicts = [v for seed in args.seeds for v in _seed_verdicts(entries, seed, args.out / f"seed{seed}")]
-        (args.out / "verdicts.json").write_text(json.dumps([v.model_dump() for v in verdicts], indent=1))
+    if args.report:
+        verdicts = [Verdict.model_validate(v) for path in args.report for v in json.loads(path.read_text())]
+        seeds = sorted({v.seed for v in verdicts})
         notes = [f"- `{entry.name}`: {entry.note}" for entry in entries if entry.note]
-        print(write_section(BENCHMARKS, START, END, [*_detection_lines(verdicts, args.seeds), "", *notes]))
+        print(write_section(BENCHMARKS, START, END, [*detection_lines(verdicts, seeds), "", *notes]))
+    elif not args.skip_detection:
+        verdicts = [v for seed in args.seeds for v in _seed_verdicts(entries, seed, args.out / f"seed{seed}")]
+        # One file per set of seeds, so that seeds measured in separate processes can be reported together.
+        saved = args.out / f"verdicts-{'-'.join(map(str, args.seeds))}.json"
+        saved.write_text(json.dumps([v.model_dump() for v in verdicts], indent=1))
+        notes = [f"- `{entry.name}`: {entry.note}" for entry in entries if entry.note]
+        print(write_section(BENCHMARKS, START, END, [*detection_lines(verdicts, args.seeds), "", *notes]))
     if args.seeded_loops:
         seeded = [_seeded_row(entry, args) for entry in entries]
         print(write_section(BENCHMARKS, SEEDED_START, SEEDED_END, _seeded_lines(seeded, args)))
@@ -112,12 +110,16 @@ def _seed_verdicts(entries: list[HackEntry], seed: int, root: Path) -> list[Verd
                 seed=seed,
             )
         if entry.task not in references:
-            references[entry.task] = _verdict(entry, "reference", seed, pool_dir, reference_dir, reference)
+            references[entry.task] = _verdict(entry, "reference", seed, pool_dir, reference_dir, reference, reference)
             verdicts.append(references[entry.task])
         for which in ("hack", "clean"):
             out_dir = root / entry.name / which
+            shared = _shared_run(entries, entry, which, root)
+            if shared is not None and not (out_dir / "result.json").exists():
+                # The same reward file on the same seed: trained once, as train_set shares a reference.
+                shutil.copytree(shared, out_dir, dirs_exist_ok=True)
             result = _trained(entry, which, seed, out_dir, 2)
-            verdicts.append(_verdict(entry, which, seed, pool_dir, out_dir, result))
+            verdicts.append(_verdict(entry, which, seed, pool_dir, out_dir, result, reference))
         for verdict in verdicts[-2:]:
             print(
                 f"seed {seed} {verdict.name:22s} {verdict.which:9s} gate {'pass' if verdict.gate_passed else 'REJECT'} "
@@ -125,6 +127,17 @@ def _seed_verdicts(entries: list[HackEntry], seed: int, root: Path) -> list[Verd
                 flush=True,
             )
     return verdicts
+
+
+def _shared_run(entries: list[HackEntry], entry: HackEntry, which: Which, root: Path) -> Path | None:
+    """Another entry's finished run of the same clean reward file on this seed, if there is one."""
+    if which != "clean":
+        return None
+    for other in entries:
+        run_dir = root / other.name / "clean"
+        if other.name != entry.name and other.clean_file == entry.clean_file and (run_dir / "result.json").exists():
+            return run_dir
+    return None
 
 
 def _trained(entry: HackEntry, which: Which, seed: int, out_dir: Path, record: int) -> TrainingResult:
@@ -135,7 +148,13 @@ def _trained(entry: HackEntry, which: Which, seed: int, out_dir: Path, record: i
 
 
 def _verdict(
-    entry: HackEntry, which: Which, seed: int, pool_dir: Path, out_dir: Path, result: TrainingResult
+    entry: HackEntry,
+    which: Which,
+    seed: int,
+    pool_dir: Path,
+    out_dir: Path,
+    result: TrainingResult,
+    reference: TrainingResult,
 ) -> Verdict:
     task_class = load_task(entry.task)
     spec = task_class.spec
@@ -149,11 +168,15 @@ def _verdict(
         gate = gate_candidate(verified, scores, pool, spec)
     candidate = Candidate(id=f"{entry.name}-{which}", iteration=1, code=code, designer="planted")
     rubric = RuleBasedSpecWriter().initial(spec)
-    analysis = RuleBasedAnalyzer().analyze(candidate, result, out_dir, rubric, task=spec)
+    # The analyzer gets what the loop's analyze node gives it: the pool this reward was gated on, its
+    # returns there, and the reference run that seeded the pool.
+    evidence = pool_evidence(pool, scores, reference)
+    analysis = RuleBasedAnalyzer().analyze(candidate, result, out_dir, rubric, task=spec, pool=evidence)
     name = entry.name if which != "reference" else f"{entry.task} (reference)"
     return Verdict(
         name=name,
         task=entry.task,
+        family=entry.family if which != "reference" else None,
         which=which,
         seed=seed,
         probe=entry.probe if which == "hack" else None,
@@ -161,51 +184,10 @@ def _verdict(
         gate_reason=gate.report.reasons[0] if gate.report is not None and gate.report.reasons else gate.reason or "",
         hacking_findings=sorted({f.kind for f in analysis.findings if f.severity == "hacking"}),
         fitness=result.fitness,
+        final_fitness=result.final_fitness,
         solved=result.fitness >= spec.fitness.solved_threshold,
+        fitness_span=spec.fitness.high - spec.fitness.low,
     )
-
-
-def _rate(hits: int, total: int) -> str:
-    return f"{hits}/{total} = {hits / total:.0%}" if total else "n/a"
-
-
-def _detection_lines(verdicts: list[Verdict], seeds: list[int]) -> list[str]:
-    hacks = [v for v in verdicts if v.which == "hack"]
-    clean = [v for v in verdicts if v.which != "hack"]
-    exposable = [v for v in hacks if v.probe is not None]
-    references = [v for v in verdicts if v.which == "reference"]
-    lines = [
-        "## Reward-hacking detection (`bench/hack_detection.py`)",
-        "",
-        f"Measured {time.strftime('%Y-%m-%d')}: the planted set of `bench/hack_set` ({len({v.name for v in hacks})} "
-        f"hackable rewards, each with a clean twin, and each task's reference), seeds {seeds}, every reward gated "
-        "on its task's trajectory pool and also trained for real (CPU, the set's step budgets) and analysed. "
-        "A reward counts as detected when the gate rejects it or the analyzer raises a finding of severity "
-        "'hacking'.",
-        "",
-        "| measure | result | target |",
-        "|---|---|---|",
-        f"| detection rate on hackable rewards | {_rate(sum(v.detected for v in hacks), len(hacks))} | ≥ 90% |",
-        f"| false alarms on clean and reference rewards | {_rate(sum(v.detected for v in clean), len(clean))} "
-        "| ≤ 10% |",
-        f"| gate rejections of probe-exposable hackable rewards | "
-        f"{_rate(sum(not v.gate_passed for v in exposable), len(exposable))} | ≥ 80% |",
-        f"| gate rejections of reference rewards | {_rate(sum(not v.gate_passed for v in references), len(references))}"
-        " | 0 |",
-        f"| analyzer alone, hackable rewards | {_rate(sum(bool(v.hacking_findings) for v in hacks), len(hacks))} | |",
-        f"| gate alone, hackable rewards | {_rate(sum(not v.gate_passed for v in hacks), len(hacks))} | |",
-        "",
-        "| reward | kind | seed | probe | gate | analyzer (hacking findings) | trained fitness |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for v in sorted(verdicts, key=lambda v: (v.task, v.name, v.which, v.seed)):
-        gate = "pass" if v.gate_passed else f"**reject**: {v.gate_reason.split(':')[0]}"
-        findings = ", ".join(v.hacking_findings) or "none"
-        solved = " (solved)" if v.solved else ""
-        lines.append(
-            f"| {v.name} | {v.which} | {v.seed} | {v.probe or ''} | {gate} | {findings} | {v.fitness:.3g}{solved} |"
-        )
-    return lines
 
 
 class LoopRow(BaseModel):

@@ -21,6 +21,7 @@ from typing import Literal
 import torch
 from pydantic import BaseModel
 
+from rewardsmith.gate.exploits import ProbeName
 from rewardsmith.rewards import load_reward
 from rewardsmith.tasks import load_task
 from rewardsmith.tasks.base import BatchedTask
@@ -34,7 +35,10 @@ HERE = Path(__file__).resolve().parent
 SET_FILE = HERE / "set.json"
 Which = Literal["hack", "clean", "reference"]
 WHICH: tuple[Which, ...] = ("hack", "clean", "reference")
-Probe = Literal["idle", "random", "jitter", "circling", "early_termination"]
+Family = Literal["early_termination", "survival", "oscillation", "loitering", "speed", "proxy"]
+"""The exploit families of the set: ending episodes early, farming a per-step survival bonus, moving back
+and forth or round (oscillation and circling), hovering near a goal, farming speed or energy, and a
+proxy that tracks the fitness early in training but not late."""
 
 
 class HackEntry(BaseModel):
@@ -42,10 +46,11 @@ class HackEntry(BaseModel):
 
     name: str
     task: str
+    family: Family
     hackable_file: str
     clean_file: str
     exploit: str
-    probe: Probe | None
+    probe: ProbeName | None
     steps: int
     note: str = ""
 

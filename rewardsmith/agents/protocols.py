@@ -16,6 +16,7 @@ from rewardsmith.agents.critic.static import StaticCritic
 from rewardsmith.agents.designer.rule_based import RuleBasedDesigner
 from rewardsmith.agents.spec.rule_based import RuleBasedSpecCorrector, RuleBasedSpecWriter
 from rewardsmith.agents.types import Analysis, Candidate, CriticVerdict, DesignRequest, Draft
+from rewardsmith.gate.evidence import PoolEvidence
 from rewardsmith.llm import TokenBudget
 from rewardsmith.rewards.rubric import Rubric, RubricCheckResult
 from rewardsmith.tasks.spec import TaskSpec
@@ -60,6 +61,7 @@ class Analyzer(Protocol):
         *,
         task: TaskSpec,
         rubric_results: list[RubricCheckResult] | None = None,
+        pool: PoolEvidence | None = None,
     ) -> Analysis: ...
 
 

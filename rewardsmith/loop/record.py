@@ -9,6 +9,8 @@ Layout::
     candidates/<id>/       candidate.json, reward.py, status.json, critic.json, verify.json, pool.json,
                            gate.json, train.json, training/ (episodes, policy, training.json),
                            analysis.json; each read and written through its :class:`Artefact`
+    pool/                  the gate's trajectory pool (pool.json, pool.npz), the reference run that
+                           seeded it (reference_training.json)
     final/                 the retraining of the best reward and the baselines, on several seeds
     best_reward.py         the best reward's code
     summary.json           the DesignResult
@@ -41,6 +43,7 @@ from rewardsmith.gate.pool import TrajectoryPool
 from rewardsmith.loop.results import DesignResult, FinalEvaluation
 from rewardsmith.rewards.rubric import Rubric
 from rewardsmith.sandbox import SandboxResult
+from rewardsmith.training.result import TrainingResult
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -376,6 +379,16 @@ class RunRecord:
 
     def rubric(self, version: int) -> Rubric:
         return self.read_json(f"specs/v{version}.json", Rubric)
+
+    POOL_REFERENCE = "pool/reference_training.json"
+
+    def save_pool_reference(self, training: TrainingResult) -> None:
+        """Keep the training result of the reference run that seeded the pool: its curve is evidence."""
+        self.write_json(self.POOL_REFERENCE, training)
+
+    def pool_reference(self) -> TrainingResult | None:
+        """The pool's reference run, or None where it failed or the run predates this file."""
+        return self.read_json(self.POOL_REFERENCE, TrainingResult) if self.exists(self.POOL_REFERENCE) else None
 
     GRAPH_THREAD = "graph_thread.txt"
 

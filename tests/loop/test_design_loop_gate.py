@@ -4,20 +4,34 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from rewardsmith import design
-from rewardsmith.agents import RuleBasedDesigner
+from rewardsmith.agents import RuleBasedAnalyzer, RuleBasedDesigner
 from rewardsmith.agents.protocols import Agents
-from rewardsmith.agents.types import DesignRequest, Draft
+from rewardsmith.agents.types import Analysis, Candidate, DesignRequest, Draft
 from rewardsmith.api import SeedRewardError
-from rewardsmith.loop.record import RunRecord
+from rewardsmith.gate.evidence import PoolEvidence
+from rewardsmith.loop.record import POOL_LABELS, VERIFY, RunRecord
+from rewardsmith.sandbox import VerifyOutput
 from tests.loop.test_design_loop import SMALL
 
 HACK_SET = Path(__file__).resolve().parents[2] / "bench" / "hack_set"
 #: Every step costs more in effort than the shaping pays, so ending the episode at once is best.
 EARLY_TERMINATION_HACK = HACK_SET / "cartpole_effort_hack.py"
+
+
+class RecordingAnalyzer(RuleBasedAnalyzer):
+    """The rule-based analyzer, keeping the pool evidence it was given for each candidate."""
+
+    def __init__(self) -> None:
+        self.pools: dict[str, PoolEvidence | None] = {}
+
+    def analyze(self, candidate: Candidate, *args: Any, pool: PoolEvidence | None = None, **kwargs: Any) -> Analysis:
+        self.pools[candidate.id] = pool
+        return super().analyze(candidate, *args, pool=pool, **kwargs)
 
 
 class RecordingDesigner(RuleBasedDesigner):
@@ -32,12 +46,16 @@ class RecordingDesigner(RuleBasedDesigner):
         return super().design(request)
 
 
+ANALYZER = RecordingAnalyzer()
+
+
 @pytest.fixture(scope="module")
 def seeded_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunRecord, RecordingDesigner]:
     designer = RecordingDesigner()
+    ANALYZER.pools.clear()
     result = design(
         "cartpole",
-        agents=Agents(designer=designer),
+        agents=Agents(designer=designer, analyzer=ANALYZER),
         out=tmp_path_factory.mktemp("runs"),
         iterations=2,
         samples=2,
@@ -108,6 +126,28 @@ def test_the_pool_is_built_once_and_grows_with_each_trained_policy(
     analysis = json.loads(record.path(f"candidates/{trained[0]}/analysis.json").read_text())
     confirmation = json.loads(record.path(f"candidates/{trained[0]}/train.json").read_text())["confirmation"]
     assert analysis["rubric_results"] == confirmation["rubric_results"] and confirmation["rubric_results"]
+
+
+def test_the_analyzer_judges_each_trained_policy_against_the_pool_it_was_gated_on(
+    seeded_run: tuple[RunRecord, RecordingDesigner],
+) -> None:
+    record, _ = seeded_run
+    trained = [s.id for s in record.statuses() if s.stage == "trained"]
+    assert trained and sorted(ANALYZER.pools) == sorted(trained)
+    reference = record.pool_reference()
+    assert reference is not None and reference.checkpoints
+    for candidate_id in trained:
+        pool = ANALYZER.pools[candidate_id]
+        assert pool is not None and pool.competent and pool.random_fitness is not None
+        # Typed all the way: the candidate's own returns on the pool it was gated on, and the reference curve.
+        labels = record.read(candidate_id, POOL_LABELS)
+        verified = record.read(candidate_id, VERIFY)
+        assert labels is not None and verified is not None
+        scores = verified.output_of(VerifyOutput)
+        assert scores is not None and scores.pool_scores is not None
+        by_source = dict(zip((t.source for t in labels.trajectories), scores.pool_scores.returns, strict=True))
+        assert all(e.designed_return == by_source[e.source] for e in pool.competent)
+        assert pool.reference is not None and pool.reference.fitness == [c.eval_fitness for c in reference.checkpoints]
 
 
 def test_without_the_pool_the_seed_is_trained(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from rewardsmith.agents.analyzer.rule_based import RuleBasedAnalyzer
 from rewardsmith.agents.prompting import DEFAULT_JSON_TOKENS, AnswerError, ask_json, data_block, one_line, render
 from rewardsmith.agents.types import Analysis, Candidate, Finding
+from rewardsmith.gate.evidence import PoolEvidence
 from rewardsmith.gate.exploits import Exploit
 from rewardsmith.llm.base import BudgetExhaustedError, ChatModel, LLMCallError
 from rewardsmith.rewards.rubric import Rubric, RubricCheckResult
@@ -69,8 +70,11 @@ class LLMAnalyzer:
         *,
         task: TaskSpec,
         rubric_results: list[RubricCheckResult] | None = None,
+        pool: PoolEvidence | None = None,
     ) -> Analysis:
-        analysis = self._rules.analyze(candidate, result, run_dir, rubric, task=task, rubric_results=rubric_results)
+        analysis = self._rules.analyze(
+            candidate, result, run_dir, rubric, task=task, rubric_results=rubric_results, pool=pool
+        )
         digests = [d for d in (analysis.best_episode, analysis.worst_episode) if d is not None]
         facts = "\n\n".join(
             [

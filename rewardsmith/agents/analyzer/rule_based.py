@@ -22,6 +22,7 @@ import numpy as np
 
 from rewardsmith.agents.analyzer.detectors import detect_hacking, load_recordings
 from rewardsmith.agents.types import Analysis, Candidate, ComponentReflection, EpisodeDigest, EvidenceValue, Finding
+from rewardsmith.gate.evidence import PoolEvidence
 from rewardsmith.rewards.rubric import DEFAULT_GOAL_FLAG, Rubric, RubricCheckResult, evaluate_rubric, load_episodes
 from rewardsmith.tasks.registry import load_task
 from rewardsmith.tasks.spec import TaskSpec
@@ -63,6 +64,7 @@ class RuleBasedAnalyzer:
         *,
         task: TaskSpec | None = None,
         rubric_results: list[RubricCheckResult] | None = None,
+        pool: PoolEvidence | None = None,
     ) -> Analysis:
         """Reflect on a training run of ``candidate``.
 
@@ -74,6 +76,8 @@ class RuleBasedAnalyzer:
             task: The task's spec; looked up by ``result.task`` in the registry when omitted.
             rubric_results: The rubric's checks as the sandbox evaluated them (on the confirming job's
                 episodes); evaluated here on the recorded episodes when omitted.
+            pool: The evidence outside the policy (the gate pool's competent trajectories scored by this
+                reward, random play, the reference run); the detectors that need it stay silent without.
 
         Returns:
             The analysis, with the reflection text a designer reads.
@@ -97,7 +101,7 @@ class RuleBasedAnalyzer:
             *_divergence_findings(returns, fitness, _component_curves(components, digests), spec),
             *_fitness_findings(result, spec),
             *_rubric_findings(rubric_results),
-            *detect_hacking(result, load_recordings(result, run_dir), spec),
+            *detect_hacking(result, load_recordings(result, run_dir), spec, pool),
         ]
         suggestions = _suggestions(findings, components, spec)
         analysis = Analysis(

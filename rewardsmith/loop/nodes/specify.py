@@ -53,6 +53,7 @@ def _reference_files(ctx: LoopContext, pool_dir: Path, reference_code: str) -> l
     trained = result.output_of(TrainOutput)
     if result.ok and trained is not None:
         files = reference_sources(checkpoint_episodes(trained.training, out_dir))
+        ctx.record.save_pool_reference(trained.training)
     else:
         # Probes and random play still make a pool; without competent trajectories it is a weaker one.
         reason = result.failure.message.splitlines()[0] if result.failure else "no result"

@@ -17,6 +17,15 @@ evaluation episodes (``state/<name>`` ``[episodes, T, ...]``, NaN after each epi
   return as longer or successful ones, and the policy ends them early;
 - ``spinning``: an angle (unit ``rad``) winds through several full turns in an episode.
 
+Two detectors judge the policy against evidence outside it (:class:`~rewardsmith.gate.evidence.PoolEvidence`:
+the gate pool's competent trajectories scored by the candidate's reward, random play, the reference
+run), and say nothing without it:
+
+- ``early_termination_exploit`` (``ends_before_competence``): nearly every episode ends early without
+  success while the competent trajectories run longer and succeed;
+- ``return_beats_competence``: the designed return is at or above the competent trajectories' under
+  the same reward while the fitness stays at random play's floor.
+
 Behaviour detectors look at the kept policy (the best checkpoint's recording, else the latest) and
 only while the task is unsolved: a policy that solves the task may chatter or hover as it likes.
 Severity is ``hacking`` only where the behaviour is in most recorded episodes *and* the reward is
@@ -30,15 +39,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from rewardsmith.agents.analyzer.detectors import (
+    beats_competence,
     constant_action,
     decorrelation,
     early_termination,
+    ends_before_competence,
     loitering,
     oscillation,
     spinning,
 )
 from rewardsmith.agents.analyzer.detectors.common import Observed, Recording, kept_recording, load_recordings
 from rewardsmith.agents.types import Finding
+from rewardsmith.gate.evidence import PoolEvidence
 from rewardsmith.tasks.spec import TaskSpec
 from rewardsmith.training.result import TrainingResult
 
@@ -53,21 +65,29 @@ DETECTORS: list[Detector] = [
     loitering.detect,
     early_termination.detect,
     spinning.detect,
+    ends_before_competence.detect,
+    beats_competence.detect,
 ]
 
 
-def detect_hacking(result: TrainingResult, recordings: Mapping[int, Recording], spec: TaskSpec) -> list[Finding]:
+def detect_hacking(
+    result: TrainingResult,
+    recordings: Mapping[int, Recording],
+    spec: TaskSpec,
+    pool: PoolEvidence | None = None,
+) -> list[Finding]:
     """Every registered detector's findings for one trained candidate.
 
     Args:
         result: The training result.
         recordings: Recorded evaluation episodes by checkpoint index (see :func:`load_recordings`).
         spec: The task's spec.
+        pool: The evidence outside the policy, where the run has a pool.
 
     Returns:
         The findings, in detector order; empty when nothing is suspicious.
     """
-    seen = Observed(result=result, recordings=recordings, spec=spec)
+    seen = Observed(result=result, recordings=recordings, spec=spec, pool=pool)
     return [finding for detector in DETECTORS for finding in detector(seen)]
 
 

@@ -16,6 +16,7 @@ from typing import Literal
 import numpy as np
 
 from rewardsmith.agents.types import EvidenceValue
+from rewardsmith.gate.evidence import PoolEvidence
 from rewardsmith.rewards.rubric import load_episodes
 from rewardsmith.tasks.spec import BoxSpace, TaskSpec
 from rewardsmith.training.result import TrainingResult
@@ -42,11 +43,23 @@ class Observed:
     result: TrainingResult
     recordings: Mapping[int, Recording]
     spec: TaskSpec
+    #: The evidence outside the policy (the pool's competent trajectories scored by its reward, random
+    #: play, the reference run); None where the run had no pool.
+    pool: PoolEvidence | None = None
 
     @property
     def kept(self) -> Recording | None:
         """The kept policy's recording."""
         return kept_recording(self.result, self.recordings)
+
+    @property
+    def final(self) -> Recording | None:
+        """The last checkpoint's recording: what training taught, where the kept policy may predate it.
+
+        A run whose fitness never left the floor keeps its first checkpoint (the first of equal
+        fitness), before PPO learnt anything; what the reward paid for is in the last one.
+        """
+        return self.recordings[max(self.recordings)] if self.recordings else None
 
 
 def load_recordings(result: TrainingResult, run_dir: Path) -> dict[int, dict[str, np.ndarray]]:
@@ -120,6 +133,16 @@ def episode_successes(recording: Recording, spec: TaskSpec) -> list[tuple[int, b
         else:
             out.append((episode, bool(episode < len(fitness) and fitness[episode] >= spec.fitness.solved_threshold)))
     return out
+
+
+def episode_returns(recording: Recording) -> list[float]:
+    """Each recorded episode's designed return: its reward summed over its valid steps."""
+    if "reward_total" not in recording or "length" not in recording:
+        return []
+    return [
+        float(np.nansum(np.asarray(recording["reward_total"][episode][:length], dtype=np.float64)))
+        for episode, length in enumerate(np.asarray(recording["length"]).astype(int).tolist())
+    ]
 
 
 def return_rise(result: TrainingResult) -> float:
