@@ -159,6 +159,6 @@ def test_without_the_pool_the_seed_is_trained(tmp_path: Path) -> None:
 
 
 def test_an_unreadable_seed_reward_is_a_clear_error_and_leaves_no_run(tmp_path: Path) -> None:
-    with pytest.raises(SeedRewardError, match=r"cannot read the seed reward .*missing\.py"):
+    with pytest.raises(SeedRewardError, match=r"--seed-reward '.*missing\.py'"):
         design("cartpole", out=tmp_path, seed_reward=tmp_path / "missing.py", **SMALL)
     assert not any(tmp_path.iterdir())

@@ -51,6 +51,12 @@ def events(run_dir: Path) -> list[dict]:
     return RunRecord(run_dir).events()
 
 
+def _deliver_sigint() -> None:
+    # A suite started in the background by a non-interactive shell inherits SIGINT ignored, and Python
+    # then installs no KeyboardInterrupt handler; a user's terminal delivers it, so the child must too.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def rewardsmith(*args: str, **options: object) -> subprocess.Popen[str]:
     # Unregistered types in a checkpoint would be refused, not merely warned about.
     env = {**os.environ, "LANGGRAPH_STRICT_MSGPACK": "true"}
@@ -60,6 +66,7 @@ def rewardsmith(*args: str, **options: object) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=_deliver_sigint,
         **options,  # type: ignore[arg-type]
     )
 
