@@ -143,9 +143,8 @@ class BatchedTask(Task):
         final_observation = self.observe(next_state).to(torch.float32)
 
         done = terminated | truncated
-        episode_fitness, episode_length = self._tally.ended(done)
+        episode_fitness, episode_length, self.any_done = self._tally.close(done)
         observation = final_observation
-        self.any_done = bool(done.any())
         if self.any_done:
             observation = self._autoreset(done)
         return StepOutput(
@@ -168,7 +167,5 @@ class BatchedTask(Task):
             value[index] = fresh[name]
             state[name] = value
         self._state = state
-        self._tally.restart(done)
-        self._last_action = self._last_action.clone()
-        self._last_action[index] = 0
+        self._last_action = self.cleared(self._last_action, done)
         return self.observe(self._state).to(torch.float32)

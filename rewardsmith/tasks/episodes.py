@@ -24,6 +24,15 @@ class EpisodeTally:
         episode_length = torch.where(done, self.step, torch.zeros_like(self.step))
         return episode_fitness, episode_length
 
+    def close(self, done: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, bool]:
+        """:meth:`ended`, then new episodes where ``done``; the bool says whether any ended (the step's one
+        host sync, which tasks keep as ``any_done``)."""
+        episode_fitness, episode_length = self.ended(done)
+        any_done = bool(done.any())
+        if any_done:
+            self.restart(done)
+        return episode_fitness, episode_length, any_done
+
     def restart(self, done: torch.Tensor) -> None:
         """Start new episodes where ``done``; out of place, as :meth:`restart_all`."""
         self.step = self.step.masked_fill(done, 0)

@@ -154,6 +154,12 @@ class Task(ABC):
         action = policy_action.reshape(self.num_envs, *space.shape).to(self.dtype)
         return action.clamp(space.low, space.high)
 
+    @staticmethod
+    def cleared(action: torch.Tensor, done: torch.Tensor) -> torch.Tensor:
+        """``action`` with zeros where ``done``: a new episode starts with no last action. Out of place, since
+        earlier StepOutput.state dicts still hold the old tensor."""
+        return action.masked_fill(done.reshape(-1, *([1] * (action.dim() - 1))), 0.0)
+
     def checked_state(self, state: State, count: int) -> State:
         """``state`` when it holds exactly the task's own declared variables at their shapes."""
         declared = {v.name: v for v in self.spec.state_variables if v.name not in self.COMMON_STATE}

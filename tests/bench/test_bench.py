@@ -15,18 +15,25 @@ from tests.loop.test_design_loop import SMALL
 
 def cell(task: str, method: str, mean: float) -> BenchCell:
     return BenchCell(
-        task=task, method=method, scores=RewardScores(label=method, fitness=[mean], mean=mean, std=0.0),
-        rl_runs=1, wall_time_s=1.0,
-    )  # fmt: skip
+        task=task,
+        method=method,
+        scores=RewardScores(label=method, fitness=[mean], mean=mean, std=0.0),
+        rl_runs=1,
+        wall_time_s=1.0,
+    )
 
 
 def test_normalised_scores_come_from_the_same_tasks_baselines() -> None:
     config = BenchConfig(tasks=["cartpole", "pendulum"])
     result = BenchResult(
         config=config,
-        cells=[cell("cartpole", "sparse", 10), cell("cartpole", "reference", 110), cell("cartpole", "offline", 60),
-               cell("pendulum", "offline", 0.5)],
-    ).normalized()  # fmt: skip
+        cells=[
+            cell("cartpole", "sparse", 10),
+            cell("cartpole", "reference", 110),
+            cell("cartpole", "offline", 60),
+            cell("pendulum", "offline", 0.5),
+        ],
+    ).normalized()
     scores = {(c.task, c.method): c.normalized_score for c in result.cells}
     assert scores == {
         ("cartpole", "sparse"): 0.0,

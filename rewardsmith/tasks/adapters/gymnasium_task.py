@@ -227,12 +227,10 @@ class GymnasiumTask(Task):
         self._last_action = action
         state = self._state_tensors()
         self._tally.fitness = self.fitness_step(state, self._tally.fitness).to(torch.float32)
-        done_now = torch.from_numpy(terminated | truncated).to(self.device)
-        episode_fitness, episode_length = self._tally.ended(done_now)
-        self.any_done = bool((terminated | truncated).any())
+        done = torch.from_numpy(terminated | truncated).to(self.device)
+        episode_fitness, episode_length, self.any_done = self._tally.close(done)
         if self.any_done:
-            self._tally.restart(done_now)
-            self._last_action = self._last_action.masked_fill(done_now.reshape(-1, *([1] * (action.dim() - 1))), 0.0)
+            self._last_action = self.cleared(action, done)
         return StepOutput(
             observation=torch.tensor(self._observation, device=self.device),
             final_observation=torch.from_numpy(final_observation).to(self.device),

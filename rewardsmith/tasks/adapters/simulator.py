@@ -146,11 +146,9 @@ class SimulatorTask(Task):
         state = {**own, "action": action, "episode_step": self._tally.step}
         self._tally.fitness = self._fold(transition.success.to(device=self.device, dtype=torch.float32))
         done = transition.terminated | transition.truncated
-        episode_fitness, episode_length = self._tally.ended(done)
-        self.any_done = bool(done.any())
+        episode_fitness, episode_length, self.any_done = self._tally.close(done)
         if self.any_done:
-            self._tally.restart(done)
-            self._last_action = self._last_action.masked_fill(done.reshape(-1, *([1] * (action.dim() - 1))), 0.0)
+            self._last_action = self.cleared(action, done)
         return StepOutput(
             observation=transition.observation,
             final_observation=transition.final_observation,
