@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 
 import torch
 
+from rewardsmith.tasks.evidence import EpisodeFact
 from rewardsmith.tasks.spec import BoxSpace, DiscreteSpace, TaskSpec
 
 State = dict[str, torch.Tensor]
@@ -132,6 +133,18 @@ class Task(ABC):
             False where the task has no drawing of its own; the report then plots its state variables.
         """
         return False
+
+    @classmethod
+    def episode_facts(cls, episode: Mapping[str, Any]) -> list[EpisodeFact]:
+        """Numbers that show what one recorded episode did (how far, which way), for the report.
+
+        Args:
+            episode: The episode's state variables by name, numpy arrays ``[T, ...]`` cut to its length.
+
+        Returns:
+            Nothing where the task names no such number; its report then shows pictures only.
+        """
+        return []
 
     @property
     def action_shape(self) -> tuple[int, ...]:

@@ -33,3 +33,7 @@ def test_a_task_without_a_reference_reports_fitness_and_says_no_score_is_possibl
     assert result.fitness is not None
     report = (result.run_dir / "report.html").read_text()
     assert "no reference reward, so no normalised score is possible" in report
+    # With no score, the summary gives the trajectory evidence: which way, and how far, the best episode went.
+    summary = report.split('<section id="candidates">')[0]
+    assert "<th>best episode</th>" in summary and "x displacement" in summary
+    assert "drawn as half_cheetah_backward&#x27;s own drawing" in report  # the torso's path, not generic panels

@@ -8,8 +8,10 @@ from matplotlib.figure import Figure
 
 from rewardsmith.loop.report.episodes import _plot_state_variables
 from rewardsmith.tasks import load_task, task_names
+from tests.tasks.families import SIMULATOR_TASKS
 
-DRAWN = {"cartpole", "point_reach", "mountain_car"}
+# Every MuJoCo task draws its torso's path along x and its height.
+DRAWN = {"cartpole", "point_reach", "mountain_car", *SIMULATOR_TASKS}
 
 
 def episode(name: str, steps: int = 30) -> dict[str, np.ndarray]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -11,6 +12,7 @@ from rewardsmith.loop.report.charts import Picture, svg
 from rewardsmith.loop.report.model import EpisodePick
 from rewardsmith.rewards.rubric import load_episodes
 from rewardsmith.tasks import Task
+from rewardsmith.tasks.evidence import EpisodeFact
 
 STATE_PREFIX = "state/"
 #: The generic drawing's panels, at most; a task with more variables draws the first ones.
@@ -28,9 +30,21 @@ def episode_states(pick: EpisodePick) -> dict[str, np.ndarray]:
     }
 
 
-def draw(task_class: type[Task], pick: EpisodePick) -> Picture:
-    """One episode as a picture, with alt text saying which episode it is and how it was drawn."""
+@dataclass(frozen=True)
+class DrawnEpisode:
+    """A recorded episode as the report shows it: its picture, and the numbers its task measures of it."""
+
+    picture: Picture
+    facts: list[EpisodeFact]
+
+
+def draw(task_class: type[Task], pick: EpisodePick) -> DrawnEpisode:
+    """One episode as a picture, with alt text saying which episode it is and how it was drawn, and its facts."""
     states = episode_states(pick)
+    return DrawnEpisode(picture=_picture(task_class, pick, states), facts=task_class.episode_facts(states))
+
+
+def _picture(task_class: type[Task], pick: EpisodePick, states: dict[str, np.ndarray]) -> Picture:
     figure = Figure(figsize=(6.5, 4))
     own = task_class.draw_episode(figure, states)
     if not own:

@@ -12,6 +12,7 @@ from pygments.lexers import DiffLexer, PythonLexer
 
 from rewardsmith.agents.types import EvidenceValue
 from rewardsmith.loop.report.charts import Picture
+from rewardsmith.loop.report.episodes import DrawnEpisode
 from rewardsmith.loop.report.model import CandidateEntry, DetectorEntry, GateEntry, Report, SpecVersion
 from rewardsmith.loop.results import format_score
 
@@ -50,14 +51,14 @@ def render(
     rounds: Picture,
     lineage: Picture,
     curves: Picture | None,
-    episodes: Sequence[Picture],
+    episodes: Sequence[DrawnEpisode],
 ) -> str:
     """The page, from the report's models and its pictures."""
     s = report.summary
     body = "".join(
         (
             f"<h1>rewardsmith: {e(s.task)}</h1>",
-            _summary(report),
+            _summary(report, episodes),
             _section(
                 "candidates",
                 "Candidates, round by round",
@@ -81,7 +82,7 @@ def _section(section_id: str, title: str, content: str) -> str:
     return f'<section id="{section_id}"><h2>{e(title)}</h2>{content}</section>'
 
 
-def _summary(report: Report) -> str:
+def _summary(report: Report, episodes: Sequence[DrawnEpisode]) -> str:
     s = report.summary
     if s.best_id is None:
         best = "no candidate was trained"
@@ -98,6 +99,7 @@ def _summary(report: Report) -> str:
         ("solved at", f"{s.solved_threshold:g}"),
         ("reference / sparse", f"{format_score(s.reference_fitness)} / {format_score(s.sparse_fitness)}"),
         ("normalised score", format_score(s.normalized_score) if s.has_reference else NO_REFERENCE),
+        *_evidence(report, episodes),
         ("rounds", s.rounds),
         ("candidates", s.candidates),
         ("RL runs trained", s.rl_runs),
@@ -220,10 +222,32 @@ def _value(value: EvidenceValue) -> str:
     return "-" if value is None else str(value)
 
 
-def _episodes(report: Report, pictures: Sequence[Picture]) -> str:
-    if not pictures:
+def _evidence(report: Report, episodes: Sequence[DrawnEpisode]) -> list[tuple[str, str]]:
+    """The best episode's facts in the summary, where a task with no reference has no score to show instead."""
+    if report.summary.has_reference:
+        return []
+    return [
+        (f"{pick.label} episode", "; ".join(fact.text() for fact in drawn.facts))
+        for pick, drawn in zip(report.episodes, episodes, strict=True)
+        if pick.label == "best" and drawn.facts
+    ]
+
+
+def _episodes(report: Report, episodes: Sequence[DrawnEpisode]) -> str:
+    if not episodes:
         return "<p>No recorded episode of the best candidate is on disk.</p>"
     return "".join(
-        f"<h3>{e(p.label)} (checkpoint {p.checkpoint}, episode {p.episode})</h3>{image(picture)}"
-        for p, picture in zip(report.episodes, pictures, strict=True)
+        f"<h3>{e(p.label)} (checkpoint {p.checkpoint}, episode {p.episode})</h3>{image(drawn.picture)}{_facts(drawn)}"
+        for p, drawn in zip(report.episodes, episodes, strict=True)
     )
+
+
+def _facts(drawn: DrawnEpisode) -> str:
+    if not drawn.facts:
+        return ""
+    rows = "".join(
+        f"<tr><th>{e(f.name)}</th><td>{f.value:.4g}{'' if f.unit == '-' else ' ' + e(f.unit)}</td>"
+        f'<td class="muted">{e(f.meaning)}</td></tr>'
+        for f in drawn.facts
+    )
+    return f"<table>{rows}</table>"

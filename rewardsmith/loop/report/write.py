@@ -38,7 +38,7 @@ def write_html_report(record: RunRecord, task_class: type[Task]) -> Path:
     evaluation = record.final_evaluation()
     assert evaluation is not None  # assemble() refused a run without one
     try:
-        pictures = [episodes.draw(task_class, pick) for pick in report.episodes]
+        drawn = [episodes.draw(task_class, pick) for pick in report.episodes]
     except (OSError, ValueError, KeyError, IndexError) as error:
         raise ReportError(
             f"a recorded episode of {record.run_id} cannot be read ({error}); delete the candidate's training/ "
@@ -52,7 +52,7 @@ def write_html_report(record: RunRecord, task_class: type[Task]) -> Path:
         charts.training_curves(curves, report.best.candidate_id, spec.fitness.name)
         if curves is not None and report.best is not None
         else None,
-        pictures,
+        drawn,
     )
     write_events(record, evaluation)
     return record.write_text(REPORT, page)

@@ -6,6 +6,7 @@ Gymnasium computes for its own reward, the torso's displacement over the step di
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 import gymnasium
@@ -14,6 +15,7 @@ import torch
 from numpy.typing import ArrayLike
 
 from rewardsmith.tasks.adapters.gymnasium_task import GymnasiumTask
+from rewardsmith.tasks.evidence import EpisodeFact
 from rewardsmith.tasks.protocol import State
 from rewardsmith.tasks.spec import StateVariable
 
@@ -115,7 +117,55 @@ def quaternion_pitch(orientation: np.ndarray) -> float:
     return float(np.arcsin(np.clip(2.0 * (w * y - z * x), -1.0, 1.0)))
 
 
-class PlanarLocomotionTask(GymnasiumTask):
+class LocomotionTask(GymnasiumTask):
+    """What every locomotion task's report shows of an episode: where the torso went, and how high it stayed."""
+
+    @classmethod
+    def episode_facts(cls, episode: Mapping[str, Any]) -> list[EpisodeFact]:
+        x, velocity = np.asarray(episode["x_position"], float), np.asarray(episode["x_velocity"], float)
+        height = np.asarray(episode["torso_height"], float)
+        return [
+            EpisodeFact(
+                name="x displacement",
+                value=float(x[-1] - x[0]),
+                unit="m",
+                meaning="torso's net travel along x; positive is forwards, negative backwards",
+            ),
+            EpisodeFact(
+                name="mean x velocity",
+                value=float(velocity.mean()),
+                unit="m/s",
+                meaning="positive is forwards, negative backwards",
+            ),
+            EpisodeFact(
+                name="share of steps moving backwards",
+                value=float((velocity < 0).mean()),
+                unit="-",
+                meaning="fraction of steps with negative x velocity",
+            ),
+            EpisodeFact(
+                name="median torso height", value=float(np.median(height)), unit="m", meaning="above the ground"
+            ),
+        ]
+
+    @classmethod
+    def draw_episode(cls, figure: Any, episode: Mapping[str, Any]) -> bool:
+        """The torso's x position and height against time: which way, how far, and whether it stayed up."""
+        x, height = np.asarray(episode["x_position"], float), np.asarray(episode["torso_height"], float)
+        moved = float(x[-1] - x[0])
+        along, up = figure.subplots(2, 1, sharex=True)
+        along.plot(x, color="#4878a8")
+        along.axhline(x[0], color="#999999", linewidth=0.8, linestyle="--")
+        along.set_ylabel("torso x (m)")
+        way = "forwards" if moved >= 0 else "backwards"
+        along.set_title(f"moved {moved:+.2f} m ({way})", fontsize=9)
+        up.plot(height, color="#c05a28")
+        up.set_ylabel("torso height (m)")
+        up.set_xlabel("step")
+        return True
+
+
+class PlanarLocomotionTask(LocomotionTask):
     """Hopper and HalfCheetah: root x, z and pitch in ``qpos[:3]``, then the joints."""
 
     has_health_check: ClassVar[bool]
@@ -128,7 +178,8 @@ class PlanarLocomotionTask(GymnasiumTask):
         values: dict[str, ArrayLike] = {
             "x_position": qpos[0],
             "x_velocity": info["x_velocity"],
-            "torso_height": qpos[1],
+            # The torso's height itself: HalfCheetah's rootz joint counts from its start pose, not the ground.
+            "torso_height": sim.data.body("torso").xpos[2],  # type: ignore[attr-defined]
             "torso_angle": qpos[2],
             "torso_angular_velocity": qvel[2],
             "z_velocity": qvel[1],
@@ -143,7 +194,7 @@ class PlanarLocomotionTask(GymnasiumTask):
         return fitness_so_far + self.fitness_direction * state["x_velocity"] * self.spec.dt
 
 
-class AntTask(GymnasiumTask):
+class AntTask(LocomotionTask):
     """Gymnasium's Ant: a free joint (position, quaternion) in ``qpos[:7]``, then eight joints."""
 
     def extract(self, env: gymnasium.Env[Any, Any], info: dict[str, Any]) -> dict[str, ArrayLike]:
