@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 
+from rewardsmith.tasks.instances import make_task
 from rewardsmith.tasks.protocol import Task
 from rewardsmith.training.rewards import RewardFn, call_reward
 
@@ -158,7 +159,7 @@ def score_pool(reward: RewardFn, task_class: type[Task], arrays: dict[str, np.nd
     Raises:
         TrainingError: The reward raised or broke the contract on the pool's states.
     """
-    task = task_class(num_envs=1, device=device)
+    task = make_task(task_class, num_envs=1, device=device)
     lengths = arrays["length"].astype(np.int64)
     count = len(lengths)
     wanted = getattr(reward, "parameters", None) or [k.removeprefix("state/") for k in arrays if k.startswith("state/")]

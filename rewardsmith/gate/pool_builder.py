@@ -15,6 +15,7 @@ from rewardsmith.gate.pool import (
     save_pool,
 )
 from rewardsmith.gate.probes import early_termination_policy, probe_policies, rollout
+from rewardsmith.tasks.instances import make_task
 from rewardsmith.tasks.protocol import Task
 
 #: Episodes of random play and of each probe; enough to see a probe's best case, few enough to be cheap.
@@ -57,11 +58,13 @@ def build_pool(
 
     for source, path in reference_files:
         add(path, "reference", source)
+    # The largest batch first: a simulator allowed one instance per process keeps this one for every probe.
+    first = make_task(task_class, num_envs=max(RANDOM_EPISODES, PROBE_EPISODES), device=device, seed=seed)
     with tempfile.TemporaryDirectory(prefix="rewardsmith-pool-") as scratch_name:
         scratch = Path(scratch_name)
-        for name, policy in probe_policies(task_class(num_envs=1, device=device, seed=seed), seed).items():
+        for name, policy in probe_policies(first, seed).items():
             episodes = RANDOM_EPISODES if name == "random" else PROBE_EPISODES
-            task = task_class(num_envs=episodes, device=device, seed=seed)
+            task = make_task(task_class, num_envs=episodes, device=device, seed=seed)
             path = scratch / f"{name.replace('/', '_')}.npz"
             rollout(task, policy, seed, path)
             kind: TrajectoryKind = "random" if name == "random" else "probe"
@@ -70,7 +73,7 @@ def build_pool(
         early = early_termination_policy(task_class, PROBE_EPISODES, seed, device, scratch)
         if early is not None:
             policy, label = early
-            task = task_class(num_envs=PROBE_EPISODES, device=device, seed=seed)
+            task = make_task(task_class, num_envs=PROBE_EPISODES, device=device, seed=seed)
             rollout(task, policy, seed, scratch / "early_termination.npz")
             add(scratch / "early_termination.npz", "probe", f"probe/early_termination ({label})", "early_termination")
         pool = TrajectoryPool(task=task_name, trajectories=labels)

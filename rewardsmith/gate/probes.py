@@ -25,6 +25,7 @@ from pathlib import Path
 
 import torch
 
+from rewardsmith.tasks.instances import make_task
 from rewardsmith.tasks.protocol import Task
 from rewardsmith.tasks.spec import BoxSpace, DiscreteSpace
 from rewardsmith.training.evaluate import Evaluation, PolicyFn, evaluate, no_reward
@@ -143,8 +144,8 @@ def early_termination_policy(
     """
     spec = task_class.spec
     best: tuple[float, torch.Tensor] | None = None
-    for index, action in enumerate(extreme_actions(task_class(num_envs=1, device=device, seed=seed))):
-        task = task_class(num_envs=episodes, device=device, seed=seed)
+    for index, action in enumerate(extreme_actions(make_task(task_class, num_envs=episodes, device=device, seed=seed))):
+        task = make_task(task_class, num_envs=episodes, device=device, seed=seed)
         result = rollout(task, constant_policy(action), seed, scratch / f"extreme_{index}.npz")
         failed = [
             length

@@ -25,6 +25,7 @@ from skrl.memories.torch import RandomMemory
 from skrl.resources.preprocessors.torch import RunningStandardScaler
 from skrl.utils import set_seed
 
+from rewardsmith.tasks.instances import make_task
 from rewardsmith.tasks.protocol import Task
 from rewardsmith.tasks.spec import BoxSpace
 from rewardsmith.training.config import TrainConfig
@@ -77,8 +78,12 @@ def train(
 
     # ---- set-up ------------------------------------------------------------------------------
     set_seed(config.seed)
-    task = task_class(num_envs=num_envs, device=device, seed=config.seed, dtype=dtype)
-    eval_task = task_class(num_envs=config.eval_episodes, device=device, seed=config.seed, dtype=dtype)
+    task = make_task(task_class, num_envs=num_envs, device=device, seed=config.seed, dtype=dtype)
+    # A simulator allowed one instance per process evaluates on its training batch, all of it, then restarts it.
+    shared = task_class.one_per_process
+    eval_task = (
+        task if shared else task_class(num_envs=config.eval_episodes, device=device, seed=config.seed, dtype=dtype)
+    )
     steps_per_update = num_envs * rollouts
     updates = config.planned_steps() // steps_per_update
     agent = make_agent(task_class, config, device, updates)
@@ -172,6 +177,13 @@ def train(
             record_path=out_dir / episode_file if out_dir is not None and episode_file else None,
         )
         eval_time += time.perf_counter() - eval_start
+        if shared:
+            # The evaluation ended every training episode; the next rollout starts fresh ones.
+            task.reseed(config.seed + update)
+            observation = task.reset()
+            return_so_far.zero_()
+            for value in episode_sums.values():
+                value.zero_()
         checkpoints.append(
             window.checkpoint(
                 index=index,

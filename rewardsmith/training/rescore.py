@@ -11,6 +11,7 @@ from pathlib import Path
 
 import torch
 
+from rewardsmith.tasks.instances import make_task
 from rewardsmith.tasks.protocol import Task
 from rewardsmith.tasks.spec import BoxSpace
 from rewardsmith.training.config import TrainConfig
@@ -58,7 +59,7 @@ def rescore_policy(
             f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
         ) from None
     agent.enable_training_mode(False)
-    eval_task = task_class(num_envs=config.eval_episodes, device=device, seed=config.seed, dtype=dtype)
+    eval_task = make_task(task_class, num_envs=config.eval_episodes, device=device, seed=config.seed, dtype=dtype)
     discrete = not isinstance(task_class.spec.action_space, BoxSpace)
 
     return evaluate(

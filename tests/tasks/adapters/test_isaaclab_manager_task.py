@@ -13,6 +13,7 @@ from rewardsmith.tasks.adapters.isaaclab_manager_task import STATE_TERM
 from tests.tasks.adapters.fake_isaaclab import cartpole_manager_env_cfg as mdp
 from tests.tasks.adapters.fake_isaaclab.manager_based_rl_env import ManagerBasedRLEnv
 from tests.tasks.adapters.fake_isaaclab.managers import ObservationTermCfg
+from tests.tasks.adapters.fake_isaaclab.sim import SimulationContext
 from tests.tasks.adapters.fake_isaaclab.tasks import CARTPOLE, FakeManagerCartpole
 from tests.tasks.adapters.stepping import run_until_done
 
@@ -38,6 +39,8 @@ def test_terminations_are_the_tasks_own() -> None:
     task.reseed(3)
     task.reset()
     ours = [task.step(action) for action in actions]
+    # Isaac Lab allows one live environment per process: the first is closed before the plain one starts.
+    SimulationContext.clear_instance()
     cfg = mdp.CartpoleEnvCfg()
     cfg.scene.num_envs = 5
     cfg.sim.device = "cpu"

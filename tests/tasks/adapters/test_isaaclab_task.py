@@ -9,6 +9,7 @@ import torch
 from rewardsmith.rewards.loader import load_reward
 from rewardsmith.tasks import render_context
 from tests.tasks.adapters.fake_isaaclab.cartpole_env import CartpoleEnv, CartpoleEnvCfg
+from tests.tasks.adapters.fake_isaaclab.sim import SimulationContext
 from tests.tasks.adapters.fake_isaaclab.tasks import FakeDirectCartpole
 from tests.tasks.adapters.stepping import run_until_done
 
@@ -49,6 +50,8 @@ def test_variant_pays_nothing_and_keeps_the_tasks_dones_and_reward_as_a_metric()
     actions = [torch.full((5, 1), 1.0 if step % 20 < 10 else -1.0) for step in range(60)]
 
     def run(make: type) -> list[tuple[torch.Tensor, ...]]:
+        # One live environment per process, as in Isaac Lab: each run closes the one before it.
+        SimulationContext.clear_instance()
         cfg = CartpoleEnvCfg()
         cfg.scene.num_envs = 5
         cfg.sim.device = "cpu"

@@ -14,7 +14,7 @@ from tests.tasks.adapters.fake_isaaclab.sim import (
     InteractiveScene,
     InteractiveSceneCfg,
     SimulationCfg,
-    SimulationContext,
+    new_simulation_context,
 )
 
 
@@ -40,7 +40,7 @@ class DirectRLEnv(EnvClock):
         self.render_mode = render_mode
         if self.cfg.seed is not None:
             self.cfg.seed = self.seed(self.cfg.seed)
-        self.sim = SimulationContext(self.cfg.sim)
+        self.sim = new_simulation_context(self.cfg.sim)
         self.scene = InteractiveScene(self.cfg.scene)
         self._setup_scene()
         self.extras: dict[str, Any] = {}

@@ -10,14 +10,14 @@ from typing import Any
 import torch
 
 from tests.tasks.adapters.fake_isaaclab.managers import ObservationManager, RewardManager, TerminationManager
-from tests.tasks.adapters.fake_isaaclab.sim import Articulation, EnvClock, InteractiveScene, SimulationContext
+from tests.tasks.adapters.fake_isaaclab.sim import Articulation, EnvClock, InteractiveScene, new_simulation_context
 
 
 class ManagerBasedRLEnv(EnvClock):
     def __init__(self, cfg: Any, render_mode: str | None = None, **kwargs: Any) -> None:
         self.cfg = cfg
         self.render_mode = render_mode
-        self.sim = SimulationContext(cfg.sim)
+        self.sim = new_simulation_context(cfg.sim)
         self.scene = InteractiveScene(cfg.scene)
         # Isaac Lab builds the scene's assets from cfg.scene; the fake has one cart-pole, as scene["robot"].
         self.robot = Articulation(self.sim, self.num_envs)

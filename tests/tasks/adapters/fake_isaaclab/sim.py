@@ -19,6 +19,13 @@ class SimulationCfg:
     device: str = "cuda:0"
 
 
+def new_simulation_context(cfg: SimulationCfg) -> SimulationContext:
+    """What Isaac Lab's environments do at start: make the context, or refuse when one is live."""
+    if SimulationContext.instance() is not None:
+        raise RuntimeError("Simulation context already exists. Cannot create a new one.")
+    return SimulationContext(cfg)
+
+
 @dataclass
 class InteractiveSceneCfg:
     num_envs: int = 4096
@@ -26,11 +33,24 @@ class InteractiveSceneCfg:
 
 
 class SimulationContext:
+    """A process-wide singleton, as Isaac Sim's is: environments refuse to start beside a live one."""
+
+    _instance: SimulationContext | None = None
+
     def __init__(self, cfg: SimulationCfg) -> None:
+        SimulationContext._instance = self
         self.cfg = cfg
         self.device = cfg.device
         self.is_rendering = False
         self.articulations: list[Articulation] = []
+
+    @classmethod
+    def instance(cls) -> SimulationContext | None:
+        return cls._instance
+
+    @classmethod
+    def clear_instance(cls) -> None:
+        cls._instance = None
 
     def step(self, render: bool = False) -> None:
         for articulation in self.articulations:
