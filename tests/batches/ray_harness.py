@@ -22,21 +22,14 @@ from pathlib import Path
 import psutil
 import yaml
 
+from tests.batches.test_local_batch import QUICK
+
 PORT = 6391
 ADDRESS = f"127.0.0.1:{PORT}"
 RAY = str(Path(sys.executable).with_name("ray"))
 # A lost node is declared dead after period × threshold; Ray's defaults take 15 s.
 FAST_HEALTH = {"RAY_health_check_period_ms": "500", "RAY_health_check_failure_threshold": "4"}
-SETTINGS = {
-    "iterations": 1,
-    "samples": 1,
-    "steps": 2048,
-    "llm": "offline",
-    "final_seeds": 0,
-    "gate_pool": False,
-    "verify_timeout_s": 120,
-    "job_timeout_s": 300,
-}
+SETTINGS = QUICK | {"verify_timeout_s": 120, "job_timeout_s": 300}
 
 
 def ray_start(temp_dir: Path, *args: str) -> subprocess.Popen[bytes]:
@@ -161,6 +154,7 @@ def worker_death(out: Path) -> dict:
         summary = batch(spec)
     finally:
         done.set()
+    assert found, "no training job ran on the worker node, so none was killed"
     return {"summary": json.loads(summary.model_dump_json()), **found}
 
 
