@@ -169,6 +169,7 @@ def resume(
     designer reads (None or empty: no feedback); it returns a :class:`PausedRun` again at the next pause.
     Whatever the run's checkpoint says, a run whose record has no summary is finished from its record:
     work already on disk is never done again.
+    ``sandbox_opener`` is as for :func:`design` (a batch resumes its runs on its executor).
 
     Raises:
         rewardsmith.loop.record.RunNotFoundError: ``run_dir`` is not a run directory.

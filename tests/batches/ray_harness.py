@@ -139,7 +139,10 @@ def worker_death(out: Path) -> dict:
 
     def kill_when_training() -> None:
         while not done.is_set():
-            tree = node_tree(victim)
+            try:
+                tree = node_tree(victim)
+            except psutil.Error:  # a process of the node ended while being looked at
+                continue
             training = [p for p in tree if job_kind(p) == "train" and "rewardsmith.sandbox.runner" in cmdline(p)]
             if training:
                 found["runner"] = cmdline(training[0])

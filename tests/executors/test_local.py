@@ -4,6 +4,7 @@ comes back failed, saying why."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import tarfile
 import threading
@@ -45,17 +46,22 @@ def test_a_directory_survives_the_trip_and_nothing_lands_outside(tmp_path: Path)
     assert not (tmp_path / "escaped.txt").exists()
 
 
+def runs_a_runner(process: psutil.Process) -> bool:
+    try:
+        return any("rewardsmith.sandbox.runner" in " ".join(p.cmdline()) for p in process.children(recursive=True))
+    except psutil.Error:  # it ended while being looked at
+        return False
+
+
 def kill_pool_workers_when_running(times: int, killed: list[int], stop: threading.Event) -> None:
     """Kill this process's pool workers, each time one has started a sandboxed runner."""
     me = psutil.Process()
     while len(killed) < times and not stop.is_set():
         for child in me.children():
-            runners = [
-                p for p in child.children(recursive=True) if "rewardsmith.sandbox.runner" in " ".join(p.cmdline())
-            ]
-            if runners and child.pid not in killed:
+            if child.pid not in killed and runs_a_runner(child):
                 killed.append(child.pid)
-                child.kill()
+                with contextlib.suppress(psutil.Error):
+                    child.kill()
         time.sleep(0.02)
 
 
