@@ -53,6 +53,7 @@ __all__ = [
     "load_batch",
     "open_batch",
     "parse_batch",
+    "read_batch_dir",
 ]
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rewardsmith.batches import BatchFileError, load_batch, parse_batch
+from rewardsmith.batches import BatchFileError, load_batch, parse_batch, read_batch_dir
 from tests.cli.test_app import assert_one_line_error, rewardsmith
 
 GOOD = {"tasks": ["cartpole", "point_reach"], "seeds": [0, 3], "design": {"iterations": 1, "llm": "offline"}}
@@ -67,11 +67,12 @@ def test_a_file_that_is_not_a_batch(tmp_path: Path) -> None:
             load_batch(path)
     with pytest.raises(BatchFileError, match="cannot read the batch file"):
         load_batch(tmp_path / "missing.yaml")
+    with pytest.raises(BatchFileError, match="is not a batch directory"):
+        read_batch_dir(tmp_path)
 
 
 def test_the_command_refuses_bad_input_in_one_line_and_makes_nothing(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text(f"tasks: [cartpole]\nseeds: [0]\nout: {tmp_path / 'out'}\nexecutor: k8s\n")
     assert_one_line_error(rewardsmith("batch", str(tmp_path / "bad.yaml")), "executor:", "'local' or 'ray'")
-    assert_one_line_error(rewardsmith("batch", "--resume", str(tmp_path)), "is not a batch directory")
     assert_one_line_error(rewardsmith("batch", str(tmp_path / "bad.yaml"), "--executor", "slurm"), "--executor 'slurm'")
     assert not (tmp_path / "out").exists()
