@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -220,6 +221,7 @@ def main() -> None:
         result = {"ok": False, "error": f"{type(error).__name__}: {error}"}
     finally:
         stop_cluster(temp_dir, NODES)
+        shutil.rmtree(temp_dir, ignore_errors=True)
     (out / "harness.json").write_text(json.dumps(result, default=str))
 
 
