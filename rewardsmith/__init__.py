@@ -8,9 +8,10 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from rewardsmith.api import design, resume
+    from rewardsmith.batches import batch
     from rewardsmith.tasks import load_task
 
-__all__ = ["__version__", "design", "load_task", "resume"]
+__all__ = ["__version__", "batch", "design", "load_task", "resume"]
 
 
 def __getattr__(name: str) -> Any:
@@ -20,6 +21,10 @@ def __getattr__(name: str) -> Any:
         from rewardsmith import api
 
         return getattr(api, name)
+    if name == "batch":
+        from rewardsmith.batches import batch
+
+        return batch
     if name == "load_task":
         from rewardsmith.tasks import load_task
 

@@ -23,12 +23,16 @@ from rewardsmith.rewards.files import RewardFileError, read_reward_file
 from rewardsmith.sandbox import (
     UNISOLATED_WARNING,
     BackendChoice,
+    Sandbox,
     SandboxStoppedError,
     choose_backend,
     close_sandbox,
     open_sandbox,
 )
 from rewardsmith.tasks import Task, load_task
+
+SandboxOpener = Callable[[BackendChoice], Sandbox]
+"""Opens the sandbox a run's jobs go to, given the backend chosen for it (see ``design``)."""
 
 #: Seconds an interrupted run waits for its running jobs to end (and their containers to go).
 STOP_WAIT_S = 60.0
@@ -67,6 +71,7 @@ def design(
     task: str | type[Task],
     reporter: Reporter | None = None,
     agents: Agents | None = None,
+    sandbox_opener: SandboxOpener | None = None,
     **config: Any,
 ) -> DesignResult | PausedRun:
     """Design a reward for ``task`` and return the best one with its scores (or, with ``review=True``,
@@ -78,6 +83,8 @@ def design(
         reporter: Receives progress; nothing is reported when ``None``.
         agents: The designer, critic, analyzer and spec agents; when ``None``, those ``llm`` and the
             per-agent ``*_llm`` settings name (the rule-based ones for 'offline').
+        sandbox_opener: Opens the sandbox the run's jobs go to, given the backend chosen here; when
+            ``None``, that backend itself, in this process (a batch sends the jobs to its executor).
         **config: Fields of :class:`rewardsmith.config.DesignConfig` (iterations, samples, steps,
             parallel, seed, device, out, ...).
 
@@ -128,7 +135,9 @@ def design(
             # A copy in the run: a resumed run designs from the same seed even if the file moved.
             record.path(SEED_REWARD).write_text(seed_code)
         record.event("run_started", run_id=record.run_id, task=task_class.spec.name)
-        return _run(record, task_class, reporter or SilentReporter(), agents, fresh=True, choice=choice)
+        return _run(
+            record, task_class, reporter or SilentReporter(), agents, fresh=True, choice=choice, opener=sandbox_opener
+        )
 
 
 def _noting(reporter: Reporter | None) -> Callable[[CallRecord], None] | None:
@@ -152,6 +161,7 @@ def resume(
     reporter: Reporter | None = None,
     agents: Agents | None = None,
     feedback: str | None = None,
+    sandbox_opener: SandboxOpener | None = None,
 ) -> DesignResult | PausedRun:
     """Continue a run that was cut off, without redoing finished work; a finished run returns its result.
 
@@ -159,6 +169,7 @@ def resume(
     designer reads (None or empty: no feedback); it returns a :class:`PausedRun` again at the next pause.
     Whatever the run's checkpoint says, a run whose record has no summary is finished from its record:
     work already on disk is never done again.
+    ``sandbox_opener`` is as for :func:`design` (a batch resumes its runs on its executor).
 
     Raises:
         rewardsmith.loop.record.RunNotFoundError: ``run_dir`` is not a run directory.
@@ -173,7 +184,15 @@ def resume(
         if agents is None:
             agents = agents_for(config, record.dir, record.current_rubric_text, task_class, on_call=_noting(reporter))
         record.event("run_resumed", run_id=record.run_id)
-        return _run(record, task_class, reporter or SilentReporter(), agents, fresh=False, feedback=feedback)
+        return _run(
+            record,
+            task_class,
+            reporter or SilentReporter(),
+            agents,
+            fresh=False,
+            feedback=feedback,
+            opener=sandbox_opener,
+        )
 
 
 def _run(
@@ -184,6 +203,7 @@ def _run(
     fresh: bool,
     choice: BackendChoice | None = None,
     feedback: str | None = None,
+    opener: SandboxOpener | None = None,
 ) -> DesignResult | PausedRun:
     config = record.config_record().config
     # The caller holds the run's lock.
@@ -191,7 +211,10 @@ def _run(
     connection = sqlite3.connect(record.path("checkpoints.sqlite"), check_same_thread=False)
     try:
         choice = choice or choose_backend(config.sandbox)
-        sandbox = open_sandbox(choice, pool_size=config.parallel, say=reporter.note)
+        if opener is None:
+            sandbox = open_sandbox(choice, pool_size=config.parallel, say=reporter.note)
+        else:
+            sandbox = opener(choice)
         record.event("sandbox_selected", backend=sandbox.name, reason=choice.reason, isolation=sandbox.isolation)
         if not choice.isolating:
             record.event("sandbox_unisolated", warning=UNISOLATED_WARNING)

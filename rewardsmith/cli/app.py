@@ -7,6 +7,7 @@ import os
 import typer
 from rich.table import Table
 
+from rewardsmith.cli.batch import batch_command
 from rewardsmith.cli.bench import bench_command
 from rewardsmith.cli.common import console, errors
 from rewardsmith.cli.design import design_command, resume_command
@@ -29,6 +30,7 @@ app.command("report")(report_command)
 app.command("bench")(bench_command)
 app.command("show")(show_command)
 app.command("train")(train_command)
+app.command("batch")(batch_command)
 
 
 @app.command("tasks")
