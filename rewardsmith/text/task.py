@@ -33,6 +33,10 @@ class TextExample(BaseModel):
     prompt: str = Field(min_length=1, description="The text the policy completes.")
     answer: str | None = Field(description="The reference answer, normalised; None where no exact answer exists.")
     solution: str = Field(description="A completion the trusted checker accepts in full: competent behaviour.")
+    form: str = Field(
+        description="The required answer form, with '{answer}' where the content goes ('Answer: {answer}'): what "
+        "the gate's probes fill with nothing, guesses or a wrong answer."
+    )
     info: dict[str, InfoValue] = Field(
         default_factory=dict, description="Extra columns reward code receives by name (facts, limits, formats)."
     )

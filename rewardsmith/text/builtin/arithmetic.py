@@ -53,7 +53,9 @@ def generate(rng: random.Random) -> TextExample:
         f"{' '.join(story)} How many {item} does {name} have now? Show your steps, one per line, then give the "
         f"final number on a last line as 'Answer: <number>'. Keep it under {MAX_CHARS} characters."
     )
-    return TextExample(prompt=prompt, answer=str(amount), solution="\n".join([*steps, f"Answer: {amount}"]))
+    return TextExample(
+        prompt=prompt, answer=str(amount), form="Answer: {answer}", solution="\n".join([*steps, f"Answer: {amount}"])
+    )
 
 
 def check(completion: str, example: TextExample) -> float:

@@ -40,7 +40,7 @@ def generate(rng: random.Random) -> TextExample:
         f"'Answer: <number>'. Keep it under {MAX_CHARS} characters."
     )
     solution = f"{'-'.join(word)} has {count} '{letter}'.\nAnswer: {count}"
-    return TextExample(prompt=prompt, answer=str(count), solution=solution)
+    return TextExample(prompt=prompt, answer=str(count), form="Answer: {answer}", solution=solution)
 
 
 def make_task(seed: int = 0, train_size: int = DEFAULT_SPLIT_SIZE, held_out_size: int = DEFAULT_SPLIT_SIZE) -> TextTask:

@@ -41,7 +41,8 @@ def generate(rng: random.Random) -> TextExample:
     total = left + right
     prompt = f"What is {left} + {right}? {_INSTRUCTIONS[answer_format]}"
     solution = f"<answer>{total}</answer>" if answer_format == "tags" else json.dumps({"answer": total})
-    return TextExample(prompt=prompt, answer=str(total), solution=solution, info={"format": answer_format})
+    form = "<answer>{answer}</answer>" if answer_format == "tags" else '{"answer": "{answer}"}'
+    return TextExample(prompt=prompt, answer=str(total), form=form, solution=solution, info={"format": answer_format})
 
 
 def formatted_answer(completion: str, answer_format: str) -> int | None:

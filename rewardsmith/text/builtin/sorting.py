@@ -33,7 +33,7 @@ def generate(rng: random.Random) -> TextExample:
         f"Sort these numbers in ascending order: {listed}. Give them on a last line as 'Answer: ' followed by the "
         f"sorted numbers separated by commas. Keep it under {MAX_CHARS} characters."
     )
-    return TextExample(prompt=prompt, answer=answer, solution=f"Answer: {answer}")
+    return TextExample(prompt=prompt, answer=answer, form="Answer: {answer}", solution=f"Answer: {answer}")
 
 
 def check(completion: str, example: TextExample) -> float:

@@ -50,7 +50,13 @@ def generate(rng: random.Random) -> TextExample:
         f"and {year}.\n\nNotes: {notes}"
     )
     solution = f"{company}, founded in {year} in {city}, makes {product} and employs {staff} people."
-    return TextExample(prompt=prompt, answer=None, solution=solution, info={"facts": facts, "max_words": MAX_WORDS})
+    return TextExample(
+        prompt=prompt,
+        answer=None,
+        form="Summary: {answer}",
+        solution=solution,
+        info={"facts": facts, "max_words": MAX_WORDS},
+    )
 
 
 def check(completion: str, example: TextExample) -> float:
