@@ -10,6 +10,7 @@ from rich.table import Table
 from rewardsmith.cli.bench import bench_command
 from rewardsmith.cli.common import console, errors
 from rewardsmith.cli.design import design_command, resume_command
+from rewardsmith.cli.export import export_command
 from rewardsmith.cli.report import report_command
 from rewardsmith.cli.sandbox import sandbox_app
 from rewardsmith.cli.show import show_command
@@ -29,6 +30,7 @@ app.command("report")(report_command)
 app.command("bench")(bench_command)
 app.command("show")(show_command)
 app.command("train")(train_command)
+app.command("export")(export_command)
 
 
 @app.command("tasks")

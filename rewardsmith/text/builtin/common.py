@@ -10,8 +10,8 @@ from rewardsmith.text.task import Checker, TextExample, TextTask
 
 #: Prompts a built-in task makes for each split unless asked for another number.
 DEFAULT_SPLIT_SIZE = 64
-#: Draws allowed per wanted example before a generator is judged unable to make that many distinct prompts.
-_DRAWS_PER_EXAMPLE = 50
+#: Draws in a row that bring no new prompt before a generator is judged unable to make that many distinct prompts.
+_FRUITLESS_DRAWS = 500
 
 
 def read_text_reward(name: str) -> str:
@@ -32,8 +32,10 @@ def splits(
     rng = random.Random(seed)
     wanted = train_size + held_out_size
     examples: dict[str, TextExample] = {}
-    for _ in range(wanted * _DRAWS_PER_EXAMPLE):
+    fruitless = 0
+    while fruitless < _FRUITLESS_DRAWS:
         example = generate(rng)
+        fruitless = fruitless + 1 if example.prompt in examples else 0
         examples.setdefault(example.prompt, example)
         if len(examples) == wanted:
             ordered = tuple(examples.values())
