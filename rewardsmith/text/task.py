@@ -88,9 +88,20 @@ class TextTask(BaseModel):
         columns["max_chars"] = [self.max_chars] * len(examples)
         return columns
 
-    def designer_context(self, count: int = 3) -> str:
-        """What a designer reads: the description and a few training prompts (never the checker)."""
-        shown = "\n\n".join(f"Prompt {i + 1}:\n{example.prompt}" for i, example in enumerate(self.train[:count]))
+    def designer_context(self, count: int = 3, completions: Sequence[str] = ()) -> str:
+        """What a designer reads: the description, a few training prompts and, where given, the current
+        policy's completion of each (never a solution, an answer or the checker).
+
+        Args:
+            count: Training prompts shown.
+            completions: The policy's completions of the first prompts, in order; the first ``count`` are shown.
+        """
         columns = ", ".join(sorted({*self.columns(self.train[:1]), *(n for e in self.train for n in e.info)}))
         extra = f"\nReward code also receives these columns by name: {columns}." if columns else ""
-        return f"{self.description}{extra}\n\n{shown}"
+        shown = []
+        for index, example in enumerate(self.train[:count]):
+            block = f"Prompt {index + 1}:\n{example.prompt}"
+            if index < len(completions):
+                block += f"\nThe current policy answered:\n{completions[index]}"
+            shown.append(block)
+        return f"{self.description}{extra}\n\n" + "\n\n".join(shown)

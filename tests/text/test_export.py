@@ -7,6 +7,7 @@ those trainers load them, a module from a path, and called with the arguments th
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import sys
 from pathlib import Path
@@ -98,6 +99,9 @@ def test_verl_openrlhf_and_verifiers_files_score_as_rewardsmith(name: str, tmp_p
     assert chat == expected
     if importlib.util.find_spec("verifiers") is None:
         with pytest.raises(ModuleNotFoundError):
+            verifiers.load_rubric()
+    elif not hasattr(importlib.import_module("verifiers"), "Rubric"):
+        with pytest.raises(ImportError, match="has no Rubric"):
             verifiers.load_rubric()
     else:
         assert type(verifiers.load_rubric()).__name__ == "Rubric"

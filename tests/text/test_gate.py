@@ -44,4 +44,4 @@ def test_the_probe_paid_most_above_competence_is_named(tmp_path: Path) -> None:
     assert not result.passed
     assert {score.probe for score in result.probes if score.wins} >= {"padded", "refusal", "prompt_copy"}
     assert result.winner == "padded"
-    assert "pays for length" in result.reason
+    assert "pays for padding past the length limit" in result.reason

@@ -88,6 +88,10 @@ def test_the_designer_context_shows_prompts_but_no_solution_or_answer() -> None:
     context = task.designer_context()
     assert task.train[0].prompt in context and "max_chars" in context
     assert all(example.solution not in context for example in task.train)
+    assert all(example.answer not in context.split("Prompt 1:")[0] for example in task.train[:3])
+    with_policy = task.designer_context(count=2, completions=["Answer: 1, 2", "I am not sure."])
+    assert "The current policy answered:\nAnswer: 1, 2" in with_policy and "I am not sure." in with_policy
+    assert task.train[2].prompt not in with_policy
 
 
 def test_an_unknown_task_or_impossible_sizes_are_one_line_errors() -> None:

@@ -1,5 +1,6 @@
 # --- rewardsmith adapter for verifiers --------------------------------------------------------------
-# Use: load_rubric() gives a verifiers Rubric; each row's info holds the task's columns.
+# Use: load_rubric() gives a verifiers Rubric (the legacy API, before verifiers.v1); each row's info holds the
+# task's columns.
 
 
 def rewardsmith_reward(prompt, completion, answer, info=None, **kwargs):
@@ -9,7 +10,13 @@ def rewardsmith_reward(prompt, completion, answer, info=None, **kwargs):
 
 
 def load_rubric():
-    """The reward as a verifiers Rubric of one function, weight 1."""
+    """The reward as a verifiers Rubric of one function, weight 1 (the legacy Rubric API)."""
     import verifiers
 
-    return verifiers.Rubric(funcs=[rewardsmith_reward], weights=[1.0])
+    rubric = getattr(verifiers, "Rubric", None)
+    if rubric is None:
+        version = getattr(verifiers, "__version__", "?")
+        raise ImportError(
+            f"verifiers {version} has no Rubric (its API is verifiers.v1); this file needs the legacy API"
+        )
+    return rubric(funcs=[rewardsmith_reward], weights=[1.0])
