@@ -14,9 +14,9 @@ DEFAULT_SPLIT_SIZE = 64
 _FRUITLESS_DRAWS = 500
 
 
-def read_text_reward(name: str) -> str:
-    """The source of ``rewards/<name>.py`` shipped with the built-in text tasks."""
-    return resources.files("rewardsmith.text.builtin").joinpath("rewards", f"{name}.py").read_text()
+def read_text_reward(name: str, suffix: str = ".py") -> str:
+    """The text of ``rewards/<name><suffix>`` shipped with the built-in text tasks (``.json`` for a rubric)."""
+    return resources.files("rewardsmith.text.builtin").joinpath("rewards", f"{name}{suffix}").read_text()
 
 
 def splits(
