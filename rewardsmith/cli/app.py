@@ -11,6 +11,7 @@ from rewardsmith.cli.batch import batch_command
 from rewardsmith.cli.bench import bench_command
 from rewardsmith.cli.common import console, errors
 from rewardsmith.cli.design import design_command, resume_command
+from rewardsmith.cli.export import export_command
 from rewardsmith.cli.report import report_command
 from rewardsmith.cli.sandbox import sandbox_app
 from rewardsmith.cli.show import show_command
@@ -31,6 +32,7 @@ app.command("bench")(bench_command)
 app.command("show")(show_command)
 app.command("train")(train_command)
 app.command("batch")(batch_command)
+app.command("export")(export_command)
 
 
 @app.command("tasks")
