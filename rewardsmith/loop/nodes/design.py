@@ -60,8 +60,12 @@ def _drafts(ctx: LoopContext, iteration: int, version: int) -> list[Draft]:
     if not rankable(many, ctx.task_class):
         return many[: ctx.config.samples]
     kept, record = rank_drafts(many, ctx.task_class, pool_dir, ctx.config.samples, iteration)
-    ctx.record.write_json(ranking_path(iteration), record)
-    ctx.record.event("ranked", iteration=iteration, ranked=record.ranked, kept=record.kept, evidence=record.evidence)
+    # A resumed round ranks again, to the same drafts (the designer is seeded); it is recorded once.
+    if not ctx.record.exists(ranking_path(iteration)):
+        ctx.record.write_json(ranking_path(iteration), record)
+        ctx.record.event(
+            "ranked", iteration=iteration, ranked=record.ranked, kept=record.kept, evidence=record.evidence
+        )
     return kept
 
 
