@@ -85,6 +85,13 @@ class DesignConfig(BaseModel):
         default=None,
         description="A reward file to start from: it is the first round's first candidate, checked like any other.",
     )
+    rank: int = Field(
+        default=16,
+        ge=0,
+        le=256,
+        description="Drafts the offline designer writes per round and ranks on the gate's pool before any RL; only "
+        "the best --samples train. At most --samples (or no pool): no ranking.",
+    )
 
     _device = field_validator("device")(check_device)
 

@@ -86,6 +86,9 @@ class DesignResult(BaseModel):
     trained: int
     rejected: int
     history: list[IterationRecord]
+    ranked: int = Field(
+        default=0, description="Drafts ranked on the gate's pool before any RL, every round; `candidates` of them kept."
+    )
 
 
 class PausedRun(BaseModel):

@@ -7,8 +7,8 @@ filesystem of its own:
 
 - read-only: ``/usr`` (and ``/bin``, ``/lib``, ``/lib64`` as on the host: links into it or binds),
   the Python installation and the virtual environment, the ``rewardsmith`` package directory alone (not
-  the project around it), the job directory at ``/job``, and a user task file's directory at its own
-  path;
+  the project around it), the job directory at ``/job``, and a user task file's directory under
+  ``/rewardsmith-task`` (:mod:`rewardsmith.sandbox.task_files`);
 - read-write: the output directory at ``/out`` and a private, size-capped tmpfs at ``/tmp`` (HOME and
   TMPDIR are in it);
 - a new ``/proc`` of the job's PID namespace and a minimal ``/dev``; no ``/etc``, ``/sys``, ``/home``,
@@ -51,6 +51,7 @@ from rewardsmith.sandbox.outcome import Execution, failed
 from rewardsmith.sandbox.process import _RUNNER, ProcessSandbox, _environment
 from rewardsmith.sandbox.registry import Backend, OpenOptions
 from rewardsmith.sandbox.schema import SandboxJob, SandboxLimits
+from rewardsmith.sandbox.task_files import mounted_dir, task_file
 
 #: The job's uid and gid inside the sandbox: "nobody".
 SANDBOX_ID = 65534
@@ -368,25 +369,19 @@ def _host_mounts() -> tuple[str, ...]:
 
 
 def _task_mounts(task: str) -> list[str]:
-    """Binds that let the runner load a user task given as an absolute ``path/to/file.py:ClassName``.
+    """The bind that lets the runner load a user task given as an absolute ``path/to/file.py:ClassName``.
 
-    The file's directory is bound read-only at its own path (it may hold the task's data or modules);
-    the file alone when that directory is ``/`` or holds one of the sandbox's own mount points. A
-    relative path (or one starting with ``~``) is left alone: the runner would look for it in its own
-    working directory (or HOME), as in the process backend.
+    The file's directory (it may hold the task's data or modules) is bound read-only under
+    :data:`~rewardsmith.sandbox.task_files.TASK_ROOT`, never at its own path: a file directly in /tmp
+    would otherwise need a bind inside the job's own tmpfs. A relative path (or one starting with ``~``)
+    is left alone: the runner would look for it in its own working directory (or HOME), as in the
+    process backend.
     """
-    if ":" not in task or not task.split(":", 1)[0].endswith(".py"):
+    path = task.rpartition(":")[0]
+    file = task_file(task)
+    if file is None or not Path(path).is_absolute() or not file.is_file():
         return []
-    given = Path(task.rsplit(":", 1)[0])
-    if not given.is_absolute() or not given.is_file():
-        return []
-    args: list[str] = []
-    for path in dict.fromkeys((given, given.resolve())):
-        directory = path.parent
-        covers_a_mount = any(Path(mount).is_relative_to(directory) for mount in (TMP_MOUNT, JOB_MOUNT, OUT_MOUNT))
-        source = path if covers_a_mount or directory == Path("/") else directory
-        args += ["--ro-bind", str(source), str(source)]
-    return args
+    return ["--ro-bind", str(file.parent), mounted_dir(file.parent)]
 
 
 def _read_only_root() -> list[str]:

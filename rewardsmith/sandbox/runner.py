@@ -64,6 +64,7 @@ from rewardsmith.sandbox.schema import (
     TrainJob,
     VerifyJob,
 )
+from rewardsmith.sandbox.task_files import task_in_container
 from rewardsmith.tasks import load_task
 from rewardsmith.training import TrainingError, train
 from rewardsmith.training.rescore import PolicyFileError, rescore_policy
@@ -265,7 +266,7 @@ class _Attempt:
                 return self._reward_job(spec, job_dir)
 
     def _reward_job(self, spec: VerifyJob | TrainJob, job_dir: Path) -> RunnerResult:
-        task_class = load_task(spec.task)
+        task_class = load_task(task_in_container(spec.task))
         text = (job_dir / self.job.reward_file).read_text(encoding="utf-8", errors="replace")
         self.reward = self._guarded(load_reward(text, task_class.spec, self.workdir))
         if isinstance(spec, VerifyJob):
@@ -317,7 +318,7 @@ class _Attempt:
     def _rescore(self, spec: RescoreJob, job_dir: Path) -> RunnerResult:
         try:
             evaluation = rescore_policy(
-                load_task(spec.task),
+                load_task(task_in_container(spec.task)),
                 spec.config,
                 job_dir / spec.policy_file,
                 record=spec.record,

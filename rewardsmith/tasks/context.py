@@ -10,7 +10,7 @@ from __future__ import annotations
 import textwrap
 
 from rewardsmith.tasks.protocol import Task
-from rewardsmith.tasks.spec import BoxSpace, TaskSpec
+from rewardsmith.tasks.spec import BoxSpace, StateVariable, TaskSpec
 
 
 def render_context(task_class: type[Task]) -> str:
@@ -30,6 +30,7 @@ def render_context(task_class: type[Task]) -> str:
         shape = ", ".join(["num_envs", *(str(d) for d in variable.shape)])
         lines.append(
             f"    {variable.name}: Tensor  # [{shape}] {variable.dtype}, {variable.unit}: {variable.description}"
+            f"{_intent(variable)}"
         )
     lines += [
         "",
@@ -41,6 +42,18 @@ def render_context(task_class: type[Task]) -> str:
         "#     returns the total reward [num_envs] and its named components, each [num_envs].",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _intent(variable: StateVariable) -> str:
+    """What the spec says this variable should do, for designers that read rather than parse."""
+    notes = []
+    if variable.target is not None:
+        notes.append(f"should reach {variable.target}")
+    if variable.direction is not None:
+        notes.append(f"should grow along {list(variable.direction)}")
+    if variable.desired is not None:
+        notes.append(f"desired {variable.desired}")
+    return f" [{'; '.join(notes)}]" if notes else ""
 
 
 def _describe_actions(spec: TaskSpec) -> str:

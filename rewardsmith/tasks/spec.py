@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -29,6 +30,34 @@ class StateVariable(BaseModel):
             "designer reads off the description, as data for rule-based agents; it says nothing of the fitness."
         ),
     )
+    target: str | None = Field(
+        default=None,
+        description=(
+            "Another state variable, of the same shape and unit, that this one should reach: a position's goal "
+            "position, a joint angle's set-point. Designers reward the distance between the two shrinking."
+        ),
+    )
+    direction: tuple[float, ...] | None = Field(
+        default=None,
+        description=(
+            "A direction in this variable's own space along which it should grow, one number per element: "
+            "(1.0, 0.0) on a planar velocity asks for forward motion, (1.0,) on a height asks it to rise."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _direction_fits(self) -> StateVariable:
+        if self.direction is not None:
+            size = math.prod(self.shape)
+            if len(self.direction) != size:
+                raise ValueError(
+                    f"state variable '{self.name}' has {size} element(s) but its direction has {len(self.direction)}"
+                )
+            if not any(self.direction):
+                raise ValueError(f"state variable '{self.name}' has an all-zero direction; give a non-zero vector")
+        if self.target == self.name:
+            raise ValueError(f"state variable '{self.name}' names itself as its target; name another variable")
+        return self
 
 
 class BoxSpace(BaseModel):
@@ -151,6 +180,20 @@ class TaskSpec(BaseModel):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"duplicate state variable names: {duplicates}")
+        variables = {v.name: v for v in self.state_variables}
+        for variable in self.state_variables:
+            if variable.target is None:
+                continue
+            target = variables.get(variable.target)
+            if target is None:
+                raise ValueError(
+                    f"state variable '{variable.name}' targets '{variable.target}', which the task does not declare"
+                )
+            if (target.shape, target.unit) != (variable.shape, variable.unit):
+                raise ValueError(
+                    f"state variable '{variable.name}' ({variable.shape}, {variable.unit!r}) cannot reach "
+                    f"'{target.name}' ({target.shape}, {target.unit!r}): a target needs the same shape and unit"
+                )
         return self
 
     @property

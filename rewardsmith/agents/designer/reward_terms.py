@@ -26,13 +26,28 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 import rewardsmith.rewards.transforms as transforms_module
+from rewardsmith.agents.designer.structure import directed, tilt_and_spin, tracking_pairs
 from rewardsmith.tasks.spec import BoxSpace, DiscreteSpace, StateVariable, TaskSpec
 
 #: Starts the comment line that carries a candidate's genome as JSON.
 GENOME_MARKER = "# rewardsmith-genome: "
 
 Kernel = Literal["linear", "square", "exp", "tanh"]
-TermKind = Literal["error", "height", "bounded", "success", "failure", "progress", "effort", "alive", "time"]
+TermKind = Literal[
+    "error",
+    "height",
+    "bounded",
+    "success",
+    "failure",
+    "progress",
+    "effort",
+    "alive",
+    "time",
+    "reached",
+    "closing",
+    "heading",
+    "along",
+]
 ProgressSense = Literal["toward_zero", "decrease", "increase"]
 #: The bounded transforms a term may wear, named as :mod:`rewardsmith.rewards.transforms` names them.
 Transform = Literal["delta", "potential_shaping", "gated", "clip_below", "squash"]
@@ -42,7 +57,11 @@ KERNELS: tuple[Kernel, ...] = ("linear", "square", "exp", "tanh")
 #: Terms that are constant per step by construction: a flat episode sum says nothing about them.
 CONSTANT_KINDS: frozenset[TermKind] = frozenset({"alive", "time"})
 #: Terms that reward the task itself rather than shape effort or time.
-TASK_KINDS: frozenset[TermKind] = frozenset({"error", "height", "bounded", "success", "failure", "progress"})
+TASK_KINDS: frozenset[TermKind] = frozenset(
+    {"error", "height", "bounded", "success", "failure", "progress", "reached", "closing", "heading", "along"}
+)
+#: Terms that pay once the task is done; random variants keep them.
+SUCCESS_KINDS: frozenset[TermKind] = frozenset({"success", "reached"})
 #: Terms that read the state itself each step, and so can be a potential over it.
 STATE_KINDS: frozenset[TermKind] = frozenset({"error", "height", "bounded"})
 #: Error kernels that grow without bound with the error (the bonuses exp and tanh stay within [0, w]).
@@ -69,6 +88,17 @@ class RewardTerm(BaseModel):
     variable: str = Field(description="The state variable the term reads (episode_step for alive/time).")
     previous: str | None = Field(
         default=None, description="The previous_<x> variable of a progress term or of a potential_shaping term."
+    )
+    other: str | None = Field(
+        default=None,
+        description="The target the variable should reach: an error, progress or reached term then reads the "
+        "distance between the two, closing and heading terms the direction from one to the other.",
+    )
+    via: str | None = Field(
+        default=None, description="The velocity of a closing term, the heading angle of a heading term."
+    )
+    direction: tuple[float, ...] | None = Field(
+        default=None, description="The unit direction an along term rewards the variable's growth in."
     )
     kernel: Kernel | None = Field(default=None, description="How an error term maps |x| to reward.")
     sense: ProgressSense | None = Field(default=None, description="Which change a progress term rewards.")
@@ -118,6 +148,10 @@ class RewardTerm(BaseModel):
             "height": ("low", "high"),
             "progress": ("previous", "sense", "temperature"),
             "effort": ("temperature",),
+            "reached": ("other", "temperature"),
+            "closing": ("other", "via", "temperature"),
+            "heading": ("other", "via"),
+            "along": ("direction", "temperature"),
         }.get(self.kind, ())
         missing = [field for field in needs if getattr(self, field) is None]
         if missing:
@@ -246,11 +280,113 @@ def term_pool(task: TaskSpec) -> list[RewardTerm]:
             term = _progress_term(task.state_variable(current), variable.name)
             if term is not None:
                 terms.append(term)
+    terms += structural_terms(task)
     if has_idle_action(task):
         bound = action_bound(task)
         terms.append(RewardTerm(name="effort", kind="effort", variable="action", weight=0.05, temperature=bound))
     terms.append(RewardTerm(name="alive", kind="alive", variable=_SHAPE_SOURCE, weight=1.0))
     terms.append(RewardTerm(name="time", kind="time", variable=_SHAPE_SOURCE, weight=0.1))
+    return terms
+
+
+def structural_terms(task: TaskSpec) -> list[RewardTerm]:
+    """The terms the state's structure offers (:mod:`~rewardsmith.agents.designer.structure`).
+
+    Per pair of a variable and its target: the distance between them (a linear penalty, as a user's own
+    reward would write it), progress along that distance where the variable has a ``previous_<x>`` twin,
+    the velocity toward the target and the heading to it where the state has them, and a bonus within
+    the reach radius the task quotes (a tenth of the variable's scale without one). Per directed
+    variable: its growth along the direction, tanh-bounded. Small penalties on tilt and spin.
+    """
+    terms: list[RewardTerm] = []
+    for pair in tracking_pairs(task):
+        variable = task.state_variable(pair.variable)
+        scale, _ = typical_scale(variable)
+        base = pair.variable.removesuffix("_position").removesuffix("_pos") or pair.variable
+        terms.append(
+            RewardTerm(
+                name=f"{base}_distance",
+                kind="error",
+                variable=pair.variable,
+                other=pair.target,
+                kernel="linear",
+                weight=1.0,
+                temperature=scale,
+            )
+        )
+        previous = _previous_of(task, pair.variable)
+        if previous is not None:
+            terms.append(
+                RewardTerm(
+                    name=f"{base}_approach",
+                    kind="progress",
+                    variable=pair.variable,
+                    other=pair.target,
+                    previous=previous,
+                    sense="decrease",
+                    weight=1.0,
+                    temperature=0.1 * scale,
+                )
+            )
+        if pair.velocity is not None:
+            speed, _ = typical_scale(task.state_variable(pair.velocity))
+            terms.append(
+                RewardTerm(
+                    name=f"{base}_closing",
+                    kind="closing",
+                    variable=pair.variable,
+                    other=pair.target,
+                    via=pair.velocity,
+                    weight=0.25,
+                    temperature=speed,
+                )
+            )
+        if pair.heading is not None:
+            terms.append(
+                RewardTerm(
+                    name=f"{base}_heading",
+                    kind="heading",
+                    variable=pair.variable,
+                    other=pair.target,
+                    via=pair.heading,
+                    weight=0.1,
+                )
+            )
+        terms.append(
+            RewardTerm(
+                name=f"{base}_reached",
+                kind="reached",
+                variable=pair.variable,
+                other=pair.target,
+                weight=1.0,
+                temperature=pair.radius or 0.1 * scale,
+            )
+        )
+    for variable in directed(task):
+        norm = math.sqrt(sum(x * x for x in variable.direction or ()))
+        terms.append(
+            RewardTerm(
+                name=f"{variable.name}_along",
+                kind="along",
+                variable=variable.name,
+                direction=tuple(x / norm for x in variable.direction or ()),
+                weight=1.0,
+                temperature=typical_scale(variable)[0],
+            )
+        )
+    for variable in tilt_and_spin(task):
+        scale, inferred = typical_scale(variable)
+        terms.append(
+            RewardTerm(
+                name=f"{variable.name}_penalty",
+                kind="error",
+                variable=variable.name,
+                kernel="square",
+                # A power of two: squashed, the term stays within its weight exactly in float32 too.
+                weight=0.0625,
+                temperature=0.25 * scale if inferred else scale,
+            )
+        )
     return terms
 
 
@@ -268,10 +404,15 @@ def default_genome(task: TaskSpec) -> RewardGenome:
     failure = any(variable.desired == "false" for variable in task.state_variables)
     rises = any(variable.desired == "high" for variable in task.state_variables)
     progress = any(term.kind == "progress" for term in pool)
-    wanted = {"alive": not goal and not rises, "time": goal and not failure}
+    # A target to reach or a direction to move in is the task, as a goal flag or a rising variable is.
+    structured = bool(tracking_pairs(task) or directed(task))
+    wanted = {"alive": not goal and not rises and not structured, "time": goal and not failure}
     if goal and failure and progress:
         wanted |= {"error": False, "height": False, "bounded": False}
-    terms = [term for term in pool if wanted.get(term.kind, True)]
+    own = {term.name for term in structural_terms(task)}
+    # Where the spec already names its errors, the structural terms only widen the pool variants draw from.
+    described = any(variable.desired in ("zero", "low", "high", "true") for variable in task.state_variables)
+    terms = [term for term in pool if wanted.get(term.kind, True) and not (described and term.name in own)]
     return RewardGenome(task=task.name, terms=terms)
 
 
@@ -389,9 +530,9 @@ def terminal_flags(task: TaskSpec) -> list[str]:
 
 def best_value(term: RewardTerm) -> float | None:
     """The largest value the untransformed term takes in one step; None where only the dynamics bound it."""
-    if term.kind == "progress":
+    if term.kind in ("progress", "closing"):
         return None
-    if term.kind in ("alive", "success"):
+    if term.kind in ("alive", "success", "reached", "heading"):
         return term.weight
     if term.kind in ("time", "failure", "effort"):
         return 0.0 if term.kind != "time" else -term.weight
@@ -543,7 +684,9 @@ def render_reward(genome: RewardGenome, task: TaskSpec) -> str:
 
 def term_reads(term: RewardTerm, task: TaskSpec) -> list[str]:
     """The state variables the code of ``term`` reads."""
-    names = [term.variable, term.previous, term.gate]
+    names = [term.variable, term.previous, term.gate, term.other, term.via]
+    if term.other is not None and term.previous is not None:
+        names.append(_other_at(term, task, term.previous))
     if term.transform == "potential_shaping":
         names += terminal_flags(task)
     return [name for name in names if name]
@@ -583,7 +726,10 @@ def _render_value(term: RewardTerm, task: TaskSpec, x: str) -> str:
     # A shortfall subtracts the bonus's best value (1), leaving the same shaping at or below zero.
     best = " - 1.0" if term.shortfall else ""
     if term.kind == "error":
-        error = f"torch.linalg.vector_norm({x}, dim=-1)" if vector else f"{x}.abs()"
+        if term.other is not None:
+            error = _distance(task, x, _other_at(term, task, x))
+        else:
+            error = f"torch.linalg.vector_norm({x}, dim=-1)" if vector else f"{x}.abs()"
         return {
             "linear": f"-{w} * {error} / {t}",
             "square": f"-{w} * ({error} / {t}) ** 2",
@@ -608,6 +754,24 @@ def _render_value(term: RewardTerm, task: TaskSpec, x: str) -> str:
         before, after = _progress_value(term, task, term.previous or ""), _progress_value(term, task, x)
         change = f"({after} - {before})" if term.sense == "increase" else f"({before} - {after})"
         return f"{w} * {change} / {t}"
+    if term.kind == "reached":
+        return f"{w} * ({_distance(task, x, term.other or '')} < {t}).float()"
+    if term.kind == "closing":
+        offset = f"({term.other} - {x})"
+        if vector:
+            norm = f"torch.linalg.vector_norm({offset}, dim=-1).clamp(min=1e-6)"
+            return f"{w} * ({term.via} * {offset}).sum(dim=-1) / {norm} / {t}"
+        return f"{w} * {term.via} * torch.sign({offset}) / {t}"
+    if term.kind == "heading":
+        offset = f"({term.other} - {x})"
+        return f"{w} * torch.cos({term.via} - torch.atan2({offset}[..., 1], {offset}[..., 0]))"
+    if term.kind == "along":
+        direction = term.direction or (1.0,)
+        if vector:
+            projection = " + ".join(f"{_literal(d)} * {x}[..., {i}]" for i, d in enumerate(direction) if d)
+        else:
+            projection = f"{_literal(direction[0])} * {x}"
+        return f"{w} * (torch.tanh(({projection}) / {t}){best})"
     if term.kind == "effort":
         squared = f"({x} / {t}) ** 2"
         return f"-{w} * ({squared}).sum(dim=-1)" if vector else f"-{w} * {squared}"
@@ -616,10 +780,27 @@ def _render_value(term: RewardTerm, task: TaskSpec, x: str) -> str:
 
 
 def _progress_value(term: RewardTerm, task: TaskSpec, x: str) -> str:
-    """The quantity a progress term tracks, read off ``x``: a norm, a magnitude or the value itself."""
+    """The quantity a progress term tracks, read off ``x``: a distance to a target, a norm, a magnitude or x."""
+    if term.other is not None:
+        return _distance(task, x, _other_at(term, task, x))
     if task.state_variable(term.variable).shape != ():
         return f"torch.linalg.vector_norm({x}, dim=-1)"
     return f"{x}.abs()" if term.sense == "toward_zero" else x
+
+
+def _distance(task: TaskSpec, x: str, other: str) -> str:
+    """The distance between ``x`` and ``other`` (same shape): a norm for vectors, a magnitude for scalars."""
+    if task.state_variable(other).shape != ():
+        return f"torch.linalg.vector_norm({other} - {x}, dim=-1)"
+    return f"({other} - {x}).abs()"
+
+
+def _other_at(term: RewardTerm, task: TaskSpec, x: str) -> str:
+    """The target as it was when ``x`` was: its previous twin where ``x`` is the variable's, if it has one."""
+    other = term.other or ""
+    if x != term.variable:
+        return _previous_of(task, other) or other
+    return other
 
 
 def _potential(term: RewardTerm, task: TaskSpec, x: str) -> str:

@@ -22,6 +22,7 @@ from rewardsmith.agents.designer.reward_terms import (
     CONSTANT_KINDS,
     KERNELS,
     STATE_KINDS,
+    SUCCESS_KINDS,
     TASK_KINDS,
     UNBOUNDED_KERNELS,
     RewardGenome,
@@ -454,7 +455,7 @@ def _restructure(
         term
         for term in terms
         if term.name not in protected
-        and term.kind != "success"
+        and term.kind not in SUCCESS_KINDS
         and sum(other.kind in TASK_KINDS for other in terms if other.name != term.name) >= 1
     ]
     if addable and (not droppable or rng.random() < 0.5):

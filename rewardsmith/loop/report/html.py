@@ -104,6 +104,7 @@ def _summary(report: Report, episodes: Sequence[DrawnEpisode]) -> str:
         ("candidates", s.candidates),
         ("RL runs trained", s.rl_runs),
         ("RL runs saved by the gate", s.saved_by_gate),
+        ("drafts ranked on the pool before RL", s.ranked or "-"),
         ("LLM tokens / cost", f"{s.tokens:,} / {cost}"),
         ("wall time", wall),
         ("sandbox", ", ".join(s.backends) or "-"),

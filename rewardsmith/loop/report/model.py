@@ -48,6 +48,7 @@ class RunSummary(BaseModel):
     candidates: int
     rl_runs: int = Field(description="PPO trainings run: the gate pool's, the candidates' and the final evaluation's.")
     saved_by_gate: int = Field(description="Candidates the gate stopped before any training.")
+    ranked: int = Field(default=0, description="Drafts ranked on the pool before RL, of which `candidates` kept.")
     tokens: int
     cost_usd: float | None
     wall_time_s: float | None
@@ -249,6 +250,7 @@ def _assemble(
         candidates=len(statuses),
         rl_runs=record.rl_runs(evaluation),
         saved_by_gate=sum(s.stopped_at == "gate" for s in statuses),
+        ranked=summary.ranked,
         tokens=usage.total.total_tokens,
         cost_usd=usage.total.cost_usd,
         wall_time_s=record.wall_time_s(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rewardsmith.loop.ranking import RoundRanking
 from rewardsmith.loop.record import RunRecord
 from rewardsmith.loop.results import DesignResult, FinalEvaluation, IterationRecord
 
@@ -34,7 +35,14 @@ def design_result(record: RunRecord, evaluation: FinalEvaluation, history: Seque
         trained=sum(s.stage == "trained" for s in statuses),
         rejected=sum(s.stage == "rejected" for s in statuses),
         history=[IterationRecord.model_validate(dict(h)) for h in history],
+        ranked=sum(ranking.ranked for ranking in record_rankings(record)),
     )
+
+
+def record_rankings(record: RunRecord) -> list[RoundRanking]:
+    """Every round's ranking on the pool, in round order; empty where the run ranked nothing."""
+    paths = sorted(record.path("rankings").glob("*.json"))
+    return [RoundRanking.model_validate_json(path.read_text()) for path in paths]
 
 
 def write_summary(record: RunRecord, evaluation: FinalEvaluation, history: Sequence[Any]) -> DesignResult:

@@ -7,13 +7,13 @@ size and core dumps. Nothing of the host's environment goes in.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from rewardsmith.sandbox.docker.grants import JOB_UID
 from rewardsmith.sandbox.docker.image import LABEL
 from rewardsmith.sandbox.docker.ownership import OWNER_LABEL, owner
 from rewardsmith.sandbox.schema import SandboxLimits, TrainJob
+from rewardsmith.sandbox.task_files import mounted_dir, task_file
 
 Mounts = dict[str, dict[str, str]]
 """Volumes as the Docker SDK takes them: host path to ``{"bind": path inside, "mode": "ro" or "rw"}``."""
@@ -77,12 +77,15 @@ def container_options(limits: SandboxLimits, *, headroom_mb: int = 0, gpu: bool 
 
 
 def task_mounts(task: str) -> Mounts:
-    """Read-only mounts that make a ``path/file.py:Class`` task loadable inside a container at the same path."""
-    path, separator, _ = task.rpartition(":")
-    if not separator or not path.endswith(".py"):
+    """The read-only mount that makes a ``path/file.py:Class`` task loadable inside a container.
+
+    Its directory goes under :data:`~rewardsmith.sandbox.task_files.TASK_ROOT`, never at its host path:
+    a file in ``/tmp`` would collide with the container's own ``/tmp`` ("Duplicate mount point").
+    """
+    file = task_file(task)
+    if file is None or not file.parent.is_dir():
         return {}
-    directory = Path(path).resolve().parent
-    return {str(directory): {"bind": str(directory), "mode": "ro"}} if directory.is_dir() else {}
+    return {str(file.parent): {"bind": mounted_dir(file.parent), "mode": "ro"}}
 
 
 def wants_gpu(job: TrainJob) -> bool:

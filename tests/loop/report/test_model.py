@@ -37,6 +37,8 @@ def test_the_summary_counts_what_the_record_holds(finished_run: RunRecord) -> No
     assert summary.best_fitness == evaluation.best.mean
     assert summary.wall_time_s is not None and summary.wall_time_s > 0
     assert summary.backends and summary.tokens == 0 and summary.cost_usd is None
+    # Offline, with the pool: every round ranked 16 drafts before RL and kept its 2 (the seed reward replaced one).
+    assert summary.ranked == 2 * 16 and summary.candidates == 2 * 2
 
 
 def test_the_page_the_design_run_wrote_has_its_wall_time(finished_run: RunRecord) -> None:
