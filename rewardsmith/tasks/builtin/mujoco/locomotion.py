@@ -21,9 +21,17 @@ from rewardsmith.tasks.spec import StateVariable
 
 #: What a locomotion variant asks of the robot; it decides which way good behaviour moves the variables.
 Goal = Literal["forward", "backward", "jump", "stand_front"]
-_X_DESIRED: dict[Goal, Literal["high", "low"] | None] = {
+# Running backwards is growth of x velocity along -1, not a low x velocity: 'low' reads as "near zero"
+# to a designer, the way a distance is low. Forwards keeps 'high', which its measured default genome uses.
+_X_DESIRED: dict[Goal, Literal["high"] | None] = {
     "forward": "high",
-    "backward": "low",
+    "backward": None,
+    "jump": None,
+    "stand_front": None,
+}
+_X_DIRECTION: dict[Goal, tuple[float, ...] | None] = {
+    "forward": (1.0,),
+    "backward": (-1.0,),
     "jump": None,
     "stand_front": None,
 }
@@ -37,6 +45,7 @@ def planar_variables(joints: int, healthy: bool, goal: Goal) -> tuple[StateVaria
             name="x_velocity",
             unit="m/s",
             desired=_X_DESIRED[goal],
+            direction=_X_DIRECTION[goal],
             description="Torso x velocity over the last step (displacement / dt); positive is forwards.",
         ),
         StateVariable(
@@ -78,6 +87,7 @@ def ant_variables(goal: Goal) -> tuple[StateVariable, ...]:
             name="x_velocity",
             unit="m/s",
             desired=_X_DESIRED[goal],
+            direction=_X_DIRECTION[goal],
             description="Torso x velocity over the last step (displacement / dt); positive is forwards.",
         ),
         StateVariable(name="y_velocity", unit="m/s", description="Torso y velocity over the last step."),
