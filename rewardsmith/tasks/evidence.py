@@ -20,4 +20,4 @@ class EpisodeFact(BaseModel):
 
     def text(self) -> str:
         unit = "" if self.unit == "-" else f" {self.unit}"
-        return f"{self.name} {self.value:+.3g}{unit} ({self.meaning})"
+        return f"{self.name} {self.value:.3g}{unit} ({self.meaning})"

@@ -25,6 +25,7 @@ import rewardsmith
 from rewardsmith.sandbox import Sandbox, SandboxJob, SandboxLimits, SandboxResult, TrainJob, VerifyJob, prepare_job
 from rewardsmith.sandbox.bwrap import JOB_MOUNT, OUT_MOUNT, BwrapSandbox, _host_mounts, _probe, bwrap_available
 from rewardsmith.sandbox.outputs import TrainOutput, VerifyOutput
+from rewardsmith.sandbox.task_files import TASK_ROOT, mounted_dir
 from rewardsmith.training import TrainConfig
 from tests.sandbox import candidates as c
 from tests.sandbox.backends import live_processes
@@ -202,7 +203,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
             f"{JOB_MOUNT}/job.json",
             str(PACKAGE / "__init__.py"),
             os.__file__,
-            str(task_dir / "data.txt"),
+            # The task's directory is mounted under the sandbox's task root, never at its host path.
+            f"{mounted_dir(task_dir)}/data.txt",
         ],
         "unreadable": [
             str(PROJECT / "README.md"),
@@ -210,6 +212,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
             str(PROJECT / ".git"),
             str(PROJECT / "tests"),
             str(root / "next-to-the-task-dir.txt"),
+            str(task_dir / "data.txt"),
             str(root / "verify-good"),  # another job's directories
             "/etc/passwd",
             "/etc/hostname",
@@ -228,6 +231,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
             f"{sys.prefix}/w",
             f"{sys.base_prefix}/w",
             str(task_dir / "w"),
+            f"{mounted_dir(task_dir)}/w",
             str(Path.home() / "w"),
         ],
     }
@@ -334,7 +338,7 @@ def test_good_candidate_trains(runs: Runs) -> None:
 def test_a_user_task_file_is_loaded_from_its_directory(runs: Runs, facts: dict) -> None:
     # The probe ran on the user's task, and could read the file next to it, but not write there.
     assert runs.outcomes["verify-probe"].result.ok
-    assert facts["reads"][str(runs.task_dir / "data.txt")] == "ok"
+    assert facts["reads"][f"{mounted_dir(runs.task_dir)}/data.txt"] == "ok"
 
 
 def test_infinite_loop_is_stopped_at_the_wall_limit_and_names_the_line(runs: Runs) -> None:
@@ -416,7 +420,7 @@ def test_the_job_reads_only_what_it_needs(runs: Runs, facts: dict) -> None:
     readable = [path for path in runs.paths["unreadable"] if reads[path] == "ok"]
     assert readable == []
     # At the top: the sandbox's own mount points, and the first directories of the paths bound from the host.
-    bound = [argument for argument in _host_mounts() if argument.startswith("/")] + [str(runs.task_dir)]
+    bound = [argument for argument in _host_mounts() if argument.startswith("/")] + [TASK_ROOT]
     # sys: the job's own cgroup, shown read-only where the host gave it one.
     expected = {"bin", "lib", "lib64", "usr", "proc", "dev", "tmp", "job", "out", "sys"} | {
         Path(path).parts[1] for path in bound
