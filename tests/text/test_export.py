@@ -108,9 +108,11 @@ def test_verl_openrlhf_and_verifiers_files_score_as_rewardsmith(name: str, tmp_p
 
 
 def test_the_trl_file_scores_inside_a_real_grpo_trainer(tmp_path: Path) -> None:
-    torch = pytest.importorskip("torch")
-    datasets = pytest.importorskip("datasets")
-    trl = pytest.importorskip("trl")
+    # Imported here, not at the top: TRL takes seconds to import, and only this test needs it. All three are
+    # locked, so a missing one fails the test rather than skipping it.
+    import datasets
+    import torch
+    import trl
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
