@@ -14,12 +14,13 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from rewardsmith.executors.packing import JobReply, JobRequest, pack, unpack
+from rewardsmith.executors.packing import JobReply, JobRequest, lost_result, pack, unpack
 from rewardsmith.sandbox import BACKENDS, SandboxJob, SandboxResult, SandboxStoppedError, TrainJob
 from rewardsmith.sandbox.base import ProgressFn, Sandbox, begin_job
 from rewardsmith.sandbox.outcome import Execution, failed, sandbox_result
@@ -56,6 +57,13 @@ class JobCounts(BaseModel):
     lost: int = 0
 
 
+@dataclass(frozen=True)
+class WorkerLost:
+    """An attempt whose worker (or node) was lost before the job came back: it may be sent again."""
+
+    reason: str
+
+
 class JobExecutor(ABC):
     """Runs :class:`JobRequest` s and returns :class:`JobReply` s; ``submit`` may be called from many threads.
 
@@ -64,6 +72,8 @@ class JobExecutor(ABC):
     """
 
     name: str
+    #: How the reason for giving up on a job begins, e.g. "its worker died 3 times: ...".
+    lost_phrase: ClassVar[str] = "its worker was lost"
 
     def __init__(self, retries: int = 2, ledger: Path | None = None) -> None:
         self.retries = retries
@@ -72,10 +82,26 @@ class JobExecutor(ABC):
         self.running: Counter[str] = Counter()
         self._lock = threading.Lock()
 
-    @abstractmethod
     def submit(self, request: JobRequest, stopped: threading.Event) -> JobReply:
         """Run ``request`` to its end and return the reply; raise :class:`SandboxStoppedError` once
-        ``stopped`` is set (the job is ended)."""
+        ``stopped`` is set (the job is ended). Each lost worker is a retry in the ledger, with its reason."""
+        reasons: list[str] = []
+        for attempt in range(1, self.retries + 2):
+            self.note("submitted", request, attempt)
+            outcome = self.attempt(request, stopped, attempt)
+            if isinstance(outcome, JobReply):
+                return outcome
+            reasons.append(f"attempt {attempt}: {outcome.reason}")
+            if attempt <= self.retries:
+                self.note("retried", request, attempt, reason=reasons[-1])
+        reason = f"{self.lost_phrase} {len(reasons)} times: {'; '.join(reasons)}"
+        self.note("lost", request, len(reasons), reason=reason)
+        return JobReply(result=lost_result(request, reason))
+
+    @abstractmethod
+    def attempt(self, request: JobRequest, stopped: threading.Event, attempt: int) -> JobReply | WorkerLost:
+        """Send ``request`` once: its reply (noted 'done', or 'lost' where sending it again cannot help),
+        or :class:`WorkerLost` where its worker went away and :meth:`submit` may send it again."""
 
     def close(self) -> None:  # noqa: B027 - an executor that holds nothing has nothing to release
         """Release workers and connections."""

@@ -8,8 +8,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from rewardsmith.executors.base import JobExecutor
-from rewardsmith.executors.packing import JobReply, JobRequest, lost_result, run_request
+from rewardsmith.executors.base import JobExecutor, WorkerLost
+from rewardsmith.executors.packing import JobReply, JobRequest, run_request
 from rewardsmith.sandbox import SandboxStoppedError
 
 #: How often a waiting job looks at the stop flag, seconds.
@@ -20,6 +20,7 @@ class LocalExecutor(JobExecutor):
     """A process pool; a pool whose worker died is replaced, and the jobs it held are sent again."""
 
     name = "local"
+    lost_phrase = "its worker died"
 
     def __init__(self, parallel: int = 1, retries: int = 2, ledger: Path | None = None) -> None:
         super().__init__(retries=retries, ledger=ledger)
@@ -41,29 +42,19 @@ class LocalExecutor(JobExecutor):
                 broken.shutdown(wait=False, cancel_futures=True)
                 self._pool = self._new_pool()
 
-    def submit(self, request: JobRequest, stopped: threading.Event) -> JobReply:
-        reasons: list[str] = []
-        for attempt in range(1, self.retries + 2):
-            self.note("submitted", request, attempt)
-            pool, future = self._submit(request)
-            while not wait([future], timeout=POLL_S, return_when=FIRST_COMPLETED).done:
-                if stopped.is_set():
-                    future.cancel()
-                    raise SandboxStoppedError(f"job {request.job.id} was ended by the sandbox's stop")
-            try:
-                reply = future.result()
-            except BrokenProcessPool as error:
-                reasons.append(f"attempt {attempt}: a pool worker died ({error})")
-                self._replace(pool)
-                if attempt <= self.retries:
-                    self.note("retried", request, attempt, reason=reasons[-1])
-                    continue
-                break
-            self.note("done", request, attempt, node=reply.node, ok=reply.result.ok)
-            return reply
-        reason = f"its worker died {len(reasons)} times: {'; '.join(reasons)}"
-        self.note("lost", request, len(reasons), reason=reason)
-        return JobReply(result=lost_result(request, reason))
+    def attempt(self, request: JobRequest, stopped: threading.Event, attempt: int) -> JobReply | WorkerLost:
+        pool, future = self._submit(request)
+        while not wait([future], timeout=POLL_S, return_when=FIRST_COMPLETED).done:
+            if stopped.is_set():
+                future.cancel()
+                raise SandboxStoppedError(f"job {request.job.id} was ended by the sandbox's stop")
+        try:
+            reply = future.result()
+        except BrokenProcessPool as error:
+            self._replace(pool)
+            return WorkerLost(f"a pool worker died ({error})")
+        self.note("done", request, attempt, node=reply.node, ok=reply.result.ok)
+        return reply
 
     def close(self) -> None:
         with self._pool_lock:

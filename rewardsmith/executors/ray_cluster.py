@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from rewardsmith.executors.base import JobExecutor
+from rewardsmith.executors.base import JobExecutor, WorkerLost
 from rewardsmith.executors.packing import JobReply, JobRequest, lost_result, run_request
 from rewardsmith.sandbox import SandboxStoppedError
 
@@ -56,37 +56,27 @@ class RayExecutor(JobExecutor):
                 ) from None
         self._task: Any = ray.remote(run_request)
 
-    def submit(self, request: JobRequest, stopped: threading.Event) -> JobReply:
+    def attempt(self, request: JobRequest, stopped: threading.Event, attempt: int) -> JobReply | WorkerLost:
         ray = self._ray
-        reasons: list[str] = []
-        for attempt in range(1, self.retries + 2):
-            self.note("submitted", request, attempt)
-            ref = self._task.options(
-                num_cpus=request.num_cpus, num_gpus=request.num_gpus, max_retries=0, retry_exceptions=False
-            ).remote(request)
-            try:
-                while not ray.wait([ref], timeout=POLL_S)[0]:
-                    if stopped.is_set():
-                        ray.cancel(ref, force=True)
-                        raise SandboxStoppedError(f"job {request.job.id} was ended by the sandbox's stop")
-                reply: JobReply = ray.get(ref)
-            except ray.exceptions.RayTaskError as error:
-                # The job's own code raised on the worker: no worker died, and running it again would fail again.
-                reason = f"it raised on its worker: {str(error).strip().splitlines()[-1]}"
-                self.note("lost", request, attempt, reason=reason)
-                return JobReply(result=lost_result(request, reason))
-            except ray.exceptions.RayError as error:
-                detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
-                reasons.append(f"attempt {attempt}: {type(error).__name__}" + (f" ({detail[:200]})" if detail else ""))
-                if attempt <= self.retries:
-                    self.note("retried", request, attempt, reason=reasons[-1])
-                    continue
-                break
-            self.note("done", request, attempt, node=reply.node, ok=reply.result.ok)
-            return reply
-        reason = f"its worker was lost {len(reasons)} times: {'; '.join(reasons)}"
-        self.note("lost", request, len(reasons), reason=reason)
-        return JobReply(result=lost_result(request, reason))
+        ref = self._task.options(
+            num_cpus=request.num_cpus, num_gpus=request.num_gpus, max_retries=0, retry_exceptions=False
+        ).remote(request)
+        try:
+            while not ray.wait([ref], timeout=POLL_S)[0]:
+                if stopped.is_set():
+                    ray.cancel(ref, force=True)
+                    raise SandboxStoppedError(f"job {request.job.id} was ended by the sandbox's stop")
+            reply: JobReply = ray.get(ref)
+        except ray.exceptions.RayTaskError as error:
+            # The job's own code raised on the worker: no worker died, and running it again would fail again.
+            reason = f"it raised on its worker: {str(error).strip().splitlines()[-1]}"
+            self.note("lost", request, attempt, reason=reason)
+            return JobReply(result=lost_result(request, reason))
+        except ray.exceptions.RayError as error:
+            detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            return WorkerLost(f"{type(error).__name__}" + (f" ({detail[:200]})" if detail else ""))
+        self.note("done", request, attempt, node=reply.node, ok=reply.result.ok)
+        return reply
 
     def close(self) -> None:
         if self._started_here:
