@@ -144,8 +144,9 @@ def early_termination_policy(
     """
     spec = task_class.spec
     best: tuple[float, torch.Tensor] | None = None
-    for index, action in enumerate(extreme_actions(make_task(task_class, num_envs=episodes, device=device, seed=seed))):
-        task = make_task(task_class, num_envs=episodes, device=device, seed=seed)
+    # One batch for every action: each rollout reseeds and resets it, so every action starts from the same states.
+    task = make_task(task_class, num_envs=episodes, device=device, seed=seed)
+    for index, action in enumerate(extreme_actions(task)):
         result = rollout(task, constant_policy(action), seed, scratch / f"extreme_{index}.npz")
         failed = [
             length
