@@ -146,14 +146,14 @@ class Report(BaseModel):
     episodes: list[EpisodePick]
 
 
-def assemble(record: RunRecord, spec: TaskSpec) -> Report:
+def assemble(record: RunRecord, spec: TaskSpec, summary: DesignResult | None = None) -> Report:
     """Everything the report shows, from a finished run.
 
     Raises:
         ReportError: The run has not finished, or one of its files is damaged or of an older layout.
     """
     try:
-        summary = record.summary()
+        summary = summary or record.summary()
         evaluation = record.final_evaluation()
     except RunFileError as error:
         raise ReportError(str(error)) from None

@@ -45,11 +45,14 @@ def record_rankings(record: RunRecord) -> list[RoundRanking]:
     return [RoundRanking.model_validate_json(path.read_text()) for path in paths]
 
 
-def write_summary(record: RunRecord, evaluation: FinalEvaluation, history: Sequence[Any]) -> DesignResult:
-    """Write best_reward.py and summary.json; return the DesignResult."""
-    result = design_result(record, evaluation, history)
+def write_best_reward(record: RunRecord, result: DesignResult) -> None:
+    """Write best_reward.py, the best candidate's code under a header naming the run; nothing if none."""
     if result.best_code is not None:
         header = f"# rewardsmith run {record.run_id}: best reward ({result.best_candidate_id}), by {result.designer}\n"
         record.write_text(record.BEST_REWARD, header + result.best_code)
+
+
+def write_summary(record: RunRecord, result: DesignResult) -> None:
+    """Write summary.json, which marks the run finished: whoever reads the record takes a run with it as
+    done, so it is written after every other file of the run's end."""
     record.write_json(record.SUMMARY, result)
-    return result

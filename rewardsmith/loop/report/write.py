@@ -10,7 +10,7 @@ from rewardsmith.loop.record import RunRecord
 from rewardsmith.loop.report import charts, episodes
 from rewardsmith.loop.report.html import render
 from rewardsmith.loop.report.model import ReportError, assemble
-from rewardsmith.loop.report.summary import write_summary
+from rewardsmith.loop.report.summary import design_result, write_best_reward, write_summary
 from rewardsmith.loop.report.tensorboard import write_events
 from rewardsmith.loop.results import DesignResult, FinalEvaluation
 from rewardsmith.tasks import Task
@@ -21,20 +21,28 @@ REPORT = "report.html"
 def write_report(
     record: RunRecord, task_class: type[Task], evaluation: FinalEvaluation, history: Sequence[Any]
 ) -> DesignResult:
-    """The report node's work: the summary, then the page and the TensorBoard files from the record."""
-    result = write_summary(record, evaluation, history)
-    write_html_report(record, task_class)
+    """The report node's work: best_reward.py, the page and the TensorBoard files, and summary.json last.
+
+    A run with summary.json is finished to every reader (resume, batches, ``show``), so a process killed
+    between these writes leaves a run without it, which resume takes up at this node again.
+    """
+    result = design_result(record, evaluation, history)
+    write_best_reward(record, result)
+    write_html_report(record, task_class, result)
+    write_summary(record, result)
     return result
 
 
-def write_html_report(record: RunRecord, task_class: type[Task]) -> Path:
+def write_html_report(record: RunRecord, task_class: type[Task], summary: DesignResult | None = None) -> Path:
     """Make ``report.html`` (and ``tensorboard/``) in a finished run's directory; return the page's path.
+
+    ``summary`` is the run's result where the report node has it before summary.json is written.
 
     Raises:
         ReportError: The run has not finished, or a file of it cannot be read; one line says what to do.
     """
     spec = task_class.spec
-    report = assemble(record, spec)
+    report = assemble(record, spec, summary)
     evaluation = record.final_evaluation()
     assert evaluation is not None  # assemble() refused a run without one
     try:
