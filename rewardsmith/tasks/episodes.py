@@ -27,11 +27,13 @@ class EpisodeTally:
     def close(self, done: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, bool]:
         """:meth:`ended`, then new episodes where ``done``; the bool says whether any ended (the step's one
         host sync, which tasks keep as ``any_done``)."""
-        episode_fitness, episode_length = self.ended(done)
         any_done = bool(done.any())
-        if any_done:
-            self.restart(done)
-        return episode_fitness, episode_length, any_done
+        if not any_done:
+            # Most steps end no episode: two fills, where ended() would select element by element.
+            return torch.full_like(self.fitness, float("nan")), torch.zeros_like(self.step), False
+        episode_fitness, episode_length = self.ended(done)
+        self.restart(done)
+        return episode_fitness, episode_length, True
 
     def restart(self, done: torch.Tensor) -> None:
         """Start new episodes where ``done``; out of place, as :meth:`restart_all`."""

@@ -26,6 +26,7 @@ from gymnasium import spaces
 from numpy.typing import ArrayLike
 
 from rewardsmith.tasks.adapters.mujoco_messages import mujoco_warnings_logged
+from rewardsmith.tasks.adapters.state_buffers import StateBuffers
 from rewardsmith.tasks.episodes import EpisodeTally
 from rewardsmith.tasks.protocol import State, StepOutput, Task
 from rewardsmith.tasks.spec import (
@@ -38,14 +39,6 @@ from rewardsmith.tasks.spec import (
     TaskSpec,
     common_state_variables,
 )
-
-# Simulators compute in double precision; values are cast to the task's dtype once, as tensors.
-_NUMPY_DTYPES: dict[str, type[np.generic]] = {
-    "float32": np.float64,
-    "float64": np.float64,
-    "int64": np.int64,
-    "bool": np.bool_,
-}
 
 
 class GymnasiumSpaceError(ValueError):
@@ -148,8 +141,11 @@ class GymnasiumTask(Task):
                 for _ in range(num_envs)
             ]
         self._own = [v for v in self.spec.state_variables if v.name not in self.COMMON_STATE]
-        self._buffers = {v.name: np.zeros((num_envs, *v.shape), dtype=_NUMPY_DTYPES[v.dtype]) for v in self._own}
+        self._buffers = StateBuffers(self._own, num_envs, self.state_dtype)
         self._observation = np.zeros((num_envs, self.spec.observation.size), dtype=np.float32)
+        # Rows in the environment's own observation shape, views of the flat batch: one assignment a step.
+        self._observation_shape = (num_envs, *self._envs[0].observation_space.shape)
+        self._observation_rows = self._observation.reshape(self._observation_shape)
         self._seed = seed
         self._tally = EpisodeTally(num_envs, self.device)
         self._last_action = torch.zeros((num_envs, *self.action_shape), dtype=dtype, device=self.device)
@@ -199,7 +195,7 @@ class GymnasiumTask(Task):
         seed, self._seed = self._seed, None
         for index, env in enumerate(self._envs):
             observation, _ = env.reset(seed=None if seed is None else seed + index)
-            self._observation[index] = np.asarray(observation, dtype=np.float32).reshape(-1)
+            self._observation_rows[index] = observation
         self._tally.restart_all()
         self._last_action = torch.zeros_like(self._last_action)
         self._started = True
@@ -213,15 +209,16 @@ class GymnasiumTask(Task):
         terminated = np.zeros(self.num_envs, dtype=np.bool_)
         truncated = np.zeros(self.num_envs, dtype=np.bool_)
         final_observation = np.empty_like(self._observation)
+        final_rows = final_observation.reshape(self._observation_shape)
         for index, env in enumerate(self._envs):
             observation, _, ended, timed_out, info = env.step(commands[index])
             self._store(index, self.extract(env, info))
-            final_observation[index] = np.asarray(observation, dtype=np.float32).reshape(-1)
+            final_rows[index] = observation
             terminated[index] = ended
             truncated[index] = timed_out and not ended
             if ended or timed_out:
                 observation, _ = env.reset()
-            self._observation[index] = np.asarray(observation, dtype=np.float32).reshape(-1)
+            self._observation_rows[index] = observation
 
         self._tally.step = self._tally.step + 1
         self._last_action = action
@@ -232,7 +229,7 @@ class GymnasiumTask(Task):
         if self.any_done:
             self._last_action = self.cleared(action, done)
         return StepOutput(
-            observation=torch.tensor(self._observation, device=self.device),
+            observation=torch.from_numpy(self._observation.copy()).to(self.device),
             final_observation=torch.from_numpy(final_observation).to(self.device),
             state=state,
             terminated=torch.from_numpy(terminated).to(self.device),
@@ -253,18 +250,10 @@ class GymnasiumTask(Task):
     def _store(self, index: int, values: dict[str, ArrayLike]) -> None:
         # The check costs a pass over the names per environment and step; it runs only once a key is missing.
         try:
-            for name, buffer in self._buffers.items():
-                buffer[index] = values[name]
+            self._buffers.write(index, values)
         except KeyError:
             missing = [v.name for v in self._own if v.name not in values]
             raise ValueError(f"task '{self.spec.name}': extract() did not return {missing}") from None
 
     def _state_tensors(self) -> State:
-        # torch.tensor copies: the buffers are rewritten by the next step, and reward code may keep the state.
-        state = {
-            variable.name: torch.tensor(
-                self._buffers[variable.name], dtype=self.state_dtype(variable.name), device=self.device
-            )
-            for variable in self._own
-        }
-        return {**state, "action": self._last_action, "episode_step": self._tally.step}
+        return {**self._buffers.tensors(self.device), "action": self._last_action, "episode_step": self._tally.step}
