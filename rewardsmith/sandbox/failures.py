@@ -36,18 +36,18 @@ def timeout(kind: str, limit_s: float, *, where: str = "", cpu: bool = False, st
     """The job ran past its time limit and was stopped.
 
     Args:
-        kind: ``"verify"`` or ``"train"``.
+        kind: The job's kind (``"verify"``, ``"train"``, ``"text_verify"``, ...).
         limit_s: The limit that was hit, seconds.
         where: The reward line it was stopped at, e.g. ``"\\n  line 3 | while True: pass"``, if known.
         cpu: The CPU-time limit was hit, not the wall-clock one.
         step: Training step reached, if known.
     """
-    what = "Verification" if kind == "verify" else "Training"
+    what = "Verification" if kind in ("verify", "text_verify") else "Training"
     clock = "CPU-time" if cpu else "wall-clock"
     message = f"{what} did not finish within its {limit_s:g} s {clock} limit and was stopped"
     if where:
         message += f" inside compute_reward at{where}\n{_VECTORISE}"
-    elif kind == "verify":
+    elif kind in ("verify", "text_verify"):
         message += f". compute_reward may loop forever or be far too slow. {_VECTORISE}"
     else:
         reached = f" at step {step}" if step is not None else ""
