@@ -205,6 +205,14 @@ class SandboxJob(BaseModel):
     )
     limits: SandboxLimits = Field(default_factory=SandboxLimits, description="Resource limits.")
 
+    def control_task(self) -> str | None:
+        """The control task reference the job loads (a task file there needs a mount); None for other kinds."""
+        match self.job:
+            case VerifyJob(task=task) | TrainJob(task=task) | RescoreJob(task=task):
+                return task
+            case _:
+                return None
+
     def input_files(self) -> list[str]:
         """The files the job reads from its job dir, job.json first."""
         match self.job:

@@ -28,7 +28,7 @@ def test_a_tiny_grpo_run_through_the_process_backend_prints_its_curve(tmp_path: 
     assert finished.returncode == 0, finished.stderr[-3000:]
     (run_dir,) = tmp_path.iterdir()
     result = SandboxResult.model_validate_json((run_dir / "result.json").read_text())
-    assert result.backend == "none"
+    assert result.backend == "process"
     output = check_tiny_run(result)
     curve = output.training.curve
     assert "held-out fitness" in finished.stdout

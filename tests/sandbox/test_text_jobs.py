@@ -113,3 +113,15 @@ def test_a_text_verify_job_that_loops_is_a_timeout(process: ProcessSandbox, tmp_
     assert not result.ok and result.failure is not None
     assert result.failure.kind == "timeout"
     assert result.failure.message.startswith("Verification did not finish")
+
+
+def test_text_verify_runs_in_bwrap(tmp_path: Path) -> None:
+    # bwrap mounts a control task's file; a text job names a built-in task, which needs no mount.
+    sandbox = open_backend("bwrap", tmp_path / "scratch")
+    code = TASK.load().reference_reward_code
+    assert code is not None
+    result = _run(sandbox, tmp_path, "text-verify-bwrap", code, TextVerifyJob(task=TASK), VERIFY_LIMITS)
+    assert result.ok, (result.failure, result.log_tail[-2000:])
+    assert result.backend == "bwrap"
+    output = result.output_of(TextVerifyOutput)
+    assert output is not None and output.verify.rewards == [1.1, 1.1]
