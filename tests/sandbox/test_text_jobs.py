@@ -109,7 +109,7 @@ def test_a_broken_text_reward_fails_the_train_job_with_its_kind(
 def test_a_text_verify_job_that_loops_is_a_timeout(process: ProcessSandbox, tmp_path: Path) -> None:
     code = "def compute_reward(prompts, completions, answers, **columns):\n    while True:\n        pass\n"
     spec = TextVerifyJob(task=TASK)
-    result = _run(process, tmp_path, "text-loop", code, spec, SandboxLimits(wall_time_s=8))
+    result = _run(process, tmp_path, "text-loop", code, spec, SandboxLimits(wall_time_s=5))
     assert not result.ok and result.failure is not None
     assert result.failure.kind == "timeout"
     assert result.failure.message.startswith("Verification did not finish")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from rewardsmith.rewards.errors import RewardContractError
 from rewardsmith.text.contract import TextReward, TextRewardOutput
 from rewardsmith.text.task import TextExample, TextTask
 from rewardsmith.text.training.config import TextTaskRef, TextTrainConfig
@@ -36,32 +37,38 @@ class _Batch:
         self.output = output
 
 
-class _Recorder:
+class RewardRecorder:
     """The reward TRL calls, recording each step's batch; and the evaluations, at the steps asked."""
 
-    def __init__(self, task: TextTask, reward: TextReward, config: TextTrainConfig, progress: ProgressFn | None):
+    def __init__(self, task: TextTask, reward: TextReward, config: TextTrainConfig) -> None:
         self.task = task
         self.reward = reward
         self.config = config
-        self.progress = progress
         self.batches: list[_Batch] = []
         self.curve: list[EvalPoint] = []
         self.steps: list[StepRecord] = []
         self.started = time.monotonic()
         self.held_out = task.held_out[: config.held_out]
 
-    def score(
-        self, prompts: list[Any], completions: list[Any], completion_ids: list[Any], **columns: Any
-    ) -> list[float]:
+    def score(self, completions: list[Any], completion_ids: list[Any], **columns: Any) -> list[float]:
+        """The reward of a step's completions of the training prompts at ``columns["index"]``, recorded.
+
+        Raises:
+            RewardContractError: The reward broke the contract; the message names the training step.
+        """
         examples = [self.task.train[i] for i in columns["index"]]
         texts = [_text(completion) for completion in completions]
-        output = score_text(self.task, self.reward, examples, texts)
+        step = len(self.steps) + 1
+        try:
+            output = score_text(self.task, self.reward, examples, texts)
+        except RewardContractError as error:
+            raise type(error)(f"{error.message}\nIt happened at training step {step}.") from None
         batch = _Batch(examples, texts, [len(ids) for ids in completion_ids], output)
         self.batches.append(batch)
         rewards = output.rewards
         self.steps.append(
             StepRecord(
-                step=len(self.steps) + 1,
+                step=step,
                 reward=statistics.fmean(rewards),
                 components={name: statistics.fmean(values) for name, values in output.components.items()},
                 mean_chars=statistics.fmean(map(len, texts)),
@@ -148,13 +155,12 @@ def train_text(
     loading = time.monotonic()
     model, tokenizer = policy if policy is not None else load_policy()
     load_time_s = time.monotonic() - loading
-    recorder = _Recorder(task, reward, config, progress)
+    recorder = RewardRecorder(task, reward, config)
     evaluated = set(config.eval_steps())
 
-    def reward_func(
-        prompts: list[Any], completions: list[Any], completion_ids: list[Any], **columns: Any
-    ) -> list[float]:
-        return recorder.score(prompts, completions, completion_ids, **columns)
+    # TRL passes the batch's prompts, completions, token ids and dataset columns; the rows' indices give the prompts.
+    def reward_func(prompts: list[Any], completions: list[Any], completion_ids: list[Any], **kw: Any) -> list[float]:
+        return recorder.score(completions, completion_ids, **kw)
 
     class _Evaluate(transformers.TrainerCallback):
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
