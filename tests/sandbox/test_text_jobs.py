@@ -113,6 +113,7 @@ def test_a_text_verify_job_that_loops_is_a_timeout(process: ProcessSandbox, tmp_
     assert not result.ok and result.failure is not None
     assert result.failure.kind == "timeout"
     assert result.failure.message.startswith("Verification did not finish")
+    assert "while True" in result.failure.message and "batch of strings" in result.failure.message
 
 
 def test_text_verify_runs_in_bwrap(tmp_path: Path) -> None:
