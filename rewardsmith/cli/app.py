@@ -16,6 +16,7 @@ from rewardsmith.cli.report import report_command
 from rewardsmith.cli.sandbox import sandbox_app
 from rewardsmith.cli.show import show_command
 from rewardsmith.cli.train import train_command
+from rewardsmith.cli.train_text import train_text_command
 from rewardsmith.tasks import load_task, task_names
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app.command("report")(report_command)
 app.command("bench")(bench_command)
 app.command("show")(show_command)
 app.command("train")(train_command)
+app.command("train-text")(train_text_command)
 app.command("batch")(batch_command)
 app.command("export")(export_command)
 

@@ -71,7 +71,7 @@ def train_command(
         raise fail(str(error)) from None
 
     # Only now, with every input read and judged, is there a run to keep.
-    run_dir = _make_run_dir(out, f"train-{task_class.spec.name}")
+    run_dir = make_run_dir(out, f"train-{task_class.spec.name}")
     resolved = config.with_hints(task_class.spec.ppo)
     planned = resolved.planned_steps()
     (run_dir / "config.json").write_text(
@@ -200,7 +200,7 @@ def _task_ref(task: str) -> str:
     return task
 
 
-def _make_run_dir(out: Path, label: str) -> Path:
+def make_run_dir(out: Path, label: str) -> Path:
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     run_dir = out / f"{stamp}-{label}"
     try:

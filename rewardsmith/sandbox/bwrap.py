@@ -181,7 +181,7 @@ class BwrapSandbox(ProcessSandbox):
             *_host_mounts(),
             *("--ro-bind", str(job_dir), JOB_MOUNT),
             *("--bind", str(out_dir), OUT_MOUNT),
-            *_task_mounts(getattr(job.job, "task", "")),
+            *_task_mounts(job.control_task() or ""),
             # The job may read its own cgroup's limits where /sys shows them (sandbox check measures them).
             *(arg for host, inside in (cgroup.mounts() if cgroup else []) for arg in ("--ro-bind", str(host), inside)),
         ]

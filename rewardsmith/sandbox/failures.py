@@ -14,6 +14,9 @@ _VECTORISE = (
     "Compute the reward with vectorised torch operations over all envs at once: no unbounded loops and no "
     "Python loops over envs."
 )
+_TEXT_ADVICE = (
+    "A text reward scores a batch of strings: keep it to string work, with no model calls or unbounded loops."
+)
 _NO_EXIT = "Reward code must return (total, components) and never end the process (sys.exit, os._exit, os.abort)."
 _SIGNALS: dict[int, str] = {
     signal.SIGSEGV: "a segmentation fault",
@@ -36,24 +39,32 @@ def timeout(kind: str, limit_s: float, *, where: str = "", cpu: bool = False, st
     """The job ran past its time limit and was stopped.
 
     Args:
-        kind: ``"verify"`` or ``"train"``.
+        kind: The job's kind (``"verify"``, ``"train"``, ``"text_verify"``, ...).
         limit_s: The limit that was hit, seconds.
         where: The reward line it was stopped at, e.g. ``"\\n  line 3 | while True: pass"``, if known.
         cpu: The CPU-time limit was hit, not the wall-clock one.
         step: Training step reached, if known.
     """
-    what = "Verification" if kind == "verify" else "Training"
+    verifying = kind in ("verify", "text_verify")
+    text = kind in ("text_verify", "text_train")
+    advice = _TEXT_ADVICE if text else _VECTORISE
+    what = "Verification" if verifying else "Training"
     clock = "CPU-time" if cpu else "wall-clock"
     message = f"{what} did not finish within its {limit_s:g} s {clock} limit and was stopped"
+    reached = f" at step {step}" if step is not None else ""
     if where:
-        message += f" inside compute_reward at{where}\n{_VECTORISE}"
-    elif kind == "verify":
-        message += f". compute_reward may loop forever or be far too slow. {_VECTORISE}"
+        message += f" inside compute_reward at{where}\n{advice}"
+    elif verifying:
+        message += f". compute_reward may loop forever or be far too slow. {advice}"
+    elif text:
+        message += (
+            f"{reached}. Each GRPO step samples and trains the policy on the CPU: ask for fewer steps, shorter "
+            "completions or a longer job time limit, or make compute_reward faster."
+        )
     else:
-        reached = f" at step {step}" if step is not None else ""
         message += (
             f"{reached}. compute_reward may be too slow (it runs on every step of every env), or the run may "
-            f"need fewer steps. {_VECTORISE}"
+            f"need fewer steps. {advice}"
         )
     return Failure(kind="timeout", message=message, step=step)
 

@@ -16,9 +16,11 @@ from rewardsmith.gate.pool import PoolScores
 from rewardsmith.rewards import VerifyResult
 from rewardsmith.rewards.rubric import RubricCheckResult
 from rewardsmith.sandbox.probe import Confinement
+from rewardsmith.text.training.result import TextTrainingResult
+from rewardsmith.text.verify import TextVerifyResult
 from rewardsmith.training import TrainingResult
 
-JobKind = Literal["verify", "train", "rescore", "probe"]
+JobKind = Literal["verify", "train", "rescore", "probe", "text_verify", "text_train"]
 """The kinds of sandbox job; a job and its output carry the same one."""
 
 
@@ -104,8 +106,45 @@ class ProbeOutput(BaseModel):
         return ()
 
 
-JobOutput = Annotated[VerifyOutput | TrainOutput | RescoreOutput | ProbeOutput, Field(discriminator="kind")]
+class TextVerifyOutput(BaseModel):
+    """A text verify job's output: the reward on the solutions and the samples."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["text_verify"] = "text_verify"
+    verify: TextVerifyResult = Field(description="What the reward paid each completion.")
+
+    def artefacts(self) -> tuple[str, ...]:
+        """A text verify job leaves no files for the host."""
+        return ()
+
+
+class TextTrainOutput(BaseModel):
+    """A text train job's output: the reward on the task's solutions, checked first, and the GRPO run."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["text_train"] = "text_train"
+    verify: TextVerifyResult = Field(description="The reward on the task's solutions, run before training.")
+    training: TextTrainingResult = Field(description="The GRPO run: its learning curve and steps.")
+
+    def artefacts(self) -> tuple[str, ...]:
+        """The trained weights stay in the sandbox: the learning curve is the result."""
+        return ()
+
+
+JobOutput = Annotated[
+    VerifyOutput | TrainOutput | RescoreOutput | ProbeOutput | TextVerifyOutput | TextTrainOutput,
+    Field(discriminator="kind"),
+]
 """The output of a job, of its kind."""
 
 #: What each kind's output is called in messages ("reports success without a training result").
-OUTPUT_NOUNS: dict[JobKind, str] = {"verify": "verify", "train": "training", "rescore": "rescore", "probe": "probe"}
+OUTPUT_NOUNS: dict[JobKind, str] = {
+    "verify": "verify",
+    "train": "training",
+    "rescore": "rescore",
+    "probe": "probe",
+    "text_verify": "text verify",
+    "text_train": "text training",
+}

@@ -47,7 +47,7 @@ from rewardsmith.gate.pool import score_pool
 from rewardsmith.rewards import RewardContractError, RewardFunction, VerifyResult, load_reward, verify_reward
 from rewardsmith.rewards.rubric import evaluate_rubric
 from rewardsmith.sandbox import failures
-from rewardsmith.sandbox.outputs import ProbeOutput, Rescore, RescoreOutput, TrainOutput, VerifyOutput
+from rewardsmith.sandbox.outputs import JobOutput, ProbeOutput, Rescore, RescoreOutput, TrainOutput, VerifyOutput
 from rewardsmith.sandbox.probe import ProbeJob, measure_confinement
 from rewardsmith.sandbox.progress import append_progress
 from rewardsmith.sandbox.report import write_report
@@ -60,11 +60,14 @@ from rewardsmith.sandbox.schema import (
     RescoreJob,
     RunnerResult,
     SandboxJob,
+    TextTrainJob,
+    TextVerifyJob,
     TrainingErrorKind,
     TrainJob,
     VerifyJob,
 )
 from rewardsmith.sandbox.task_files import task_in_container
+from rewardsmith.sandbox.text_jobs import run_text_job
 from rewardsmith.tasks import load_task
 from rewardsmith.training import TrainingError, train
 from rewardsmith.training.rescore import PolicyFileError, rescore_policy
@@ -264,6 +267,9 @@ class _Attempt:
                 return self._rescore(spec, job_dir)
             case VerifyJob() | TrainJob() as spec:
                 return self._reward_job(spec, job_dir)
+            case TextVerifyJob() | TextTrainJob() as spec:
+                output = run_text_job(spec, job_dir / self.job.reward_file, self.workdir, self.out_dir, self._progress)
+                return self._succeeded(output)
 
     def _reward_job(self, spec: VerifyJob | TrainJob, job_dir: Path) -> RunnerResult:
         task_class = load_task(task_in_container(spec.task))
@@ -345,7 +351,7 @@ class _Attempt:
         if memory_error is not None:
             return self._out_of_memory(memory_error)
         if isinstance(error, RewardContractError):
-            return Failure(kind=error.kind, message=error.message)
+            return Failure(kind=error.kind, message=error.message, step=self.steps)
         if isinstance(error, TrainingError):
             return self._training_failure(error)
         if self.reward is not None and (isinstance(error, SystemExit | KeyboardInterrupt) or self._reward_line(error)):
@@ -360,7 +366,7 @@ class _Attempt:
         output = VerifyOutput(verify=self.verify) if self.verify is not None else None
         return RunnerResult(job_id=self.job.id, ok=False, failure=failure, output=output)
 
-    def _succeeded(self, output: ProbeOutput | VerifyOutput | TrainOutput | RescoreOutput) -> RunnerResult:
+    def _succeeded(self, output: JobOutput) -> RunnerResult:
         return RunnerResult(job_id=self.job.id, ok=True, output=output)
 
     def _guarded(self, reward: RewardFunction) -> RewardFunction:
@@ -449,7 +455,7 @@ def _lower(limit: int, soft: int, hard: int | None = None) -> None:
 def _device_type(job: SandboxJob) -> str:
     try:
         match job.job:
-            case ProbeJob():
+            case ProbeJob() | TextVerifyJob() | TextTrainJob():
                 return "cpu"
             case VerifyJob(device=device):
                 return torch.device(device).type

@@ -18,6 +18,8 @@ from rewardsmith.rewards import ErrorKind, verify_reward
 from rewardsmith.rewards.rubric import DEFAULT_GOAL_FLAG, Rubric
 from rewardsmith.sandbox.outputs import JobOutput, Rescore
 from rewardsmith.sandbox.probe import ProbeJob
+from rewardsmith.text.training.config import TextTaskRef, TextTrainConfig
+from rewardsmith.text.verify import TextCompletion
 from rewardsmith.training import TrainConfig, TrainingErrorKind
 
 #: Names of the files the host and the runner exchange.
@@ -161,7 +163,34 @@ class RescoreJob(BaseModel):
     goal_flag: str = Field(default=DEFAULT_GOAL_FLAG, description="The variable that defines time_to_goal.")
 
 
-JobSpec = Annotated[VerifyJob | TrainJob | ProbeJob | RescoreJob, Field(discriminator="kind")]
+class TextVerifyJob(BaseModel):
+    """Score a text reward on a text task's solutions and sample completions (``rewardsmith.text.verify``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["text_verify"] = "text_verify"
+    task: TextTaskRef = Field(description="The built-in text task, generated inside the job from its seed.")
+    solutions: int | None = Field(
+        default=None, ge=0, description="Training solutions scored, the first ones; None for all."
+    )
+    samples: list[TextCompletion] = Field(
+        default_factory=list, description="Completions to score besides the solutions (the current policy's)."
+    )
+
+
+class TextTrainJob(BaseModel):
+    """Train the embedded model with GRPO on a text reward (``rewardsmith.text.training.train_text``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["text_train"] = "text_train"
+    task: TextTaskRef = Field(description="The built-in text task, generated inside the job from its seed.")
+    config: TextTrainConfig = Field(default_factory=TextTrainConfig, description="The GRPO run's settings.")
+
+
+JobSpec = Annotated[
+    VerifyJob | TrainJob | ProbeJob | RescoreJob | TextVerifyJob | TextTrainJob, Field(discriminator="kind")
+]
 
 
 class SandboxJob(BaseModel):
@@ -175,6 +204,14 @@ class SandboxJob(BaseModel):
         default="reward.py", pattern=_PLAIN_NAME, description="The candidate's file, a name inside the job dir."
     )
     limits: SandboxLimits = Field(default_factory=SandboxLimits, description="Resource limits.")
+
+    def control_task(self) -> str | None:
+        """The control task reference the job loads (a task file there needs a mount); None for other kinds."""
+        match self.job:
+            case VerifyJob(task=task) | TrainJob(task=task) | RescoreJob(task=task):
+                return task
+            case _:
+                return None
 
     def input_files(self) -> list[str]:
         """The files the job reads from its job dir, job.json first."""

@@ -92,14 +92,25 @@ def load_text_reward(text: str, workdir: Path) -> TextReward:
         RewardContractError: No code, a syntax error, no or several ``compute_reward``, a signature that
             breaks the contract, or an import that fails.
     """
-    code = extract_code(text)
-    tree = _parse(code)
-    _check_signature(_entry_point(tree))
+    code = checked_text_reward_code(text)
     sha256 = hashlib.sha256(code.encode()).hexdigest()
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / f"text_reward_{sha256[:12]}.py"
     path.write_text(code)
     return TextReward(_import(path, sha256), source=code, path=path, sha256=sha256)
+
+
+def checked_text_reward_code(text: str) -> str:
+    """The code in ``text``, once it parses and its ``compute_reward`` keeps the contract's signature.
+
+    Nothing is imported or run, so a host may call it on untrusted code before sending it to a sandbox.
+
+    Raises:
+        RewardContractError: No code, a syntax error, no or several ``compute_reward``, or a bad signature.
+    """
+    code = extract_code(text)
+    _check_signature(_entry_point(_parse(code)))
+    return code
 
 
 def check_text_output(returned: object, count: int) -> TextRewardOutput:

@@ -58,6 +58,13 @@ class TextTask(BaseModel):
     train: tuple[TextExample, ...] = Field(min_length=1, description="Prompts reward code is designed and trained on.")
     held_out: tuple[TextExample, ...] = Field(min_length=1, description="Prompts fitness is measured on; unseen.")
     checker: Checker = Field(exclude=True, repr=False, description="The trusted fitness of one completion.")
+    format_check: Checker | None = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        description="1 when a completion has the required answer form, right or wrong; None where the task has no "
+        "form apart from its content. Training statistics count completions in form that the checker fails.",
+    )
     sparse_reward_code: str = Field(description="The bare check on the training split, in the reward contract.")
     reference_reward_code: str | None = Field(description="A reward written by hand, the ceiling of normalised scores.")
 
@@ -69,6 +76,12 @@ class TextTask(BaseModel):
         if len(completion) > self.max_chars:
             return 0.0
         return float(self.checker(completion, example))
+
+    def format_met(self, completion: str, example: TextExample) -> bool | None:
+        """Whether ``completion`` has the required answer form, whatever its content; None without a format check."""
+        if self.format_check is None:
+            return None
+        return len(completion) <= self.max_chars and self.format_check(completion, example) > 0
 
     def fitnesses(self, completions: Sequence[str], examples: Sequence[TextExample]) -> list[float]:
         """:meth:`fitness` of each completion against the example at the same position.

@@ -63,6 +63,11 @@ def check(completion: str, example: TextExample) -> float:
     return float(number is not None and example.answer is not None and number == float(example.answer))
 
 
+def in_form(completion: str, example: TextExample) -> float:
+    """1 when a single number follows the last 'Answer:', right or wrong."""
+    return float(single_number(after_marker(completion)) is not None)
+
+
 def make_task(seed: int = 0, train_size: int = DEFAULT_SPLIT_SIZE, held_out_size: int = DEFAULT_SPLIT_SIZE) -> TextTask:
     return builtin_task(
         "arithmetic",
@@ -70,6 +75,7 @@ def make_task(seed: int = 0, train_size: int = DEFAULT_SPLIT_SIZE, held_out_size
         max_chars=MAX_CHARS,
         generate=generate,
         checker=check,
+        format_check=in_form,
         seed=seed,
         train_size=train_size,
         held_out_size=held_out_size,

@@ -54,6 +54,7 @@ def builtin_task(
     train_size: int,
     held_out_size: int,
     rewards: str | None = None,
+    format_check: Checker | None = None,
 ) -> TextTask:
     """A built-in task whose reward files are ``rewards/<rewards or name>_{sparse,reference}.py``."""
     train, held_out = splits(generate, seed, train_size, held_out_size)
@@ -66,6 +67,7 @@ def builtin_task(
         train=train,
         held_out=held_out,
         checker=checker,
+        format_check=format_check,
         sparse_reward_code=read_text_reward(f"{files}_sparse"),
         reference_reward_code=read_text_reward(f"{files}_reference"),
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import string
 
-from rewardsmith.text.builtin.arithmetic import check
+from rewardsmith.text.builtin.arithmetic import check, in_form
 from rewardsmith.text.builtin.common import DEFAULT_SPLIT_SIZE, builtin_task
 from rewardsmith.text.task import TextExample, TextTask
 
@@ -50,6 +50,7 @@ def make_task(seed: int = 0, train_size: int = DEFAULT_SPLIT_SIZE, held_out_size
         max_chars=MAX_CHARS,
         generate=generate,
         checker=check,
+        format_check=in_form,
         seed=seed,
         train_size=train_size,
         held_out_size=held_out_size,

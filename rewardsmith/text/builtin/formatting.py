@@ -66,6 +66,11 @@ def check(completion: str, example: TextExample) -> float:
     return float(given is not None and example.answer is not None and given == int(example.answer))
 
 
+def in_form(completion: str, example: TextExample) -> float:
+    """1 when the whole completion is the required format holding an integer, whichever."""
+    return float(formatted_answer(completion, str(example.info["format"])) is not None)
+
+
 def make_task(seed: int = 0, train_size: int = DEFAULT_SPLIT_SIZE, held_out_size: int = DEFAULT_SPLIT_SIZE) -> TextTask:
     return builtin_task(
         "formatting",
@@ -73,6 +78,7 @@ def make_task(seed: int = 0, train_size: int = DEFAULT_SPLIT_SIZE, held_out_size
         max_chars=MAX_CHARS,
         generate=generate,
         checker=check,
+        format_check=in_form,
         seed=seed,
         train_size=train_size,
         held_out_size=held_out_size,

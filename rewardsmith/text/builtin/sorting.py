@@ -41,6 +41,11 @@ def check(completion: str, example: TextExample) -> float:
     return float(given is not None and example.answer is not None and given == integer_list(example.answer))
 
 
+def in_form(completion: str, example: TextExample) -> float:
+    """1 when a list of integers follows the last 'Answer:', sorted or not."""
+    return float(integer_list(after_marker(completion)) is not None)
+
+
 def make_task(seed: int = 0, train_size: int = DEFAULT_SPLIT_SIZE, held_out_size: int = DEFAULT_SPLIT_SIZE) -> TextTask:
     return builtin_task(
         "sorting",
@@ -48,6 +53,7 @@ def make_task(seed: int = 0, train_size: int = DEFAULT_SPLIT_SIZE, held_out_size
         max_chars=MAX_CHARS,
         generate=generate,
         checker=check,
+        format_check=in_form,
         seed=seed,
         train_size=train_size,
         held_out_size=held_out_size,

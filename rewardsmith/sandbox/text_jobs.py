@@ -1,0 +1,42 @@
+"""The text job kinds inside the runner: load a text reward, verify it, and train GRPO on it.
+
+A reward that raises, returns a non-finite number or a list of the wrong length raises the text
+contract's typed error (:class:`~rewardsmith.rewards.errors.RewardContractError`), which the runner
+reports as a failure of that kind, as it does for control rewards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from rewardsmith.sandbox.outputs import TextTrainOutput, TextVerifyOutput
+from rewardsmith.sandbox.schema import TextTrainJob, TextVerifyJob
+from rewardsmith.text.contract import load_text_reward
+from rewardsmith.text.training import train_text
+from rewardsmith.text.verify import verify_text_reward
+
+#: Solutions a text train job scores before training: enough to catch a contract breach, in well under a second.
+PRE_TRAIN_SOLUTIONS = 8
+
+
+def run_text_job(
+    spec: TextVerifyJob | TextTrainJob,
+    reward_file: Path,
+    workdir: Path,
+    out_dir: Path,
+    progress: Callable[[int, int], None],
+) -> TextVerifyOutput | TextTrainOutput:
+    """Run a text job on the reward in ``reward_file`` (its module written under ``workdir``).
+
+    Raises:
+        RewardContractError: The reward cannot be loaded, or breaks the contract in verification or training.
+        TextTaskError: The task cannot be generated.
+    """
+    task = spec.task.load()
+    reward = load_text_reward(reward_file.read_text(encoding="utf-8", errors="replace"), workdir)
+    if isinstance(spec, TextVerifyJob):
+        return TextVerifyOutput(verify=verify_text_reward(task, reward, spec.samples, solutions=spec.solutions))
+    verified = verify_text_reward(task, reward, solutions=PRE_TRAIN_SOLUTIONS)
+    training = train_text(spec.task, reward, spec.config, out_dir=out_dir, progress=progress)
+    return TextTrainOutput(verify=verified, training=training)

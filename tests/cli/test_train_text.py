@@ -1,0 +1,57 @@
+"""`rewardsmith train-text`: GRPO on a built-in text task in the sandbox, and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from rewardsmith.sandbox import SandboxResult
+from tests.cli.test_app import assert_one_line_error, rewardsmith
+from tests.sandbox.text_runs import TASK, TINY, check_tiny_run
+
+
+def test_a_tiny_grpo_run_through_the_process_backend_prints_its_curve(tmp_path: Path) -> None:
+    sizes = ["--train-size", str(TASK.train_size), "--held-out-size", str(TASK.held_out_size)]
+    settings = [
+        "--steps", str(TINY.steps), "--batch-size", str(TINY.batch_size), "--generations", str(TINY.generations),
+        "--max-completion-tokens", str(TINY.max_completion_tokens), "--eval-every", str(TINY.eval_every),
+        "--held-out", str(TINY.held_out),
+    ]  # fmt: skip
+    command = [sys.executable, "-m", "rewardsmith", "train-text", TASK.name, *sizes, *settings]
+    command += ["--sandbox", "none", "--threads", "2", "--job-timeout-s", "300", "--out", str(tmp_path)]
+    # Wide enough that the curve's table is not wrapped.
+    finished = subprocess.run(
+        command, capture_output=True, text=True, timeout=420, env={**os.environ, "COLUMNS": "200"}
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    (run_dir,) = tmp_path.iterdir()
+    result = SandboxResult.model_validate_json((run_dir / "result.json").read_text())
+    assert result.backend == "process"
+    output = check_tiny_run(result)
+    curve = output.training.curve
+    assert "held-out fitness" in finished.stdout
+    assert f"untrained {curve[0].held_out_fitness:.3f}" in finished.stdout
+    assert (run_dir / "config.json").is_file()
+
+
+def test_an_unknown_text_task_is_a_one_line_error(tmp_path: Path) -> None:
+    result = rewardsmith("train-text", "no_such_task", "--out", str(tmp_path))
+    assert_one_line_error(result, "unknown text task 'no_such_task'", "formatting")
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_broken_reward_file_is_a_one_line_error_and_never_runs(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    broken = tmp_path / "broken.py"
+    broken.write_text(f"open({str(marker)!r}, 'w')\ndef compute_reward(prompts, completions, answers:\n    pass\n")
+    result = rewardsmith("train-text", "formatting", "--reward", str(broken), "--out", str(tmp_path / "runs"))
+    assert_one_line_error(result, "--reward", "SyntaxError")
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text(f"open({str(marker)!r}, 'w')\ndef compute_reward(completions):\n    return [], {{}}\n")
+    result = rewardsmith("train-text", "formatting", "--reward", str(wrong), "--out", str(tmp_path / "runs"))
+    assert_one_line_error(result, "its first parameters must be prompts, completions, answers")
+    # The host only parses a reward file; its code runs in the sandbox, and these never got there.
+    assert not marker.exists()
+    assert not (tmp_path / "runs").exists()
