@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from rewardsmith.agents.types import Finding
 from rewardsmith.cli.common import check_writable, console, errors, fail, print_path, validation_message
 from rewardsmith.cli.interrupts import EXIT_STATUS, leave, stops_cleanly
 from rewardsmith.cli.options import with_model_options
@@ -33,10 +34,14 @@ from rewardsmith.sandbox import (
     prepare_job,
 )
 from rewardsmith.text.contract import checked_text_reward_code
+from rewardsmith.text.detectors import TextObserved, detect_text_hacking
 from rewardsmith.text.registry import TextTaskError, text_task_names
 from rewardsmith.text.training import TEXT_TRAIN_MEMORY_MB, TextTaskRef, TextTrainConfig, TextTrainingResult
 
 TASK_OPTIONS = ("train_size", "held_out_size")
+#: The text detectors' findings on the run, beside its result.
+FINDINGS_FILE = "findings.json"
+FINDINGS = TypeAdapter(list[Finding])
 
 
 @with_model_options(DesignConfig, only=SANDBOX_OPTIONS)
@@ -119,6 +124,9 @@ def train_text_command(
         kind, message = (failure.kind, failure.message.splitlines()[0]) if failure else ("sandbox_error", "no result")
         raise fail(f"training failed ({kind}): {message}", code=1)
     print_curve(trained.training)
+    findings = detect_text_hacking(TextObserved(result=trained.training, max_chars=text_task.max_chars))
+    (run_dir / FINDINGS_FILE).write_text(FINDINGS.dump_json(findings, indent=2).decode())
+    print_findings(findings)
     print_path("record", run_dir)
 
 
@@ -176,3 +184,12 @@ def print_curve(result: TextTrainingResult) -> None:
         + (f" ({per_step:.1f} s a step, evaluations included)" if per_step is not None else ""),
         soft_wrap=True,
     )
+
+
+def print_findings(findings: list[Finding]) -> None:
+    """What the text detectors saw GRPO teach the policy, one line each; one line when they saw nothing."""
+    if not findings:
+        console.print("text detectors: nothing the reward paid that the held-out fitness did not", soft_wrap=True)
+    for finding in findings:
+        style = "bold red" if finding.severity == "hacking" else "yellow"
+        console.print(f"[{style}]{finding.severity}[/] {finding.kind}: {finding.message}", soft_wrap=True)

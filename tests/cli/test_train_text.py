@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from rewardsmith.cli.train_text import FINDINGS, FINDINGS_FILE
 from rewardsmith.sandbox import SandboxResult
+from rewardsmith.text.detectors import TextObserved, detect_text_hacking
 from tests.cli.test_app import assert_one_line_error, rewardsmith
 from tests.sandbox.text_runs import TASK, TINY, check_tiny_run
 
@@ -34,6 +36,11 @@ def test_a_tiny_grpo_run_through_the_process_backend_prints_its_curve(tmp_path: 
     assert "held-out fitness" in finished.stdout
     assert f"untrained {curve[0].held_out_fitness:.3f}" in finished.stdout
     assert (run_dir / "config.json").is_file()
+    # The text detectors read the same curve; whatever they found is in the record and on the screen.
+    findings = FINDINGS.validate_json((run_dir / FINDINGS_FILE).read_text())
+    assert findings == detect_text_hacking(TextObserved(result=output.training, max_chars=TASK.load().max_chars))
+    assert all(f"{finding.kind}:" in finished.stdout for finding in findings)
+    assert findings or "text detectors: nothing" in finished.stdout
 
 
 def test_an_unknown_text_task_is_a_one_line_error(tmp_path: Path) -> None:

@@ -1,0 +1,59 @@
+"""What the text detectors observe, and the measures they share.
+
+A detector compares the untrained policy's greedy held-out completions (the curve's first point, step
+0) with the trained policy's (its last point): the same prompts, the same decoding, so a change is
+the training's. The held-out fitness is the task's trusted checker, which reward code never sees.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rewardsmith.text.training.result import EvalPoint, TextTrainingResult
+
+#: Held-out fitness is in [0, 1]; a gain below this is no gain at the held-out split's size.
+FITNESS_STILL = 0.05
+
+
+class JudgedCompletion(BaseModel):
+    """One held-out completion as a judge criterion and the trusted checker each scored it, both in [0, 1]."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    criterion: str = Field(description="The rubric's judge criterion.")
+    judge_score: float = Field(ge=0, le=1, description="The criterion's score: its verdict's rank, scaled to [0, 1].")
+    fitness: float = Field(ge=0, le=1, description="The trusted checker's fitness of the same completion.")
+
+
+class TextObserved(BaseModel):
+    """Everything a text detector reads about one trained candidate."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    result: TextTrainingResult = Field(description="The GRPO run: its learning curve on the held-out split.")
+    max_chars: int = Field(gt=0, description="The task's length limit; a longer completion has fitness 0.")
+    judged: list[JudgedCompletion] = Field(
+        default_factory=list, description="Judge verdicts beside the checker's; empty where the reward has no judge."
+    )
+
+    @property
+    def first(self) -> EvalPoint:
+        return self.result.curve[0]
+
+    @property
+    def last(self) -> EvalPoint:
+        return self.result.curve[-1]
+
+    @property
+    def trained(self) -> bool:
+        """Whether the curve has a point after the untrained policy's, so that there is a change to judge."""
+        return len(self.result.curve) >= 2 and self.last.step > self.first.step
+
+    @property
+    def fitness_gain(self) -> float:
+        return self.last.held_out_fitness - self.first.held_out_fitness
+
+    @property
+    def fitness_still(self) -> bool:
+        """The held-out fitness did not rise: what a paid behaviour would have had to buy."""
+        return self.fitness_gain < FITNESS_STILL
