@@ -176,6 +176,9 @@ class TextVerifyJob(BaseModel):
     samples: list[TextCompletion] = Field(
         default_factory=list, description="Completions to score besides the solutions (the current policy's)."
     )
+    batch_size: int | None = Field(
+        default=None, gt=0, description="Completions per call of the reward, in order; None for one call."
+    )
 
 
 class TextTrainJob(BaseModel):

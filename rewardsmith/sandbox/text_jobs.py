@@ -36,7 +36,8 @@ def run_text_job(
     task = spec.task.load()
     reward = load_text_reward(reward_file.read_text(encoding="utf-8", errors="replace"), workdir)
     if isinstance(spec, TextVerifyJob):
-        return TextVerifyOutput(verify=verify_text_reward(task, reward, spec.samples, solutions=spec.solutions))
+        verified = verify_text_reward(task, reward, spec.samples, solutions=spec.solutions, batch_size=spec.batch_size)
+        return TextVerifyOutput(verify=verified)
     verified = verify_text_reward(task, reward, solutions=PRE_TRAIN_SOLUTIONS)
     training = train_text(spec.task, reward, spec.config, out_dir=out_dir, progress=progress)
     return TextTrainOutput(verify=verified, training=training)

@@ -15,7 +15,7 @@ import statistics
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from rewardsmith.gate.exploits import TEXT_PROBE_MEANINGS, TEXT_PROBES, TextProbeName
 from rewardsmith.text.contract import TextRewardOutput
@@ -54,43 +54,70 @@ class TextGateResult(BaseModel):
     reason: str = Field(description="One line for the designer: what was paid, and what that rewards.")
 
 
-def text_gate(
+class TextGateBatch(BaseModel):
+    """One batch the gate has the reward score: the correct completions, or one probe's."""
+
+    model_config = ConfigDict(frozen=True)
+
+    probe: TextProbeName | None = Field(description="The probe that wrote them; None for the correct completions.")
+    completions: list[str] = Field(description="One completion per gate example, in order.")
+    fitness: float = Field(description="Mean trusted fitness of the completions.")
+
+
+class TextGatePlan(BaseModel):
+    """What the gate scores, made on the host without the reward: its examples and one batch per probe."""
+
+    model_config = ConfigDict(frozen=True)
+
+    examples: tuple[TextExample, ...]
+    batches: list[TextGateBatch] = Field(description="The correct completions first, then each probe's.")
+
+
+def plan_text_gate(
     task: TextTask,
-    reward: TextRewardFn,
-    *,
     examples: Sequence[TextExample] | None = None,
     probes: Sequence[TextProbeName] = TEXT_PROBES,
     seed: int = 0,
-) -> TextGateResult:
-    """Score the correct completions and every probe with ``reward``, and judge it.
+) -> TextGatePlan:
+    """The correct completions and every probe's on ``examples``, with their trusted fitness.
 
-    Args:
-        task: The task, whose checker measures each probe's fitness.
-        reward: The reward under test.
-        examples: The examples to score on; the first :data:`DEFAULT_GATE_EXAMPLES` training ones by default.
-        probes: The probes to try; all by default.
-        seed: Seed of the probes' random choices (guess order, wrong answers).
+    Args: as :func:`text_gate`.
 
     Raises:
-        RewardContractError: The reward broke its contract on some batch.
         ValueError: A solution fails the task's checker, so there is no competence to compare with.
     """
     chosen = tuple(examples if examples is not None else task.train[:DEFAULT_GATE_EXAMPLES])
-    correct = _score(task, reward, chosen, [example.solution for example in chosen])
-    correct_fitness = statistics.fmean(task.fitnesses([e.solution for e in chosen], chosen))
-    if correct_fitness < 1.0:
+    written: list[tuple[TextProbeName | None, list[str]]] = [(None, [example.solution for example in chosen])]
+    written += [(probe, probe_completions(task, chosen, probe, seed)) for probe in probes]
+    batches = [
+        TextGateBatch(probe=probe, completions=texts, fitness=statistics.fmean(task.fitnesses(texts, chosen)))
+        for probe, texts in written
+    ]
+    if batches[0].fitness < 1.0:
         raise ValueError(f"task '{task.name}': a solution fails its own checker; fix the task before gating rewards")
-    correct_median = statistics.median(correct)
+    return TextGatePlan(examples=chosen, batches=batches)
+
+
+def judge_text_gate(plan: TextGatePlan, rewards: Sequence[Sequence[float]]) -> TextGateResult:
+    """The verdict on a reward that paid ``rewards[i]`` to ``plan.batches[i]``.
+
+    Raises:
+        ValueError: ``rewards`` does not hold one list per batch.
+    """
+    if len(rewards) != len(plan.batches):
+        raise ValueError(f"{len(rewards)} reward lists for {len(plan.batches)} gate batches")
+    correct, *probed = zip(plan.batches, rewards, strict=True)
+    correct_fitness = correct[0].fitness
+    correct_median = statistics.median(correct[1])
     scores = []
-    for probe in probes:
-        completions = probe_completions(task, chosen, probe, seed)
-        fitness = statistics.fmean(task.fitnesses(completions, chosen))
-        median = statistics.median(_score(task, reward, chosen, completions))
-        counts = fitness < correct_fitness
+    for batch, paid in probed:
+        assert batch.probe is not None
+        median = statistics.median(paid)
+        counts = batch.fitness < correct_fitness
         scores.append(
             TextProbeScore(
-                probe=probe,
-                fitness=fitness,
+                probe=batch.probe,
+                fitness=batch.fitness,
                 median_reward=median,
                 counts=counts,
                 wins=counts and median >= correct_median,
@@ -110,16 +137,37 @@ def text_gate(
     )
 
 
-def _score(
-    task: TextTask, reward: TextRewardFn, examples: tuple[TextExample, ...], completions: list[str]
-) -> list[float]:
-    output = reward(
-        [example.prompt for example in examples],
-        completions,
-        [example.answer for example in examples],
-        task.columns(examples),
+def text_gate(
+    task: TextTask,
+    reward: TextRewardFn,
+    *,
+    examples: Sequence[TextExample] | None = None,
+    probes: Sequence[TextProbeName] = TEXT_PROBES,
+    seed: int = 0,
+) -> TextGateResult:
+    """Score the correct completions and every probe with ``reward`` in this process, and judge it.
+
+    Use it for rewards that run no code of their own (a rubric); verifier code goes through
+    :func:`rewardsmith.text.sandboxed_gate.text_gate_in_sandbox`, which judges the same batches.
+
+    Args:
+        task: The task, whose checker measures each probe's fitness.
+        reward: The reward under test.
+        examples: The examples to score on; the first :data:`DEFAULT_GATE_EXAMPLES` training ones by default.
+        probes: The probes to try; all by default.
+        seed: Seed of the probes' random choices (guess order, wrong answers).
+
+    Raises:
+        RewardContractError: The reward broke its contract on some batch.
+        ValueError: A solution fails the task's checker, so there is no competence to compare with.
+    """
+    plan = plan_text_gate(task, examples, probes, seed)
+    chosen = plan.examples
+    answers, columns = [example.answer for example in chosen], task.columns(chosen)
+    prompts = [example.prompt for example in chosen]
+    return judge_text_gate(
+        plan, [reward(prompts, batch.completions, answers, columns).rewards for batch in plan.batches]
     )
-    return output.rewards
 
 
 def _reason(winner: TextProbeScore | None, correct_median: float) -> str:

@@ -13,18 +13,19 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from rewardsmith.text.contract import TextReward, TextRewardOutput
-from rewardsmith.text.task import TextExample, TextTask
+from rewardsmith.text.task import Split, TextExample, TextTask
 
 CompletionSource = Literal["solution", "sample"]
 
 
 class TextCompletion(BaseModel):
-    """A completion to score, of one training prompt."""
+    """A completion to score, of one prompt of the task."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    example: int = Field(ge=0, description="Index of its prompt in the task's training split.")
+    example: int = Field(ge=0, description="Index of its prompt in the split.")
     text: str = Field(description="The completion.")
+    split: Split = Field(default="train", description="The split its prompt is from.")
 
 
 class TextVerifyResult(BaseModel):
@@ -32,7 +33,7 @@ class TextVerifyResult(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    examples: list[int] = Field(description="Training-split index of each scored completion's prompt.")
+    examples: list[int] = Field(description="Index of each scored completion's prompt in its split.")
     sources: list[CompletionSource] = Field(description="Whether each is the prompt's solution or a sample.")
     rewards: list[float] = Field(description="The reward of each completion.")
     components: dict[str, list[float]] = Field(default_factory=dict, description="Each component, per completion.")
@@ -45,27 +46,45 @@ class TextVerifyResult(BaseModel):
 
 
 def verify_text_reward(
-    task: TextTask, reward: TextReward, samples: Sequence[TextCompletion] = (), *, solutions: int | None = None
+    task: TextTask,
+    reward: TextReward,
+    samples: Sequence[TextCompletion] = (),
+    *,
+    solutions: int | None = None,
+    batch_size: int | None = None,
 ) -> TextVerifyResult:
-    """Score the first ``solutions`` training solutions (all when None) and ``samples`` in one call.
+    """Score the first ``solutions`` training solutions (all when None), then ``samples``.
+
+    Args:
+        batch_size: Completions per call of the reward, in order; None scores them all in one call. A
+            reward may depend on its batch (a group's mean, a rank), so a caller that judged batches
+            asks for the same ones here.
 
     Raises:
         RewardContractError: The reward raised or broke the contract.
-        ValueError: A sample names a prompt outside the training split.
+        ValueError: A sample names a prompt outside its split.
     """
     count = len(task.train) if solutions is None else min(solutions, len(task.train))
     for sample in samples:
-        if sample.example >= len(task.train):
-            raise ValueError(f"sample of prompt {sample.example}: the training split has {len(task.train)} prompts")
+        size = len(task.examples(sample.split))
+        if sample.example >= size:
+            raise ValueError(f"sample of prompt {sample.example}: the {sample.split} split has {size} prompts")
     indices = [*range(count), *(s.example for s in samples)]
+    examples = [*task.train[:count], *(task.examples(s.split)[s.example] for s in samples)]
     texts = [*(e.solution for e in task.train[:count]), *(s.text for s in samples)]
+    step = batch_size or max(len(texts), 1)
     started = time.monotonic()
-    output = score_text(task, reward, [task.train[i] for i in indices], texts)
+    outputs = [
+        score_text(task, reward, examples[first : first + step], texts[first : first + step])
+        for first in range(0, len(texts), step)
+    ] or [score_text(task, reward, [], [])]
+    # Only components every batch reported can be given per completion.
+    names = set.intersection(*(set(output.components) for output in outputs))
     return TextVerifyResult(
         examples=indices,
         sources=["solution"] * count + ["sample"] * len(samples),
-        rewards=output.rewards,
-        components=output.components,
+        rewards=[value for output in outputs for value in output.rewards],
+        components={name: [v for output in outputs for v in output.components[name]] for name in sorted(names)},
         seconds=time.monotonic() - started,
     )
 

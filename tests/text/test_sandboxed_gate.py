@@ -1,0 +1,107 @@
+"""The text gate with reward code in the sandbox: the same verdicts as the gate in the process, reward code
+kept off the host in an isolating backend, and a broken reward a typed failure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rewardsmith.sandbox import ProcessSandbox, Sandbox, SandboxLimits
+from rewardsmith.text.contract import load_text_reward
+from rewardsmith.text.gate import TextGateResult, text_gate
+from rewardsmith.text.sandboxed_gate import TextGateFailure, text_gate_in_sandbox
+from rewardsmith.text.training import TextTaskRef
+from tests.sandbox.backends import open_backend
+
+SET = Path(__file__).resolve().parents[2] / "bench" / "text_hack_set"
+ARITHMETIC = TextTaskRef(name="arithmetic", train_size=8, held_out_size=2)
+FORMATTING = TextTaskRef(name="formatting", train_size=8, held_out_size=2)
+# Pays each completion its length over the longest in its batch: the verdict holds only if the sandbox
+# scores the gate's batches, not all completions in one call.
+BATCH_RELATIVE = (
+    "def compute_reward(prompts, completions, answers, **columns):\n"
+    "    longest = max(len(c) for c in completions) or 1\n"
+    "    return [len(c) / longest for c in completions], {}\n"
+)
+# Prepended to the task's sparse reward, which passes the gate: writes a host file when it is imported.
+TOUCHES = (
+    "from pathlib import Path\n"
+    "try:\n"
+    "    Path({target!r}).write_text('reward code ran here')\n"
+    "except OSError:\n"
+    "    pass\n"
+)
+
+
+@pytest.fixture(scope="module")
+def process(tmp_path_factory: pytest.TempPathFactory) -> ProcessSandbox:
+    return ProcessSandbox(scratch_root=tmp_path_factory.mktemp("gate-scratch"))
+
+
+@pytest.fixture(scope="module")
+def bwrap(tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
+    return open_backend("bwrap", tmp_path_factory.mktemp("gate-bwrap-scratch"))
+
+
+def _in_process(task: TextTaskRef, code: str, workdir: Path) -> TextGateResult:
+    return text_gate(task.load(), load_text_reward(code, workdir))
+
+
+@pytest.mark.parametrize(
+    ("task", "code", "passes"),
+    [
+        (ARITHMETIC, (SET / "keyword_hack.py").read_text(), False),
+        (ARITHMETIC, (SET / "keyword_clean.py").read_text(), True),
+        (FORMATTING, BATCH_RELATIVE, False),
+    ],
+    ids=["keyword-hack", "keyword-clean", "batch-relative"],
+)
+def test_the_sandboxed_gate_gives_the_in_process_verdict(
+    process: ProcessSandbox, tmp_path: Path, task: TextTaskRef, code: str, passes: bool
+) -> None:
+    sandboxed = text_gate_in_sandbox(task, code, process, workdir=tmp_path / "gate")
+    assert isinstance(sandboxed, TextGateResult), sandboxed
+    assert sandboxed.passed is passes, sandboxed.reason
+    assert sandboxed == _in_process(task, code, tmp_path)
+
+
+def test_the_sandboxed_gate_in_bwrap_gives_the_in_process_verdict(bwrap: Sandbox, tmp_path: Path) -> None:
+    code = (SET / "format_hack.py").read_text()
+    sandboxed = text_gate_in_sandbox(FORMATTING, code, bwrap, workdir=tmp_path / "gate")
+    assert isinstance(sandboxed, TextGateResult), sandboxed
+    assert not sandboxed.passed and "format_only" in sandboxed.winners
+    assert sandboxed == _in_process(FORMATTING, code, tmp_path)
+
+
+def test_reward_code_at_the_gate_never_touches_the_host_in_bwrap(
+    bwrap: Sandbox, process: ProcessSandbox, tmp_path: Path
+) -> None:
+    target = tmp_path / "touched"
+    code = TOUCHES.format(target=str(target)) + ARITHMETIC.load().sparse_reward_code
+    result = text_gate_in_sandbox(ARITHMETIC, code, bwrap, workdir=tmp_path / "bwrap")
+    assert isinstance(result, TextGateResult) and result.passed, result
+    assert not target.exists()
+    # The side effect is real: unisolated, the same gate leaves the file behind.
+    text_gate_in_sandbox(ARITHMETIC, code, process, workdir=tmp_path / "process")
+    assert target.read_text() == "reward code ran here"
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "said", "limit_s"),
+    [
+        ("return 1 / 0, {}", "runtime_error", "ZeroDivisionError", 60),
+        ("return [float('nan')] * len(completions), {}", "non_finite", "must be finite", 60),
+        ("while True:\n        pass", "timeout", "did not finish", 3),
+    ],
+    ids=["raises", "nan", "loops"],
+)
+def test_a_broken_reward_is_a_typed_failure_of_the_gate(
+    process: ProcessSandbox, tmp_path: Path, body: str, kind: str, said: str, limit_s: float
+) -> None:
+    code = f"def compute_reward(prompts, completions, answers, **columns):\n    {body}\n"
+    limits = SandboxLimits(wall_time_s=limit_s)
+    result = text_gate_in_sandbox(ARITHMETIC, code, process, limits=limits, workdir=tmp_path)
+    assert isinstance(result, TextGateFailure), result
+    assert not result.passed and result.failure.kind == kind
+    assert said in result.failure.message and result.reason.startswith(f"the reward failed at the gate ({kind})")
