@@ -105,3 +105,13 @@ def test_a_broken_reward_is_a_typed_failure_of_the_gate(
     assert isinstance(result, TextGateFailure), result
     assert not result.passed and result.failure.kind == kind
     assert said in result.failure.message and result.reason.startswith(f"the reward failed at the gate ({kind})")
+
+
+def test_the_sandboxed_gate_scores_held_out_prompts_when_asked(process: ProcessSandbox, tmp_path: Path) -> None:
+    code = (SET / "length_hack.py").read_text()
+    sandboxed = text_gate_in_sandbox(ARITHMETIC, code, process, split="held_out", workdir=tmp_path / "gate")
+    task = ARITHMETIC.load()
+    in_process = text_gate(task, load_text_reward(code, tmp_path), examples=task.held_out)
+    assert isinstance(sandboxed, TextGateResult) and not sandboxed.passed
+    assert sandboxed == in_process
+    assert sandboxed != _in_process(ARITHMETIC, code, tmp_path)  # other prompts, other rewards
