@@ -339,7 +339,7 @@ def test_the_transforms_import_only_what_the_code_uses() -> None:
 @pytest.mark.parametrize(
     ("name", "term", "transform"),
     [
-        ("point_reach", "distance_to_goal_progress", "delta"),
+        ("point_reach", "position_approach", "delta"),
         ("mountain_car", "position_shortfall", "potential_shaping"),
         ("mountain_car", "position_progress", "delta"),
         ("cartpole", "alive", "gated"),
@@ -383,7 +383,7 @@ def _hacked(component: str | None, kind: str = "reward_fitness_divergence", mess
         ("cartpole", "cart_position_error", "reward_fitness_divergence", "gated"),
         ("cartpole", "pole_angle_error", "loitering", "clip_below"),
         ("pendulum", "tip_height_bonus", "reward_fitness_divergence", "clip_below"),
-        ("point_reach", "distance_to_goal_progress", "oscillation", "potential_shaping"),
+        ("point_reach", "position_approach", "oscillation", "potential_shaping"),
         ("mountain_car", "position_shortfall", "early_termination_exploit", "potential_shaping"),
         ("mountain_car", "position_progress", "reward_fitness_divergence", "potential_shaping"),
     ],
@@ -404,7 +404,7 @@ def test_a_hacked_component_is_bounded_in_every_child(
 
 def test_a_hacking_finding_without_a_component_bounds_what_its_kind_names() -> None:
     _, _, _, children, genomes = _mutate("point_reach", _hacked(None, "jittering", "the policy jitters"))
-    assert genomes[0].term("distance_to_goal_progress").transform == "potential_shaping"
+    assert genomes[0].term("position_approach").transform == "potential_shaping"
     assert "jittering" in children[0].rationale
 
 
@@ -493,27 +493,27 @@ PAIRWISE = "pairwise preference accuracy 0.61 is below 0.70: the reward often pr
         ("cartpole", gate_rejection("i01-c03", "idle"), "alive", "gated"),
         ("cartpole", gate_rejection("i01-c03", "random"), "alive", "gated"),
         ("pendulum", gate_rejection("i01-c03", "idle"), "tip_height_bonus", "clip_below"),
-        ("point_reach", gate_rejection("i01-c03", "jitter/8"), "distance_to_goal_progress", "potential_shaping"),
-        ("point_reach", gate_rejection("i01-c03", "circling/16"), "distance_to_goal_progress", "potential_shaping"),
+        ("point_reach", gate_rejection("i01-c03", "jitter/8"), "position_approach", "potential_shaping"),
+        ("point_reach", gate_rejection("i01-c03", "circling/16"), "position_approach", "potential_shaping"),
         ("mountain_car", gate_rejection("i01-c03", "early_termination"), "position_progress", "potential_shaping"),
         (
             "point_reach",
             gate_rejection("i01-c03", "early_termination"),
-            "distance_to_goal_progress",
+            "position_approach",
             "potential_shaping",
         ),
         # A ranking failure and a winning probe together, as the gate reports them.
         (
             "point_reach",
             gate_rejection("i01-c03", "circling/16", reasons=[PAIRWISE, "probe 'circling/16' scored 41.2"]),
-            "distance_to_goal_progress",
+            "position_approach",
             "potential_shaping",
         ),
         # A ranking failure alone, with a probe's trajectory ranked above a fitter one.
         (
             "point_reach",
             gate_rejection("i01-c03", misranked_probe="jitter/24", reasons=[PAIRWISE]),
-            "distance_to_goal_progress",
+            "position_approach",
             "potential_shaping",
         ),
     ],
