@@ -74,6 +74,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=200_000, help="Env steps per training.")
     parser.add_argument("--iterations", type=int, default=2)
     parser.add_argument("--samples", type=int, default=2)
+    parser.add_argument("--rank", type=int, default=16, help="Drafts ranked on the pool per round.")
     parser.add_argument("--parallel", type=int, default=2)
     parser.add_argument("--sandbox", default="auto")
     parser.add_argument("--out", type=Path, default=None, help="Where the runs go (default: a temporary dir).")
@@ -89,6 +90,7 @@ def main() -> None:
             steps=args.steps,
             iterations=args.iterations,
             samples=args.samples,
+            rank=args.rank,
             parallel=args.parallel,
             sandbox=args.sandbox,
         )
@@ -117,12 +119,16 @@ def main() -> None:
         [
             "## The offline designer on MuJoCo tasks",
             "",
-            f"One offline design loop per task ({args.iterations} rounds × {args.samples} candidates, "
-            f"{args.steps:,} env steps per training, `--sandbox {args.sandbox}`), then the loop's final "
+            f"One offline design loop per task ({args.iterations} rounds, each ranking {args.rank} drafts on the "
+            f"gate's pool and training the best {args.samples}, {args.steps:,} env steps per training, "
+            f"`--sandbox {args.sandbox}`, which is Docker here), then the loop's final "
             "evaluation: the best reward, Gymnasium's own reward (the reference) and the sparse reward, each "
             "retrained on the same seeds. Normalised score `(F − F_sparse) / |F_reference − F_sparse|` on mean "
             "fitness, then per seed. Displacement: the best candidate's last recorded episodes in its loop "
-            "training (median net x displacement, median mean x velocity). Written by `bench/mujoco_design.py`.",
+            "training (median net x displacement, median mean x velocity). `inverted_double_pendulum` is the "
+            "README's Gymnasium example, a user's environment given as a state extractor. Rows are kept from the "
+            "run their last column names; hopper's predates ranking (2 candidates a round trained, none ranked). "
+            "Written by `bench/mujoco_design.py`.",
         ],
         [
             "| task | normalised score | per seed | designed fitness | reference fitness | sparse fitness | "
