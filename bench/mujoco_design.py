@@ -127,7 +127,8 @@ def main() -> None:
             "fitness, then per seed. Displacement: the best candidate's last recorded episodes in its loop "
             "training (median net x displacement, median mean x velocity). `inverted_double_pendulum` is the "
             "README's Gymnasium example, a user's environment given as a state extractor. Rows are kept from the "
-            "run their last column names; hopper's predates ranking (2 candidates a round trained, none ranked). "
+            "run their last column names; hopper's predates ranking and the linear speed term "
+            "(a tanh velocity bonus; 2 candidates a round trained, none ranked). "
             "Written by `bench/mujoco_design.py`.",
         ],
         [
