@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from markdown_table import write_section
+from markdown_table import merge_rows, write_section
 
 from rewardsmith import design
 from rewardsmith.loop.record import RunRecord
@@ -75,7 +75,6 @@ def main() -> None:
     today = todays_scores()
     common = {"iterations": args.iterations, "parallel": args.parallel, "sandbox": args.sandbox}
     rows: list[str] = []
-    saved: list[float] = []
     table = ""
     plans = [(task, True) for task in args.tasks] + [(task, False) for task in args.baseline_tasks]
     for task, ranked in plans:
@@ -85,9 +84,6 @@ def main() -> None:
         scores = seed_scores(evaluation)
         median = statistics.median(scores) if scores else None
         lowest = min(scores) if scores else None
-        baseline_runs = args.iterations * args.baseline_samples
-        if ranked:
-            saved.append(1 - result.trained / baseline_runs)
         rows.append(
             f"| {name} | {'ranked' if ranked else 'not ranked'} | {fmt(median)} | {fmt(lowest)} | "
             f"{today.get(name, '-') if ranked else '-'} | {fmt(evaluation.best.mean if evaluation.best else None)} | "
@@ -95,12 +91,21 @@ def main() -> None:
             f"{result.ranked} | {result.trained} of {result.candidates} | {wall / 60:.1f} min |"
         )
         print(rows[-1], flush=True)
-        # Written after every loop, so that a bench cut short still leaves its rows.
-        table = write_section(ROOT / "BENCHMARKS.md", START, END, section(args, rows, saved, len(evaluation.seeds)))
+        # Written after every loop, so that a bench cut short still leaves its rows; rows of the tasks (and
+        # loops) not run this time are kept, so that one task can be measured again alone.
+        merged = merge_rows(ROOT / "BENCHMARKS.md", START, END, rows, key_cells=2)
+        table = write_section(ROOT / "BENCHMARKS.md", START, END, section(args, merged, len(evaluation.seeds)))
     print(table)
 
 
-def section(args: argparse.Namespace, rows: list[str], saved: list[float], seeds: int) -> list[str]:
+def section(args: argparse.Namespace, rows: list[str], seeds: int) -> list[str]:
+    # Each ranked row's RL runs on candidates ('trained' is "N of M") against the loop without ranking.
+    baseline_runs = args.iterations * args.baseline_samples
+    saved = [
+        1 - int(cells[9].split(" of ")[0]) / baseline_runs
+        for cells in (row.strip("|").split("|") for row in rows)
+        if cells[1].strip() == "ranked"
+    ]
     return [
         "## The offline designer, ranking on the pool before RL (`bench/design_ranked.py`)",
         "",

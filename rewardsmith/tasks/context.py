@@ -51,6 +51,8 @@ def _intent(variable: StateVariable) -> str:
         notes.append(f"should reach {variable.target}")
     if variable.direction is not None:
         notes.append(f"should grow along {list(variable.direction)}")
+    for obstacle in variable.avoid:
+        notes.append(f"must go around the disc of radius {obstacle.radius:g} at {list(obstacle.centre)}")
     if variable.desired is not None:
         notes.append(f"desired {variable.desired}")
     return f" [{'; '.join(notes)}]" if notes else ""

@@ -10,6 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 StateDType = Literal["float32", "float64", "int64", "bool"]
 
 
+class Obstacle(BaseModel):
+    """A disc (a ball in three dimensions) that a position must go around, in that position's own frame."""
+
+    model_config = ConfigDict(frozen=True)
+
+    centre: tuple[float, ...] = Field(description="Its centre, one number per element of the position.")
+    radius: float = Field(gt=0, description="Its radius, in the position's unit.")
+
+
 class StateVariable(BaseModel):
     """One named state tensor that reward code may take as a parameter."""
 
@@ -44,6 +53,13 @@ class StateVariable(BaseModel):
             "(1.0, 0.0) on a planar velocity asks for forward motion, (1.0,) on a height asks it to rise."
         ),
     )
+    avoid: tuple[Obstacle, ...] = Field(
+        default=(),
+        description=(
+            "Obstacles this position must go around on its way, e.g. a disc across the straight line to its "
+            "target. Designers then measure the way to the target around them, not through them."
+        ),
+    )
 
     @model_validator(mode="after")
     def _direction_fits(self) -> StateVariable:
@@ -55,6 +71,13 @@ class StateVariable(BaseModel):
                 )
             if not any(self.direction):
                 raise ValueError(f"state variable '{self.name}' has an all-zero direction; give a non-zero vector")
+        for obstacle in self.avoid:
+            if len(obstacle.centre) != math.prod(self.shape) or len(obstacle.centre) < 2:
+                raise ValueError(
+                    f"state variable '{self.name}' has {math.prod(self.shape)} element(s) but an obstacle it avoids "
+                    f"is centred at {list(obstacle.centre)}; avoid needs a position of 2 or more elements and a "
+                    "centre with one number per element"
+                )
         if self.target == self.name:
             raise ValueError(f"state variable '{self.name}' names itself as its target; name another variable")
         return self

@@ -67,3 +67,13 @@ def test_the_context_tells_designers_what_should_reach_what() -> None:
     )
     rendered = render_context(type("Runner", (GOAL_REACH,), {"spec": spec}))
     assert "[should grow along [1.0]; desired high]" in rendered
+
+
+def test_an_obstacle_has_a_centre_in_its_positions_space_and_the_context_names_it() -> None:
+    with pytest.raises(ValidationError, match=r"centred at \[0.0\]; avoid needs a position of 2 or more"):
+        StateVariable(name="hand", shape=(2,), unit="m", description="Hand.", avoid=({"centre": (0.0,), "radius": 1},))
+    with pytest.raises(ValidationError, match="greater than 0"):
+        StateVariable(name="hand", shape=(2,), unit="m", description="Hand.", avoid=({"centre": (0, 0), "radius": 0},))
+    context = render_context(load_task("point_reach"))
+    line = next(line for line in context.splitlines() if line.strip().startswith("position:"))
+    assert line.endswith("[must go around the disc of radius 0.3 at [0.0, 0.0]]")

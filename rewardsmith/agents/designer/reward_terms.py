@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 import rewardsmith.rewards.transforms as transforms_module
 from rewardsmith.agents.designer.structure import directed, tilt_and_spin, tracking_pairs
-from rewardsmith.tasks.spec import BoxSpace, DiscreteSpace, StateVariable, TaskSpec
+from rewardsmith.tasks.spec import BoxSpace, DiscreteSpace, Obstacle, StateVariable, TaskSpec
 
 #: Starts the comment line that carries a candidate's genome as JSON.
 GENOME_MARKER = "# rewardsmith-genome: "
@@ -47,6 +47,8 @@ TermKind = Literal[
     "closing",
     "heading",
     "along",
+    "rate",
+    "clearance",
 ]
 ProgressSense = Literal["toward_zero", "decrease", "increase"]
 #: The bounded transforms a term may wear, named as :mod:`rewardsmith.rewards.transforms` names them.
@@ -58,7 +60,20 @@ KERNELS: tuple[Kernel, ...] = ("linear", "square", "exp", "tanh")
 CONSTANT_KINDS: frozenset[TermKind] = frozenset({"alive", "time"})
 #: Terms that reward the task itself rather than shape effort or time.
 TASK_KINDS: frozenset[TermKind] = frozenset(
-    {"error", "height", "bounded", "success", "failure", "progress", "reached", "closing", "heading", "along"}
+    {
+        "error",
+        "height",
+        "bounded",
+        "success",
+        "failure",
+        "progress",
+        "reached",
+        "closing",
+        "heading",
+        "along",
+        "rate",
+        "clearance",
+    }
 )
 #: Terms that pay once the task is done; random variants keep them.
 SUCCESS_KINDS: frozenset[TermKind] = frozenset({"success", "reached"})
@@ -76,8 +91,13 @@ _UNIT_SCALES = {"rad": 0.2, "rad/s": 1.0, "m": 1.0, "m/s": 1.0, "m/step": 0.05, 
 _RANGE = re.compile(r"\[\s*([^\[\],]+?)\s*,\s*([^\[\],]+?)\s*[\])]")
 _ENDS_EPISODE = re.compile(r"\bends the episode\b", re.IGNORECASE)
 _SHAPE_SOURCE = "episode_step"
+#: The helper a genome's code defines when a distance goes around an obstacle.
+_PATH_AROUND = "path_around"
 #: Names the rendered code itself uses.
-_RESERVED = frozenset({"total", "components", "torch"})
+_RESERVED = frozenset({"total", "components", "torch", _PATH_AROUND})
+#: How far a path around an obstacle keeps from its surface, and where a clearance penalty starts to bite,
+#: as a share of its radius: contact ends the episode, so the way round should not graze it.
+CLEARANCE_MARGIN = 1 / 6
 
 
 class RewardTerm(BaseModel):
@@ -98,7 +118,13 @@ class RewardTerm(BaseModel):
         default=None, description="The velocity of a closing term, the heading angle of a heading term."
     )
     direction: tuple[float, ...] | None = Field(
-        default=None, description="The unit direction an along term rewards the variable's growth in."
+        default=None, description="The unit direction an along or rate term rewards the variable's growth in."
+    )
+    around: Obstacle | None = Field(
+        default=None,
+        description="A disc the variable must go around: an error, progress or reached term then reads the "
+        "length of the shortest path to the target past it (the straight line where that clears it), a "
+        "clearance term the distance to its surface.",
     )
     kernel: Kernel | None = Field(default=None, description="How an error term maps |x| to reward.")
     sense: ProgressSense | None = Field(default=None, description="Which change a progress term rewards.")
@@ -152,6 +178,8 @@ class RewardTerm(BaseModel):
             "closing": ("other", "via", "temperature"),
             "heading": ("other", "via"),
             "along": ("direction", "temperature"),
+            "rate": ("temperature",),
+            "clearance": ("around", "temperature"),
         }.get(self.kind, ())
         missing = [field for field in needs if getattr(self, field) is None]
         if missing:
@@ -295,20 +323,26 @@ def structural_terms(task: TaskSpec) -> list[RewardTerm]:
     Per pair of a variable and its target: the distance between them (a linear penalty, as a user's own
     reward would write it), progress along that distance where the variable has a ``previous_<x>`` twin,
     the velocity toward the target and the heading to it where the state has them, and a bonus within
-    the reach radius the task quotes (a tenth of the variable's scale without one). Per directed
-    variable: its growth along the direction, tanh-bounded. Small penalties on tilt and spin.
+    the reach radius the task quotes (a tenth of the variable's scale without one). Where the variable
+    must go around an obstacle, the distance and progress measure the shortest path past the first one
+    (grown by :data:`CLEARANCE_MARGIN`), and no term pays for moving or facing straight at the target;
+    each obstacle adds a penalty within that margin of its surface. Per directed variable: its growth
+    along the direction, linear for a rate with no quoted range (see :func:`_desired_term`), else
+    tanh-bounded. Small penalties on tilt and spin.
     """
     terms: list[RewardTerm] = []
     for pair in tracking_pairs(task):
         variable = task.state_variable(pair.variable)
         scale, _ = typical_scale(variable)
         base = pair.variable.removesuffix("_position").removesuffix("_pos") or pair.variable
+        around = _grown(pair.obstacles[0]) if pair.obstacles else None
         terms.append(
             RewardTerm(
                 name=f"{base}_distance",
                 kind="error",
                 variable=pair.variable,
                 other=pair.target,
+                around=around,
                 kernel="linear",
                 weight=1.0,
                 temperature=scale,
@@ -322,13 +356,15 @@ def structural_terms(task: TaskSpec) -> list[RewardTerm]:
                     kind="progress",
                     variable=pair.variable,
                     other=pair.target,
+                    around=around,
                     previous=previous,
                     sense="decrease",
                     weight=1.0,
                     temperature=0.1 * scale,
                 )
             )
-        if pair.velocity is not None:
+        # Straight at the target is into the obstacle where there is one.
+        if pair.velocity is not None and around is None:
             speed, _ = typical_scale(task.state_variable(pair.velocity))
             terms.append(
                 RewardTerm(
@@ -341,7 +377,7 @@ def structural_terms(task: TaskSpec) -> list[RewardTerm]:
                     temperature=speed,
                 )
             )
-        if pair.heading is not None:
+        if pair.heading is not None and around is None:
             terms.append(
                 RewardTerm(
                     name=f"{base}_heading",
@@ -362,14 +398,30 @@ def structural_terms(task: TaskSpec) -> list[RewardTerm]:
                 temperature=pair.radius or 0.1 * scale,
             )
         )
+    for variable in task.state_variables:
+        for index, obstacle in enumerate(variable.avoid):
+            terms.append(
+                RewardTerm(
+                    name=f"{variable.name}_clearance{index + 1 if index else ''}",
+                    kind="clearance",
+                    variable=variable.name,
+                    around=obstacle,
+                    weight=0.5,
+                    temperature=CLEARANCE_MARGIN * obstacle.radius,
+                )
+            )
     for variable in directed(task):
-        norm = math.sqrt(sum(x * x for x in variable.direction or ()))
+        direction = variable.direction or ()
+        if variable.desired == "high" and variable.shape == () and direction[0] > 0:
+            continue  # its desired term already pays for growth along +1
+        norm = math.sqrt(sum(x * x for x in direction))
+        rate = "/" in variable.unit and value_range(variable) is None
         terms.append(
             RewardTerm(
                 name=f"{variable.name}_along",
-                kind="along",
+                kind="rate" if rate else "along",
                 variable=variable.name,
-                direction=tuple(x / norm for x in variable.direction or ()),
+                direction=tuple(x / norm for x in direction),
                 weight=1.0,
                 temperature=typical_scale(variable)[0],
             )
@@ -409,11 +461,40 @@ def default_genome(task: TaskSpec) -> RewardGenome:
     wanted = {"alive": not goal and not rises and not structured, "time": goal and not failure}
     if goal and failure and progress:
         wanted |= {"error": False, "height": False, "bounded": False}
-    own = {term.name for term in structural_terms(task)}
-    # Where the spec already names its errors, the structural terms only widen the pool variants draw from.
+    structural = structural_terms(task)
+    own = {term.name for term in structural}
+    # Where the spec already names its errors, the structural terms only widen the pool variants draw from,
+    # except the way around an obstacle, which no named error measures: its progress (its distance where the
+    # variable has no previous twin) and the clearance penalty join, and progress on a low scalar of the
+    # mover's unit, which measures the straight line through the obstacle, leaves.
     described = any(variable.desired in ("zero", "low", "high", "true") for variable in task.state_variables)
-    terms = [term for term in pool if wanted.get(term.kind, True) and not (described and term.name in own)]
+    detour = _detour_terms(structural) if described else []
+    straight = {variable.unit for term in detour for variable in (task.state_variable(term.variable),)}
+    terms = [
+        term
+        for term in pool
+        if wanted.get(term.kind, True)
+        and not (described and term.name in own and term not in detour)
+        and not (term.kind == "progress" and term.other is None and _low_scalar_in(task, term.variable, straight))
+    ]
     return RewardGenome(task=task.name, terms=terms)
+
+
+def _detour_terms(structural: list[RewardTerm]) -> list[RewardTerm]:
+    """The terms that measure the way around an obstacle: per mover, its progress (else its distance), and clearance."""
+    detours = [term for term in structural if term.around is not None and term.kind in ("progress", "error")]
+    progress = {term.variable for term in detours if term.kind == "progress"}
+    kept = [term for term in detours if term.kind == "progress" or term.variable not in progress]
+    return kept + [term for term in structural if term.kind == "clearance"]
+
+
+def _low_scalar_in(task: TaskSpec, name: str, units: set[str]) -> bool:
+    variable = task.state_variable(name)
+    return variable.shape == () and variable.desired == "low" and variable.unit in units
+
+
+def _grown(obstacle: Obstacle) -> Obstacle:
+    return Obstacle(centre=obstacle.centre, radius=round_significant(obstacle.radius * (1 + CLEARANCE_MARGIN)))
 
 
 def _has_goal(task: TaskSpec) -> bool:
@@ -448,6 +529,12 @@ def _desired_term(variable: StateVariable, *, shortfall: bool) -> RewardTerm | N
                 low=bounds[0],
                 high=bounds[1],
                 shortfall=shortfall,
+            )
+        if "/" in variable.unit:
+            # A rate with no quoted bound (a speed) is paid linearly: summed over an episode it is the distance
+            # covered, where a tanh stops paying at its temperature however much faster the policy could go.
+            return RewardTerm(
+                name=f"{variable.name}_rate", kind="rate", variable=variable.name, weight=1.0, temperature=scale
             )
         return RewardTerm(
             name=f"{variable.name}_{suffix}",
@@ -530,11 +617,11 @@ def terminal_flags(task: TaskSpec) -> list[str]:
 
 def best_value(term: RewardTerm) -> float | None:
     """The largest value the untransformed term takes in one step; None where only the dynamics bound it."""
-    if term.kind in ("progress", "closing"):
+    if term.kind in ("progress", "closing", "rate"):
         return None
     if term.kind in ("alive", "success", "reached", "heading"):
         return term.weight
-    if term.kind in ("time", "failure", "effort"):
+    if term.kind in ("time", "failure", "effort", "clearance"):
         return 0.0 if term.kind != "time" else -term.weight
     if term.kind == "error" and term.kernel in UNBOUNDED_KERNELS:
         return 0.0
@@ -661,12 +748,14 @@ def render_reward(genome: RewardGenome, task: TaskSpec) -> str:
     taken = set(task.state_variable_names) | set(transforms)
     local = {term.name: f"{term.name}_term" if term.name in taken else term.name for term in genome.terms}
     imports = [f"from {transforms_module.__name__} import {', '.join(transforms)}"] if transforms else []
+    detours = any(term.around is not None and term.kind != "clearance" for term in genome.terms)
     lines = [
         f"{GENOME_MARKER}{genome.model_dump_json(exclude_defaults=True)}",
         "import torch",
         *imports,
         "",
         "",
+        *(_PATH_AROUND_SOURCE if detours else []),
         "def compute_reward(",
         *(f"    {name}: torch.Tensor," for name in parameters),
         ") -> tuple[torch.Tensor, dict[str, torch.Tensor]]:",
@@ -727,7 +816,7 @@ def _render_value(term: RewardTerm, task: TaskSpec, x: str) -> str:
     best = " - 1.0" if term.shortfall else ""
     if term.kind == "error":
         if term.other is not None:
-            error = _distance(task, x, _other_at(term, task, x))
+            error = _distance(task, x, _other_at(term, task, x), term.around)
         else:
             error = f"torch.linalg.vector_norm({x}, dim=-1)" if vector else f"{x}.abs()"
         return {
@@ -755,7 +844,7 @@ def _render_value(term: RewardTerm, task: TaskSpec, x: str) -> str:
         change = f"({after} - {before})" if term.sense == "increase" else f"({before} - {after})"
         return f"{w} * {change} / {t}"
     if term.kind == "reached":
-        return f"{w} * ({_distance(task, x, term.other or '')} < {t}).float()"
+        return f"{w} * ({_distance(task, x, term.other or '', term.around)} < {t}).float()"
     if term.kind == "closing":
         offset = f"({term.other} - {x})"
         if vector:
@@ -766,12 +855,14 @@ def _render_value(term: RewardTerm, task: TaskSpec, x: str) -> str:
         offset = f"({term.other} - {x})"
         return f"{w} * torch.cos({term.via} - torch.atan2({offset}[..., 1], {offset}[..., 0]))"
     if term.kind == "along":
-        direction = term.direction or (1.0,)
-        if vector:
-            projection = " + ".join(f"{_literal(d)} * {x}[..., {i}]" for i, d in enumerate(direction) if d)
-        else:
-            projection = f"{_literal(direction[0])} * {x}"
-        return f"{w} * (torch.tanh(({projection}) / {t}){best})"
+        return f"{w} * (torch.tanh(({_projection(term, x, vector)}) / {t}){best})"
+    if term.kind == "rate":
+        return f"{w} * ({_projection(term, x, vector)}) / {t}"
+    if term.kind == "clearance":
+        obstacle = term.around or Obstacle(centre=(0.0, 0.0), radius=1.0)
+        centre = ", ".join(_literal(value) for value in obstacle.centre)
+        surface = f"(torch.linalg.vector_norm({x} - {x}.new_tensor([{centre}]), dim=-1) - {_literal(obstacle.radius)})"
+        return f"-{w} * (({t} - {surface}) / {t}).clamp(0.0, 1.0)"
     if term.kind == "effort":
         squared = f"({x} / {t}) ** 2"
         return f"-{w} * ({squared}).sum(dim=-1)" if vector else f"-{w} * {squared}"
@@ -779,17 +870,51 @@ def _render_value(term: RewardTerm, task: TaskSpec, x: str) -> str:
     return f"{sign}{w} * torch.ones_like({x}, dtype=torch.float32)"
 
 
+#: The code of the path-around helper: the shortest path from a position to a goal past a disc (a ball),
+#: tangent, arc, tangent, where the straight segment would cut it; as the reference of point_reach measures.
+_PATH_AROUND_SOURCE = [
+    f"def {_PATH_AROUND}(",
+    "    position: torch.Tensor, goal: torch.Tensor, centre: list[float], radius: float",
+    ") -> torch.Tensor:",
+    '    """Length of the shortest path from position to goal that goes around the ball at centre."""',
+    "    p, g = position - position.new_tensor(centre), goal - goal.new_tensor(centre)",
+    "    p_norm, g_norm = torch.linalg.vector_norm(p, dim=-1), torch.linalg.vector_norm(g, dim=-1)",
+    "    dot = (p * g).sum(dim=-1)",
+    "    angle = torch.atan2((p_norm**2 * g_norm**2 - dot**2).clamp(min=0.0).sqrt(), dot)",
+    "    a, b = p_norm.clamp(min=radius), g_norm.clamp(min=radius)",
+    "    tangent_angles = torch.acos((radius / a).clamp(max=1.0)) + torch.acos((radius / b).clamp(max=1.0))",
+    "    tangents = (a**2 - radius**2).clamp(min=0.0).sqrt() + (b**2 - radius**2).clamp(min=0.0).sqrt()",
+    "    around = tangents + radius * (angle - tangent_angles)",
+    "    straight = torch.linalg.vector_norm(goal - position, dim=-1)",
+    "    return torch.where(angle > tangent_angles, around, straight)",
+    "",
+    "",
+]
+
+
+def _projection(term: RewardTerm, x: str, vector: bool) -> str:
+    """The variable's component along the term's direction (+1 for a scalar without one)."""
+    direction = term.direction or (1.0,)
+    if vector:
+        return " + ".join(f"{_literal(d)} * {x}[..., {i}]" for i, d in enumerate(direction) if d)
+    return f"{_literal(direction[0])} * {x}"
+
+
 def _progress_value(term: RewardTerm, task: TaskSpec, x: str) -> str:
     """The quantity a progress term tracks, read off ``x``: a distance to a target, a norm, a magnitude or x."""
     if term.other is not None:
-        return _distance(task, x, _other_at(term, task, x))
+        return _distance(task, x, _other_at(term, task, x), term.around)
     if task.state_variable(term.variable).shape != ():
         return f"torch.linalg.vector_norm({x}, dim=-1)"
     return f"{x}.abs()" if term.sense == "toward_zero" else x
 
 
-def _distance(task: TaskSpec, x: str, other: str) -> str:
-    """The distance between ``x`` and ``other`` (same shape): a norm for vectors, a magnitude for scalars."""
+def _distance(task: TaskSpec, x: str, other: str, around: Obstacle | None = None) -> str:
+    """The distance between ``x`` and ``other`` (same shape): a norm for vectors, a magnitude for scalars, the
+    shortest path past ``around`` where the term goes around an obstacle."""
+    if around is not None:
+        centre = ", ".join(_literal(value) for value in around.centre)
+        return f"{_PATH_AROUND}({x}, {other}, [{centre}], {_literal(around.radius)})"
     if task.state_variable(other).shape != ():
         return f"torch.linalg.vector_norm({other} - {x}, dim=-1)"
     return f"({other} - {x}).abs()"

@@ -4,8 +4,9 @@ A spec declares it (a variable's ``target`` or ``direction``), or the names impl
 the same shape and unit, one named for a goal (``target_position``, ``goal_xy``) and the other sharing
 the rest of its name or named in its description, are a pair the designer closes the distance of.
 Around a pair it finds the position's velocity (the same shape, the unit per second) and a heading
-angle, for terms that reward moving and facing toward the target; and anywhere, the tilt and spin
-variables a penalty keeps small.
+angle, for terms that reward moving and facing toward the target, and the obstacles the mover must go
+around on its way (its ``avoid``), which turn the straight line into a path past them; and anywhere, the
+tilt and spin variables a penalty keeps small.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rewardsmith.tasks.spec import StateVariable, TaskSpec
+from rewardsmith.tasks.spec import Obstacle, StateVariable, TaskSpec
 
 #: Name parts that mark a variable as the place another should reach.
 GOAL_WORDS = frozenset({"goal", "target", "desired", "reference", "ref", "setpoint", "commanded", "command"})
@@ -37,6 +38,9 @@ class TrackingPair(BaseModel):
     velocity: str | None = Field(default=None, description="The variable's rate of change, if the state has it.")
     heading: str | None = Field(default=None, description="An angle the mover faces, for planar pairs.")
     radius: float | None = Field(default=None, gt=0, description="How close counts as reached, if the task says.")
+    obstacles: tuple[Obstacle, ...] = Field(
+        default=(), description="What the variable must go around on its way, from its spec's avoid."
+    )
 
 
 def tracking_pairs(task: TaskSpec) -> list[TrackingPair]:
@@ -62,6 +66,7 @@ def tracking_pairs(task: TaskSpec) -> list[TrackingPair]:
             velocity=_velocity_of(task, task.state_variable(name)),
             heading=_heading_for(task, task.state_variable(name)),
             radius=_radius(task, task.state_variable(name)),
+            obstacles=task.state_variable(name).avoid,
         )
         for name, (target, declared) in found.items()
     ]

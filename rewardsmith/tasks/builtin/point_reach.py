@@ -36,6 +36,7 @@ from rewardsmith.tasks.spec import (
     BoxSpace,
     FitnessSpec,
     ObservationSpec,
+    Obstacle,
     PPOHints,
     StateVariable,
     TaskSpec,
@@ -74,6 +75,7 @@ class PointReach(BatchedTask):
                 shape=(2,),
                 unit="m",
                 description="Point-mass position (x, y); the obstacle's centre is the origin.",
+                avoid=(Obstacle(centre=(0.0, 0.0), radius=OBSTACLE_RADIUS),),
             ),
             StateVariable(name="velocity", shape=(2,), unit="m/s", description="Point-mass velocity (vx, vy)."),
             StateVariable(

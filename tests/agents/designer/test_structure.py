@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from rewardsmith.agents import RuleBasedDesigner, StaticCritic, default_genome, genome_from_code, render_reward
-from rewardsmith.agents.designer.reward_terms import bounded_genome, term_pool
+from rewardsmith.agents.designer.reward_terms import bounded_genome, structural_terms, term_pool
 from rewardsmith.agents.designer.structure import tilt_and_spin, tracking_pairs
 from rewardsmith.rewards import load_reward, verify_reward
 from rewardsmith.tasks import StateVariable, load_task
@@ -47,9 +47,10 @@ def test_the_default_genome_closes_the_distance_and_pays_for_reaching() -> None:
     kinds = {term.name: term.kind for term in genome.terms}
     assert kinds == {"hand_distance": "error", "hand_closing": "closing", "hand_reached": "reached", "effort": "effort"}
     # Built-in tasks that name their errors keep their defaults; the structure only widens their pool.
-    point_reach = load_task("point_reach").spec
-    assert not {t.name for t in default_genome(point_reach).terms} & {"position_distance", "position_closing"}
-    assert {"position_distance", "position_approach", "position_closing"} <= {t.name for t in term_pool(point_reach)}
+    cartpole = load_task("cartpole").spec
+    assert {t.name for t in default_genome(cartpole).terms} <= {t.name for t in term_pool(cartpole)} - {
+        t.name for t in structural_terms(cartpole)
+    }
 
 
 def _reward_on(task_class: type, code: str, workdir: Path, **state: torch.Tensor) -> dict[str, float]:
@@ -150,3 +151,67 @@ def test_directions_heading_tilt_and_spin_give_their_own_terms(tmp_path: Path) -
     code = render_reward(bounded_genome(spec), spec)
     reward = load_reward(code, spec, workdir=tmp_path / "bounded")
     assert reward.parameters
+
+
+def test_an_obstacle_across_the_way_turns_the_distance_into_the_path_around_it(tmp_path: Path) -> None:
+    task = load_task("point_reach")
+    spec = task.spec
+    (pair,) = tracking_pairs(spec)
+    assert [(o.centre, o.radius) for o in pair.obstacles] == [((0.0, 0.0), 0.3)]
+    pool = {term.name: term for term in term_pool(spec)}
+    # The path keeps a sixth of the radius off the surface; nothing pays for heading straight at the goal.
+    assert pool["position_distance"].around == pool["position_approach"].around
+    assert pool["position_approach"].around is not None and pool["position_approach"].around.radius == 0.35
+    assert "position_closing" not in pool
+    # No named error measures the way around: its progress and the clearance replace straight-line progress.
+    names = [term.name for term in default_genome(spec).terms]
+    assert {"position_approach", "position_clearance"} <= set(names) and "distance_to_goal_progress" not in names
+    code = render_reward(default_genome(spec), spec)
+    goal = torch.tensor([[0.7, 0.0]])
+
+    def step(before: list[float], after: list[float]) -> dict[str, float]:
+        position, previous = torch.tensor([after]), torch.tensor([before])
+        state = {"position": position, "previous_position": previous, "goal_position": goal}
+        flags = {name: torch.tensor([False]) for name in ("collided", "out_of_bounds", "reached_goal")}
+        return _reward_on(task, code, tmp_path / f"{after}", **state, **flags)
+
+    # In front of the disc, a step aside lengthens the straight line but shortens the way around it.
+    aside = step([-0.5, 0.0], [-0.5, 0.05])
+    assert aside["position_approach"] > 0.3
+    assert aside["position_clearance"] == 0.0
+    # Within the margin of the surface (0.05 m) the clearance penalty grows, to the weight at contact.
+    grazing = step([-0.33, 0.0], [-0.32, 0.0])
+    assert grazing["position_clearance"] == pytest.approx(-0.5 * (0.05 - 0.02) / 0.05, abs=1e-5)
+
+
+def test_the_path_around_matches_the_geometry_of_a_detour(tmp_path: Path) -> None:
+    spec = load_task("point_reach").spec
+    namespace: dict[str, object] = {}
+    exec(render_reward(default_genome(spec), spec), namespace)  # the designer's own code, as ranking runs it
+    path_around = namespace["path_around"]
+    assert callable(path_around)
+    start, goal = torch.tensor([[-1.0, 0.0], [-1.0, 1.0]]), torch.tensor([[1.0, 0.0], [1.0, 1.0]])
+    length = path_around(start, goal, [0.0, 0.0], 0.5)
+    # Blocked: two tangents of sqrt(1 - 0.25) and the arc between their touching points, pi - 2 acos(0.5).
+    blocked = 2 * 0.75**0.5 + 0.5 * (torch.pi - 2 * torch.pi / 3)
+    assert length.tolist() == pytest.approx([blocked, 2.0], abs=1e-5)  # the second segment clears the disc
+
+
+def test_a_speed_with_no_quoted_bound_is_paid_linearly_in_its_direction(tmp_path: Path) -> None:
+    for name, forward in (("half_cheetah", 1.0), ("half_cheetah_backward", -1.0)):
+        task = load_task(name)
+        (term,) = [term for term in default_genome(task.spec).terms if term.variable == "x_velocity"]
+        assert term.kind == "rate"
+        code = render_reward(default_genome(task.spec), task.spec)
+        still = {"action": torch.zeros(1, 6), "torso_angular_velocity": torch.zeros(1)}
+        paid = [
+            _reward_on(task, code, tmp_path / f"{name}{speed}", x_velocity=torch.tensor([speed]), **still)[term.name]
+            for speed in (forward, 4 * forward)
+        ]
+        # A tanh at the unit's scale (1 m/s) would pay 4 m/s barely more than 1 m/s.
+        assert paid == pytest.approx([1.0, 4.0])
+    # A rate whose description quotes a range keeps its normalised bonus.
+    spec = _with_variables(
+        GOAL_REACH, StateVariable(name="spin_rate", unit="rad/s", description="In [0, 8].", desired="high")
+    ).spec
+    assert {t.kind for t in term_pool(spec) if t.variable == "spin_rate"} == {"height"}
