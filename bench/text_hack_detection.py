@@ -31,11 +31,11 @@ from markdown_table import write_section
 from rewardsmith.llm.base import ChatRequest, ChatResponse
 from rewardsmith.rewards.files import read_reward_file
 from rewardsmith.sandbox import UNISOLATED_WARNING, Sandbox, choose_backend, close_sandbox, open_sandbox, sandbox_names
+from rewardsmith.sandbox.text_gate import TextGateFailure, text_gate_in_sandbox
 from rewardsmith.text.answers import after_marker, single_number
 from rewardsmith.text.artefact import load_text_artefact
 from rewardsmith.text.gate import TextGateResult, text_gate
 from rewardsmith.text.judge import LLMJudge, embedded_judge
-from rewardsmith.text.sandboxed_gate import TextGateFailure, text_gate_in_sandbox
 from rewardsmith.text.task import TextTask
 from rewardsmith.text.training import TextTaskRef
 

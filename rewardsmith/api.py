@@ -9,10 +9,10 @@ from typing import Any
 
 from langgraph.types import Command, StateSnapshot
 
-from rewardsmith.agents.build import agents_for, chat_models_for
 from rewardsmith.agents.protocols import Agents
 from rewardsmith.config import DesignConfig
 from rewardsmith.llm import CallRecord
+from rewardsmith.loop.agents import agents_for, chat_models_for
 from rewardsmith.loop.context import LoopContext, Reporter, SilentReporter
 from rewardsmith.loop.graph import build_graph
 from rewardsmith.loop.lock import RunLock

@@ -2,7 +2,7 @@
 
 Each role has a rule-based implementation and an LLM one; :class:`Agents` holds one of each for a
 run, the rule-based ones unless others are given. A new implementation of a role satisfies its
-protocol here and is chosen in :mod:`rewardsmith.agents.build`.
+protocol here and is chosen in :mod:`rewardsmith.loop.agents`.
 """
 
 from __future__ import annotations

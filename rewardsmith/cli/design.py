@@ -10,7 +10,6 @@ from pydantic import ValidationError
 from rich.prompt import Prompt
 from rich.table import Table
 
-from rewardsmith.agents.build import chat_models_for
 from rewardsmith.api import NotPausedError, RunDirectoryError, SeedRewardError, design, resume
 from rewardsmith.cli.common import UserError, check_writable, console, errors, fail, print_path, validation_message
 from rewardsmith.cli.interrupts import stops_cleanly
@@ -18,6 +17,7 @@ from rewardsmith.cli.options import with_model_options
 from rewardsmith.cli.progress import RichReporter
 from rewardsmith.config import AGENT_ROLES, DesignConfig
 from rewardsmith.llm import CallLog, LLMUnavailableError
+from rewardsmith.loop.agents import chat_models_for
 from rewardsmith.loop.lock import RunLockedError
 from rewardsmith.loop.record import RunFileError, RunNotFoundError, RunRecord
 from rewardsmith.loop.results import DesignResult, PausedRun, format_score

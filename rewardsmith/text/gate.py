@@ -148,7 +148,7 @@ def text_gate(
     """Score the correct completions and every probe with ``reward`` in this process, and judge it.
 
     Use it for rewards that run no code of their own (a rubric); verifier code goes through
-    :func:`rewardsmith.text.sandboxed_gate.text_gate_in_sandbox`, which judges the same batches.
+    :func:`rewardsmith.sandbox.text_gate.text_gate_in_sandbox`, which judges the same batches.
 
     Args:
         task: The task, whose checker measures each probe's fitness.

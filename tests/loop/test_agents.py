@@ -6,11 +6,11 @@ from pathlib import Path
 
 from rewardsmith.agents import RuleBasedAnalyzer, StaticCritic
 from rewardsmith.agents.analyzer.llm import LLMAnalyzer
-from rewardsmith.agents.build import agents_for
 from rewardsmith.agents.critic.llm import LLMCritic
 from rewardsmith.agents.designer.llm import LLMDesigner
 from rewardsmith.agents.spec.llm import LLMSpecCorrector
 from rewardsmith.config import DesignConfig
+from rewardsmith.loop.agents import agents_for
 from rewardsmith.loop.record import RunRecord
 from rewardsmith.tasks import load_task
 

@@ -18,15 +18,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from rewardsmith.gate.exploits import TEXT_PROBES, TextProbeName
-from rewardsmith.sandbox import (
-    Failure,
-    Sandbox,
-    SandboxJob,
-    SandboxLimits,
-    TextVerifyJob,
-    TextVerifyOutput,
-    prepare_job,
-)
+from rewardsmith.sandbox.base import Sandbox
+from rewardsmith.sandbox.exchange import prepare_job
+from rewardsmith.sandbox.outputs import TextVerifyOutput
+from rewardsmith.sandbox.schema import Failure, SandboxJob, SandboxLimits, TextVerifyJob
 from rewardsmith.text.gate import DEFAULT_GATE_EXAMPLES, TextGatePlan, TextGateResult, judge_text_gate, plan_text_gate
 from rewardsmith.text.task import Split
 from rewardsmith.text.training import TextTaskRef

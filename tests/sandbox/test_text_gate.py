@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from rewardsmith.sandbox import ProcessSandbox, Sandbox, SandboxLimits
+from rewardsmith.sandbox.text_gate import TextGateFailure, text_gate_in_sandbox
 from rewardsmith.text.contract import load_text_reward
 from rewardsmith.text.gate import TextGateResult, text_gate
-from rewardsmith.text.sandboxed_gate import TextGateFailure, text_gate_in_sandbox
 from rewardsmith.text.training import TextTaskRef
 from tests.sandbox.backends import open_backend
 
