@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,6 +36,7 @@ from rewardsmith.sandbox import (
     open_sandbox,
     prepare_job,
 )
+from rewardsmith.sandbox.base import ProgressFn
 from rewardsmith.sandbox.confirm import run_confirmed
 from rewardsmith.tasks import Task, TaskLoadError, TaskSpec, load_task
 from rewardsmith.training import TrainConfig
@@ -155,20 +158,27 @@ def _train(
         limits=SandboxLimits(wall_time_s=settings.job_timeout_s, threads=settings.threads, **limits),
     )
     job_dir = prepare_job(job, code, run_dir / "job")
+    with step_progress("PPO", config.planned_steps()) as advance:
+        return run_confirmed(sandbox, job, job_dir, run_dir / "training", on_progress=advance)
+
+
+@contextmanager
+def step_progress(label: str, total: int) -> Iterator[ProgressFn]:
+    """A transient bar of training steps; yields the callback a sandbox job reports its steps to."""
     with Progress(
-        TextColumn("PPO"),
+        TextColumn(label),
         BarColumn(),
         TextColumn("{task.completed:,.0f}/{task.total:,.0f} steps"),
         TimeElapsedColumn(),
         console=console,
         transient=True,
     ) as bar:
-        progress = bar.add_task("train", total=config.planned_steps())
+        progress = bar.add_task(label, total=total)
 
         def advance(done: int, total: int) -> None:
             bar.update(progress, completed=done, total=total)
 
-        return run_confirmed(sandbox, job, job_dir, run_dir / "training", on_progress=advance)
+        yield advance
 
 
 def _print_training(spec: TaskSpec, trained: TrainOutput, run_dir: Path) -> None:

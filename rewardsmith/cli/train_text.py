@@ -8,14 +8,13 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import TypeAdapter, ValidationError
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from rewardsmith.agents.types import Finding
 from rewardsmith.cli.common import check_writable, console, errors, fail, print_path, validation_message
 from rewardsmith.cli.interrupts import EXIT_STATUS, leave, stops_cleanly
 from rewardsmith.cli.options import with_model_options
-from rewardsmith.cli.train import SANDBOX_OPTIONS, make_run_dir
+from rewardsmith.cli.train import SANDBOX_OPTIONS, make_run_dir, step_progress
 from rewardsmith.config import DesignConfig
 from rewardsmith.loop.record import library_versions
 from rewardsmith.rewards.errors import RewardContractError
@@ -142,19 +141,7 @@ def _reward_code(reward: str, reference: str | None, sparse: str) -> str:
 
 def _run(sandbox: Any, job: SandboxJob, code: str, config: TextTrainConfig, run_dir: Path) -> SandboxResult:
     job_dir = prepare_job(job, code, run_dir / "job")
-    with Progress(
-        TextColumn("GRPO"),
-        BarColumn(),
-        TextColumn("{task.completed:,.0f}/{task.total:,.0f} steps"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        progress = bar.add_task("train-text", total=config.steps)
-
-        def advance(done: int, total: int) -> None:
-            bar.update(progress, completed=done, total=total)
-
+    with step_progress("GRPO", config.steps) as advance:
         return sandbox.run(job, job_dir, run_dir / "training", on_progress=advance)
 
 
