@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from rewardsmith.gate.exploits import Exploit, FindingKind, exploits_of
+from rewardsmith.gate.exploits import Exploit, FindingKind, TextProbeName, exploits_of
 from rewardsmith.gate.judge import GateReport
 from rewardsmith.rewards.errors import NoCodeError
 from rewardsmith.rewards.extract import extract_code
@@ -184,6 +184,11 @@ class Rejection(BaseModel):
     kind: str = Field(description="The stable reason: a critic rule, a verify error kind, a gate verdict.")
     reason: str = Field(description="Why, in words a designer can act on.")
     gate: GateReport | None = Field(default=None, description="The gate's report, for a candidate the gate stopped.")
+    text_probes: list[TextProbeName] = Field(
+        default_factory=list,
+        description="For a text reward the gate stopped: every probe it paid as much as a correct completion, the "
+        "one paid most above competence first.",
+    )
 
     def evidence(self) -> str:
         """What a designer reads: the gate's whole report (the misranked trajectories, by how much), or the reason."""
