@@ -12,8 +12,9 @@ from langgraph.types import Command, StateSnapshot
 from rewardsmith.agents.protocols import Agents
 from rewardsmith.config import DesignConfig
 from rewardsmith.llm import CallRecord
-from rewardsmith.loop.agents import agents_for, chat_models_for
+from rewardsmith.loop.agents import chat_models_for
 from rewardsmith.loop.context import LoopContext, Reporter, SilentReporter
+from rewardsmith.loop.families import Family, open_family
 from rewardsmith.loop.graph import build_graph
 from rewardsmith.loop.lock import RunLock
 from rewardsmith.loop.nodes.design import SEED_REWARD
@@ -29,7 +30,7 @@ from rewardsmith.sandbox import (
     close_sandbox,
     open_sandbox,
 )
-from rewardsmith.tasks import Task, load_task
+from rewardsmith.tasks import Task
 
 SandboxOpener = Callable[[BackendChoice], Sandbox]
 """Opens the sandbox a run's jobs go to, given the backend chosen for it (see ``design``)."""
@@ -99,12 +100,13 @@ def design(
         RunInterruptedError: A signal stopped the run; its record is kept for ``resume``.
     """
     task_ref = task if isinstance(task, str) else task.spec.name
-    task_class = load_task(task_ref)
+    family = open_family(task_ref)
     if ":" in task_ref and task_ref.split(":", 1)[0].endswith(".py"):
         # Absolute, so that ``resume`` finds the file from any working directory.
         path, name = task_ref.rsplit(":", 1)
         task_ref = f"{Path(path).resolve()}:{name}"
     design_config = DesignConfig(task=task_ref, **config)
+    family.check(design_config)
     # Before the run directory exists: a host with no usable sandbox, a seed reward that cannot be
     # read, or a model that cannot run here, leaves nothing half made.
     # Models first: a bad key or model is the user's to fix whatever sandbox the machine has. Each is
@@ -115,7 +117,7 @@ def design(
     choice = choose_backend(design_config.sandbox)
     seed_code = _read_seed_reward(design_config.seed_reward)
     try:
-        record = RunRecord.create(design_config, task_class.spec.name)
+        record = RunRecord.create(design_config, family.facts.name)
     except OSError as error:
         raise RunDirectoryError(
             f"cannot create a run directory under '{design_config.out}' ({error.strerror or error}); "
@@ -123,20 +125,15 @@ def design(
         ) from None
     with RunLock(record.dir, command="design"):
         if agents is None:
-            agents = agents_for(
-                design_config,
-                record.dir,
-                record.current_rubric_text,
-                task_class,
-                models=models,
-                on_call=_noting(reporter),
+            agents = family.agents(
+                design_config, record.dir, record.current_rubric_text, models=models, on_call=_noting(reporter)
             )
         if seed_code is not None:
             # A copy in the run: a resumed run designs from the same seed even if the file moved.
             record.path(SEED_REWARD).write_text(seed_code)
-        record.event("run_started", run_id=record.run_id, task=task_class.spec.name)
+        record.event("run_started", run_id=record.run_id, task=family.facts.name)
         return _run(
-            record, task_class, reporter or SilentReporter(), agents, fresh=True, choice=choice, opener=sandbox_opener
+            record, family, reporter or SilentReporter(), agents, fresh=True, choice=choice, opener=sandbox_opener
         )
 
 
@@ -180,13 +177,15 @@ def resume(
     record = RunRecord.open(Path(run_dir))
     with RunLock(record.dir, command="resume"):
         config = record.config_record().config
-        task_class = load_task(config.task)
+        family = open_family(config.task)
         if agents is None:
-            agents = agents_for(config, record.dir, record.current_rubric_text, task_class, on_call=_noting(reporter))
+            agents = family.agents(
+                config, record.dir, record.current_rubric_text, models=None, on_call=_noting(reporter)
+            )
         record.event("run_resumed", run_id=record.run_id)
         return _run(
             record,
-            task_class,
+            family,
             reporter or SilentReporter(),
             agents,
             fresh=False,
@@ -197,7 +196,7 @@ def resume(
 
 def _run(
     record: RunRecord,
-    task_class: type[Task],
+    family: Family,
     reporter: Reporter,
     agents: Agents,
     fresh: bool,
@@ -220,7 +219,7 @@ def _run(
             record.event("sandbox_unisolated", warning=UNISOLATED_WARNING)
             reporter.warning(UNISOLATED_WARNING)
         ctx = LoopContext(
-            record=record, config=config, task_class=task_class, sandbox=sandbox, reporter=reporter, agents=agents
+            record=record, config=config, family=family, sandbox=sandbox, reporter=reporter, agents=agents
         )
         graph = build_graph(ctx, connection)
         paused = _advance(graph, record, config.recursion_limit(), config.parallel, fresh, feedback)

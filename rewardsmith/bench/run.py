@@ -11,6 +11,7 @@ from rewardsmith.api import design, resume
 from rewardsmith.bench.config import BenchConfig, BenchMethod
 from rewardsmith.bench.results import BenchCell, BenchResult
 from rewardsmith.llm import CallLog, LLMUsage
+from rewardsmith.loop.families.control import trained_by_ppo
 from rewardsmith.loop.final_eval import FINAL_SEED_BASE, reward_scores
 from rewardsmith.loop.jobs import final_train_job
 from rewardsmith.loop.record import RunRecord
@@ -97,17 +98,17 @@ def _cell(config: BenchConfig, task: str, method: BenchMethod, sandbox: Sandbox)
         return BenchCell(
             task=task,
             method=method,
-            scores=reward_scores(method, trainings),
+            scores=reward_scores(method, trainings, trained_by_ppo),
             rl_runs=len(trainings),
             wall_time_s=sum(r.wall_time_s for _, r in trainings if r is not None),
         )
     record, summary = _design_run(config, task, method, folder / "design")
     if summary.best_candidate_id is None:
         trainings = []
-        scores = reward_scores(method, [(seed, None) for seed in bench_seeds(config)])
+        scores = reward_scores(method, [(seed, None) for seed in bench_seeds(config)], trained_by_ppo)
     else:
         trainings = _train_seeds(config, task, record.candidate(summary.best_candidate_id).code, folder, sandbox)
-        scores = reward_scores(method, trainings)
+        scores = reward_scores(method, trainings, trained_by_ppo)
     return BenchCell(
         task=task,
         method=method,

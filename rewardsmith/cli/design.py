@@ -18,11 +18,12 @@ from rewardsmith.cli.progress import RichReporter
 from rewardsmith.config import AGENT_ROLES, DesignConfig
 from rewardsmith.llm import CallLog, LLMUnavailableError
 from rewardsmith.loop.agents import chat_models_for
+from rewardsmith.loop.families import open_family
 from rewardsmith.loop.lock import RunLockedError
 from rewardsmith.loop.record import RunFileError, RunNotFoundError, RunRecord
 from rewardsmith.loop.results import DesignResult, PausedRun, format_score
 from rewardsmith.sandbox import SandboxUnavailableError, choose_backend
-from rewardsmith.tasks import TaskLoadError, load_task
+from rewardsmith.tasks import TaskLoadError
 
 #: Errors a run can end with before or instead of running, each already one line that says what to do.
 RUN_ERRORS = (
@@ -47,10 +48,11 @@ def design_command(
     if seed_reward is not None:
         options["seed_reward"] = seed_reward.resolve()
     try:
-        load_task(task)
+        family = open_family(task)
         if seed_reward is not None and not seed_reward.is_file():
             raise UserError(f"--seed-reward '{seed_reward}' is not a file; pass a reward file")
         config = DesignConfig(task=task, **options)
+        family.check(config)
         check_writable(config.out)
         # Finds a missing key or package now; models are loaded, or their servers reached, by design()
         # before it makes the run directory.

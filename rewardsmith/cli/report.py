@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 
 from rewardsmith.cli.common import fail, print_path
+from rewardsmith.loop.families import open_family
 from rewardsmith.loop.record import RunFileError, RunNotFoundError, RunRecord
-from rewardsmith.loop.report import ReportError, write_html_report
-from rewardsmith.tasks import TaskLoadError, load_task
+from rewardsmith.loop.report import ReportError
+from rewardsmith.tasks import TaskLoadError
 
 
 def report_command(run: Annotated[Path, typer.Argument(help="A run directory, runs/<run-id>.")]) -> None:
@@ -18,8 +19,8 @@ def report_command(run: Annotated[Path, typer.Argument(help="A run directory, ru
     versions, the gate's and detectors' findings and the best and worst episodes; self-contained."""
     try:
         record = RunRecord.open(run)
-        task_class = load_task(record.config_record().config.task)
-        path = write_html_report(record, task_class)
+        family = open_family(record.config_record().config.task)
+        path = family.html_report(record)
     except TaskLoadError as error:
         raise fail(f"{error}; the report needs the run's task: restore the file it names") from None
     except (RunNotFoundError, RunFileError, ReportError) as error:

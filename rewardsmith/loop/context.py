@@ -8,7 +8,7 @@ import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from rewardsmith.agents.protocols import Agents
 from rewardsmith.agents.types import Stage
@@ -16,7 +16,9 @@ from rewardsmith.config import DesignConfig
 from rewardsmith.loop.record import CandidateStage, RunRecord, round_prefix
 from rewardsmith.loop.state import LoopState
 from rewardsmith.sandbox import Sandbox
-from rewardsmith.tasks import Task, TaskSpec
+
+if TYPE_CHECKING:
+    from rewardsmith.loop.families.base import Family
 
 ItemT = TypeVar("ItemT")
 ResultT = TypeVar("ResultT")
@@ -63,20 +65,17 @@ class SilentReporter:
 
 @dataclass
 class LoopContext:
-    """The run, its task, its agents and its sandbox, with the helpers every node uses."""
+    """The run, its task's family, its agents and its sandbox, with the helpers every node uses."""
 
     record: RunRecord
     config: DesignConfig
-    task_class: type[Task]
+    #: The task, as its family: what every node that depends on the kind of task asks.
+    family: Family
     sandbox: Sandbox
     reporter: Reporter = field(default_factory=SilentReporter)
     agents: Agents = field(default_factory=Agents)
     #: Training branches run in threads, and each adds its policy's episodes to the one pool.
     pool_lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def spec(self) -> TaskSpec:
-        return self.task_class.spec
 
     def round_ids(self, state: LoopState, stage: CandidateStage) -> list[str]:
         """The ids of this round's candidates that are at ``stage``."""

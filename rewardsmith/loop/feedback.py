@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rewardsmith.agents.types import Feedback, Rejection
-from rewardsmith.loop.record import ANALYSIS, GATE, CandidateStatus, RunRecord
+from rewardsmith.loop.record import ANALYSIS, CandidateStatus, RunRecord
 
 
 def human_feedback_path(iteration: int) -> str:
@@ -16,18 +18,21 @@ def reviewed_path(iteration: int) -> str:
     return f"feedback/i{iteration:02d}.reviewed"
 
 
-def feedback_for(record: RunRecord, iteration: int) -> Feedback | None:
+def feedback_for(
+    record: RunRecord, iteration: int, rejection: Callable[[CandidateStatus], Rejection]
+) -> Feedback | None:
     """The feedback of round ``iteration``'s designer; None in round 1.
 
-    It holds the best candidate so far by task fitness with its analysis, last round's rejections
-    with the gate's whole report where the gate stopped one, and a reviewer's words if any.
+    It holds the best candidate so far by task fitness with its analysis, last round's rejections as
+    the task's family tells them (``rejection``: the gate's whole report where the gate stopped one),
+    and a reviewer's words if any.
     """
     if iteration == 1:
         return None
     statuses = record.statuses()
     trained = [s for s in statuses if s.stage == "trained" and s.fitness is not None]
     previous = [s for s in statuses if s.iteration == iteration - 1 and s.stage == "rejected"]
-    rejected = [_rejection(record, status) for status in previous]
+    rejected = [rejection(status) for status in previous]
     human_path = human_feedback_path(iteration)
     human = record.path(human_path).read_text() if record.exists(human_path) else None
     if not trained:
@@ -39,15 +44,4 @@ def feedback_for(record: RunRecord, iteration: int) -> Feedback | None:
         analysis=record.read(best.id, ANALYSIS),
         rejected=rejected,
         human=human,
-    )
-
-
-def _rejection(record: RunRecord, status: CandidateStatus) -> Rejection:
-    gate = record.read(status.id, GATE) if status.stopped_at == "gate" else None
-    return Rejection(
-        candidate_id=status.id,
-        stage=status.stopped_at or "design",
-        kind=status.reason_kind or "rejected",
-        reason=status.reason or "",
-        gate=gate.report if gate is not None else None,
     )

@@ -16,7 +16,7 @@ def _limits(config: DesignConfig, wall_time_s: float) -> SandboxLimits:
     return SandboxLimits(wall_time_s=wall_time_s, threads=config.threads, **overrides)
 
 
-def _fresh(out_dir: Path) -> Path:
+def fresh_out_dir(out_dir: Path) -> Path:
     # A job killed with its host may have left partial output; the rerun starts clean.
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -45,7 +45,7 @@ def verify_job(
     if pool_arrays is not None:
         shutil.copyfile(pool_arrays, job_dir / POOL_ARRAYS)
         (job_dir / POOL_ARRAYS).chmod(0o644)
-    return job, job_dir, _fresh(candidate_dir / "verify_out")
+    return job, job_dir, fresh_out_dir(candidate_dir / "verify_out")
 
 
 #: Episodes recorded per checkpoint of the pool's reference run: ten checkpoints give the pool
@@ -66,7 +66,7 @@ def pool_reference_job(config: DesignConfig, pool_dir: Path, reward_code: str) -
         limits=_limits(config, config.job_timeout_s),
     )
     job_dir = prepare_job(job, reward_code, pool_dir / "reference_job")
-    return job, job_dir, _fresh(pool_dir / "reference")
+    return job, job_dir, fresh_out_dir(pool_dir / "reference")
 
 
 def train_job_dir(candidate_dir: Path) -> Path:
@@ -82,7 +82,7 @@ def train_job(config: DesignConfig, candidate_id: str, candidate_dir: Path) -> t
         limits=_limits(config, config.job_timeout_s),
     )
     job_dir = prepare_job(job, (candidate_dir / "reward.py").read_text(), train_job_dir(candidate_dir))
-    return job, job_dir, _fresh(candidate_dir / "training")
+    return job, job_dir, fresh_out_dir(candidate_dir / "training")
 
 
 def final_train_job(
@@ -98,4 +98,4 @@ def final_train_job(
         limits=_limits(config, config.job_timeout_s),
     )
     job_dir = prepare_job(job, reward_code, run_dir / "job")
-    return job, job_dir, _fresh(run_dir / "training")
+    return job, job_dir, fresh_out_dir(run_dir / "training")

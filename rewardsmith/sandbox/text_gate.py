@@ -21,7 +21,7 @@ from rewardsmith.gate.exploits import TEXT_PROBES, TextProbeName
 from rewardsmith.sandbox.base import Sandbox
 from rewardsmith.sandbox.exchange import prepare_job
 from rewardsmith.sandbox.outputs import TextVerifyOutput
-from rewardsmith.sandbox.schema import Failure, SandboxJob, SandboxLimits, TextVerifyJob
+from rewardsmith.sandbox.schema import Failure, SandboxJob, SandboxLimits, SandboxResult, TextVerifyJob
 from rewardsmith.text.gate import DEFAULT_GATE_EXAMPLES, TextGatePlan, TextGateResult, judge_text_gate, plan_text_gate
 from rewardsmith.text.task import Split
 from rewardsmith.text.training import TextTaskRef
@@ -75,29 +75,51 @@ def text_gate_in_sandbox(
         TextTaskError: The task cannot be generated.
         ValueError: A solution fails the task's checker.
     """
-    made = task.load()
-    plan = plan_text_gate(made, made.examples(split)[:examples], probes, seed)
-    job = SandboxJob(id="text-gate", job=_verify_job(task, plan, split), limits=limits)
+    plan = text_gate_plan(task, split=split, examples=examples, probes=probes, seed=seed)
+    job = text_gate_job(task, plan, split, limits)
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="text-gate-") as scratch:
             return _run(sandbox, job, reward_code, plan, Path(scratch))
     return _run(sandbox, job, reward_code, plan, workdir)
 
 
-def _verify_job(task: TextTaskRef, plan: TextGatePlan, split: Split) -> TextVerifyJob:
+def text_gate_plan(
+    task: TextTaskRef,
+    *,
+    split: Split = "train",
+    examples: int = DEFAULT_GATE_EXAMPLES,
+    probes: Sequence[TextProbeName] = TEXT_PROBES,
+    seed: int = 0,
+) -> TextGatePlan:
+    """The gate's completions for ``task``, made on the host: the same arguments give the same plan.
+
+    Raises:
+        TextTaskError: The task cannot be generated.
+        ValueError: A solution fails the task's checker.
+    """
+    made = task.load()
+    return plan_text_gate(made, made.examples(split)[:examples], probes, seed)
+
+
+def text_gate_job(
+    task: TextTaskRef, plan: TextGatePlan, split: Split = "train", limits: SandboxLimits = GATE_LIMITS
+) -> SandboxJob:
+    """One ``text_verify`` job scoring every completion of ``plan``, in the plan's batches."""
     # The plan's examples are the split's first ones, so a completion's position in its batch is its index.
     samples = [
         TextCompletion(example=index, text=text, split=split)
         for batch in plan.batches
         for index, text in enumerate(batch.completions)
     ]
-    return TextVerifyJob(task=task, solutions=0, samples=samples, batch_size=len(plan.examples))
+    return SandboxJob(
+        id="text-gate",
+        job=TextVerifyJob(task=task, solutions=0, samples=samples, batch_size=len(plan.examples)),
+        limits=limits,
+    )
 
 
-def _run(
-    sandbox: Sandbox, job: SandboxJob, code: str, plan: TextGatePlan, workdir: Path
-) -> TextGateResult | TextGateFailure:
-    result = sandbox.run(job, prepare_job(job, code, workdir / "job"), workdir / "out")
+def judge_text_gate_result(plan: TextGatePlan, result: SandboxResult) -> TextGateResult | TextGateFailure:
+    """The gate's verdict from the job's result: the rewards it returned judged against ``plan``."""
     output = result.output_of(TextVerifyOutput)
     if not result.ok or output is None:
         failure = result.failure or Failure(kind="sandbox_error", message="the gate's job reported no result")
@@ -105,3 +127,9 @@ def _run(
     size = len(plan.examples)
     rewards = output.verify.rewards
     return judge_text_gate(plan, [rewards[i * size : (i + 1) * size] for i in range(len(plan.batches))])
+
+
+def _run(
+    sandbox: Sandbox, job: SandboxJob, code: str, plan: TextGatePlan, workdir: Path
+) -> TextGateResult | TextGateFailure:
+    return judge_text_gate_result(plan, sandbox.run(job, prepare_job(job, code, workdir / "job"), workdir / "out"))

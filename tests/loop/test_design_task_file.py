@@ -13,7 +13,7 @@ import pytest
 
 from rewardsmith import design
 from rewardsmith.agents import genome_from_code
-from rewardsmith.loop.nodes.design import ranking_path
+from rewardsmith.loop.families.control import ranking_path
 from rewardsmith.loop.ranking import RoundRanking
 from rewardsmith.loop.record import RunRecord
 from rewardsmith.loop.results import DesignResult

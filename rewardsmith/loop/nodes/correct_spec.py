@@ -6,10 +6,9 @@ from typing import Literal
 
 from langgraph.types import Command
 
-from rewardsmith.agents.analyzer.gate_findings import analysis_from_gate
 from rewardsmith.agents.types import Analysis
 from rewardsmith.loop.context import LoopContext
-from rewardsmith.loop.record import ANALYSIS, GATE
+from rewardsmith.loop.record import ANALYSIS
 from rewardsmith.loop.state import LoopState
 from rewardsmith.rewards.rubric import Rubric
 
@@ -47,9 +46,9 @@ def correction_sources(ctx: LoopContext, iteration: int, round_best_id: str | No
     for status in record.statuses():
         if status.iteration != iteration:
             continue
-        gate = record.read(status.id, GATE) if status.reason_kind == "gate_probe" else None
-        if gate is not None and gate.report is not None:
-            sources.append((status.id, analysis_from_gate(status.id, gate.report, ctx.spec)))
+        gate_analysis = ctx.family.gate_analysis(ctx, status)
+        if gate_analysis is not None:
+            sources.append((status.id, gate_analysis))
         elif status.stage == "trained" and status.hacking_suspected:
             analysis = record.read(status.id, ANALYSIS)
             assert analysis is not None

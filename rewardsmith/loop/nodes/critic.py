@@ -5,7 +5,6 @@ from __future__ import annotations
 from rewardsmith.agents.types import Candidate, CriticVerdict
 from rewardsmith.llm import BudgetExhaustedError
 from rewardsmith.loop.context import LoopContext
-from rewardsmith.loop.nodes.design import design_request
 from rewardsmith.loop.record import CRITIC
 from rewardsmith.loop.state import LoopState
 
@@ -28,10 +27,10 @@ def review_with_repairs(ctx: LoopContext, candidate_id: str, iteration: int, rub
     designer (in a fresh conversation of its own, never the critic's)."""
     record = ctx.record
     candidate = record.candidate(candidate_id)
-    verdict = ctx.agents.critic.review(candidate, ctx.spec)
+    verdict = ctx.family.review(ctx, candidate)
     while not verdict.passed and candidate.repair_round < ctx.config.critic_repairs:
         try:
-            repaired = ctx.agents.designer.repair(candidate, verdict, design_request(ctx, iteration, rubric_version))
+            repaired = ctx.family.repair(ctx, candidate, verdict, iteration, rubric_version)
         except BudgetExhaustedError:
             repaired = None
         if repaired is None:
@@ -44,7 +43,7 @@ def review_with_repairs(ctx: LoopContext, candidate_id: str, iteration: int, rub
             repair_round=candidate.repair_round + 1,
         )
         record.save_candidate(candidate)
-        verdict = ctx.agents.critic.review(candidate, ctx.spec)
+        verdict = ctx.family.review(ctx, candidate)
         record.event(
             "candidate_repaired", candidate=candidate_id, repair_round=candidate.repair_round, passed=verdict.passed
         )

@@ -45,7 +45,7 @@ def select(ctx: LoopContext, state: LoopState) -> Command[Literal["design", "cor
         designed=len(this_round),
         rejected=sum(s.stage == "rejected" for s in this_round),
         trained=len(round_trained),
-        solved=sum((s.fitness or 0.0) >= ctx.spec.fitness.solved_threshold for s in round_trained),
+        solved=sum((s.fitness or 0.0) >= ctx.family.facts.solved_threshold for s in round_trained),
         best_id=best.id if best else None,
         best_fitness=best.fitness if best else None,
         round_best_id=round_best.id if round_best else None,

@@ -2,6 +2,6 @@
 
 from rewardsmith.loop.report.model import ReportError
 from rewardsmith.loop.report.summary import design_result
-from rewardsmith.loop.report.write import REPORT, write_html_report, write_report
+from rewardsmith.loop.report.write import REPORT, ReportTask, write_html_report, write_report
 
-__all__ = ["REPORT", "ReportError", "design_result", "write_html_report", "write_report"]
+__all__ = ["REPORT", "ReportError", "ReportTask", "design_result", "write_html_report", "write_report"]

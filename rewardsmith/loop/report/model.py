@@ -6,6 +6,7 @@ The HTML is rendered from these models; no part of the report reads back text th
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -15,11 +16,11 @@ from rewardsmith.agents.types import CriticFinding, Finding
 from rewardsmith.gate.judge import GateReport
 from rewardsmith.gate.policy import GateVerdict
 from rewardsmith.llm import CallLog, LLMUsage
+from rewardsmith.loop.facts import TaskFacts
 from rewardsmith.loop.record import ANALYSIS, GATE, TRAIN, CandidateStage, RunFileError, RunRecord
 from rewardsmith.loop.results import DesignResult, FinalEvaluation
-from rewardsmith.sandbox import TrainOutput
+from rewardsmith.sandbox import SandboxResult, TrainOutput
 from rewardsmith.sandbox.artefacts import checkpoint_episodes
-from rewardsmith.tasks import TaskSpec
 from rewardsmith.training.result import TrainingResult
 
 
@@ -146,7 +147,11 @@ class Report(BaseModel):
     episodes: list[EpisodePick]
 
 
-def assemble(record: RunRecord, spec: TaskSpec, summary: DesignResult | None = None) -> Report:
+CurvesOf = Callable[[SandboxResult], "Curves | None"]
+"""A training's fitness and component curves, as the task's family reads them from its result."""
+
+
+def assemble(record: RunRecord, task: TaskFacts, curves_of: CurvesOf, summary: DesignResult | None = None) -> Report:
     """Everything the report shows, from a finished run.
 
     Raises:
@@ -163,7 +168,7 @@ def assemble(record: RunRecord, spec: TaskSpec, summary: DesignResult | None = N
             f"`rewardsmith resume {record.dir}`, then make its report"
         )
     try:
-        return _assemble(record, summary, evaluation, spec)
+        return _assemble(record, summary, evaluation, task, curves_of)
     except RunFileError as error:
         raise ReportError(str(error)) from None
     except (ValueError, OSError) as error:
@@ -177,11 +182,13 @@ def _assemble(
     record: RunRecord,
     summary: DesignResult,
     evaluation: FinalEvaluation,
-    spec: TaskSpec,
+    task: TaskFacts,
+    curves_of: CurvesOf,
 ) -> Report:
     statuses = record.statuses()
     candidates = []
     gate, detectors, trainings = [], [], {}
+    best_curves: Curves | None = None
     for status in statuses:
         candidate = record.candidate(status.id)
         candidates.append(
@@ -222,6 +229,8 @@ def _assemble(
         trained = train.output_of(TrainOutput) if train is not None else None
         if trained is not None:
             trainings[status.id] = trained.training
+        if train is not None and status.id == summary.best_candidate_id:
+            best_curves = curves_of(train)
     backends = {r.backend for r in (record.read(s.id, TRAIN) for s in statuses) if r is not None}
     final_runs = [
         record.final_run(f"{label}-seed{seed}")
@@ -233,17 +242,17 @@ def _assemble(
     best = evaluation.best
     run_summary = RunSummary(
         run_id=record.run_id,
-        task=spec.name,
+        task=task.name,
         designer=summary.designer,
-        fitness_name=spec.fitness.name,
-        solved_threshold=spec.fitness.solved_threshold,
+        fitness_name=task.fitness_name,
+        solved_threshold=task.solved_threshold,
         best_id=summary.best_candidate_id,
         best_fitness=best.mean if best else None,
         best_fitness_std=best.std if best else None,
         seeds=evaluation.seeds,
         training_fitness=summary.training_fitness,
         normalized_score=summary.normalized_score,
-        has_reference=spec.reference_reward_code is not None,
+        has_reference=task.has_reference,
         reference_fitness=summary.reference_fitness,
         sparse_fitness=summary.sparse_fitness,
         rounds=len(summary.history),
@@ -260,12 +269,18 @@ def _assemble(
     return Report(
         summary=run_summary,
         candidates=candidates,
-        best=_best_reward(summary, trainings.get(best_id)) if best_id is not None else None,
+        best=_best_reward(summary, best_curves) if best_id is not None else None,
         specs=_specs(record),
         gate=gate,
         detectors=detectors,
         episodes=_episodes(record, best_id, trainings.get(best_id)) if best_id is not None else [],
     )
+
+
+def ppo_curves(result: SandboxResult) -> Curves | None:
+    """A PPO job's curves; None where the result holds no training."""
+    trained = result.output_of(TrainOutput)
+    return curves(trained.training) if trained is not None else None
 
 
 def curves(training: TrainingResult) -> Curves:
@@ -277,7 +292,7 @@ def curves(training: TrainingResult) -> Curves:
     )
 
 
-def _best_reward(summary: DesignResult, training: TrainingResult | None) -> BestReward:
+def _best_reward(summary: DesignResult, best_curves: Curves | None) -> BestReward:
     assert summary.best_candidate_id is not None and summary.best_code is not None
     lines = summary.best_code.splitlines()
     genome = lines[0].removeprefix(GENOME_MARKER) if lines and lines[0].startswith(GENOME_MARKER) else None
@@ -286,7 +301,7 @@ def _best_reward(summary: DesignResult, training: TrainingResult | None) -> Best
         candidate_id=summary.best_candidate_id,
         code=code,
         genome=genome,
-        curves=curves(training) if training is not None else None,
+        curves=best_curves,
     )
 
 

@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rewardsmith.loop.facts import TaskFacts
 from rewardsmith.loop.record import RunRecord
-from rewardsmith.loop.report import charts, episodes
+from rewardsmith.loop.report import charts
+from rewardsmith.loop.report.episodes import DrawnEpisode
 from rewardsmith.loop.report.html import render
-from rewardsmith.loop.report.model import ReportError, assemble
+from rewardsmith.loop.report.model import CurvesOf, EpisodePick, ReportError, assemble
 from rewardsmith.loop.report.summary import design_result, write_best_reward, write_summary
 from rewardsmith.loop.report.tensorboard import write_events
 from rewardsmith.loop.results import DesignResult, FinalEvaluation
-from rewardsmith.tasks import Task
 
 REPORT = "report.html"
 
 
+@dataclass(frozen=True)
+class ReportTask:
+    """What the report asks of the task's family: its facts, its trainings' curves, and its episodes drawn."""
+
+    facts: TaskFacts
+    curves_of: CurvesOf
+    #: Draws a recorded episode; None for a family whose analysis picks no episodes.
+    draw: Callable[[EpisodePick], DrawnEpisode] | None = None
+
+
 def write_report(
-    record: RunRecord, task_class: type[Task], evaluation: FinalEvaluation, history: Sequence[Any]
+    record: RunRecord, task: ReportTask, evaluation: FinalEvaluation, history: Sequence[Any]
 ) -> DesignResult:
     """The report node's work: best_reward.py, the page and the TensorBoard files, and summary.json last.
 
@@ -28,12 +40,12 @@ def write_report(
     """
     result = design_result(record, evaluation, history)
     write_best_reward(record, result)
-    write_html_report(record, task_class, result)
+    write_html_report(record, task, result)
     write_summary(record, result)
     return result
 
 
-def write_html_report(record: RunRecord, task_class: type[Task], summary: DesignResult | None = None) -> Path:
+def write_html_report(record: RunRecord, task: ReportTask, summary: DesignResult | None = None) -> Path:
     """Make ``report.html`` (and ``tensorboard/``) in a finished run's directory; return the page's path.
 
     ``summary`` is the run's result where the report node has it before summary.json is written.
@@ -41,12 +53,12 @@ def write_html_report(record: RunRecord, task_class: type[Task], summary: Design
     Raises:
         ReportError: The run has not finished, or a file of it cannot be read; one line says what to do.
     """
-    spec = task_class.spec
-    report = assemble(record, spec, summary)
+    facts = task.facts
+    report = assemble(record, facts, task.curves_of, summary)
     evaluation = record.final_evaluation()
     assert evaluation is not None  # assemble() refused a run without one
     try:
-        drawn = [episodes.draw(task_class, pick) for pick in report.episodes]
+        drawn = [task.draw(pick) for pick in report.episodes] if task.draw is not None else []
     except (OSError, ValueError, KeyError, IndexError) as error:
         raise ReportError(
             f"a recorded episode of {record.run_id} cannot be read ({error}); delete the candidate's training/ "
@@ -55,9 +67,9 @@ def write_html_report(record: RunRecord, task_class: type[Task], summary: Design
     curves = report.best.curves if report.best is not None else None
     page = render(
         report,
-        charts.fitness_per_round(report.candidates, spec.fitness.name),
+        charts.fitness_per_round(report.candidates, facts.fitness_name),
         charts.lineage(report.candidates),
-        charts.training_curves(curves, report.best.candidate_id, spec.fitness.name)
+        charts.training_curves(curves, report.best.candidate_id, facts.fitness_name)
         if curves is not None and report.best is not None
         else None,
         drawn,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from rewardsmith.loop.families.control import ControlFamily
 from rewardsmith.loop.record import RunRecord
 from rewardsmith.loop.report import REPORT, write_html_report
 from rewardsmith.loop.report.html import SECTIONS
@@ -39,7 +40,7 @@ def page(finished_run: RunRecord, tmp_path_factory: pytest.TempPathFactory) -> P
     """The report made again by `rewardsmith report`'s function, in a copy of the run."""
     copy = tmp_path_factory.mktemp("copy") / finished_run.run_id
     shutil.copytree(finished_run.dir, copy, ignore=shutil.ignore_patterns("run.lock", "report.html", "tensorboard"))
-    return write_html_report(RunRecord.open(copy), load_task("cartpole"))
+    return write_html_report(RunRecord.open(copy), ControlFamily(load_task("cartpole")).report_task)
 
 
 def test_the_page_is_self_contained_with_every_section_and_alt_text(page: Path) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from rewardsmith.loop.families.control import ControlFamily
 from rewardsmith.loop.record import RunRecord
 from rewardsmith.loop.report import write
 from rewardsmith.tasks import load_task
@@ -32,10 +33,10 @@ def test_summary_json_is_written_after_the_report_so_a_cut_off_end_is_taken_up_a
     with monkeypatch.context() as patch:
         patch.setattr(write, "render", die)
         with pytest.raises(Killed):
-            write.write_report(record, load_task("cartpole"), evaluation, history)
+            write.write_report(record, ControlFamily(load_task("cartpole")).report_task, evaluation, history)
     # Without summary.json the run is unfinished to resume and to batches, which run this node again.
     assert record.summary() is None and not record.exists(write.REPORT)
 
-    result = write.write_report(record, load_task("cartpole"), evaluation, history)
+    result = write.write_report(record, ControlFamily(load_task("cartpole")).report_task, evaluation, history)
     assert record.exists(write.REPORT) and record.summary() == result
     assert result.best_candidate_id == finished_run.summary().best_candidate_id
