@@ -127,7 +127,7 @@ class RuleBasedTextDesigner:
                 update["steps"] = rng.choice(("clip", "delta"))
             # Content stays the larger pay: format and partial credit together stay under half of it.
             side = update["format"] + update["partial"]
-            if side > update["correct"] / 2:
+            if 0 < update["correct"] / 2 < side:
                 update["format"] *= update["correct"] / 2 / side
                 update["partial"] *= update["correct"] / 2 / side
             update = {key: round(value, 4) if isinstance(value, float) else value for key, value in update.items()}
