@@ -5,8 +5,9 @@ It reads the request only: the examples' answer forms, reference answers and col
 content after the required form (numbers as numbers, lists as lists, text without case or spacing), or the
 share of listed facts where no answer exists; a little for the form with content of the right kind, one answer
 only; nothing positive past the length or word limit; and it penalises the approach to the limit, repeated
-lines and n-grams, copying the prompt, and pays checked steps only through Clip. The other drafts of a round
-are seeded variants of its weights and bounds.
+lines and n-grams, copying the prompt, and pays checked steps only through Clip. A policy whose completions
+seldom show the form is paid more for it, and one that runs past the limit is penalised harder near it. The
+other drafts of a round are seeded variants of its weights and bounds.
 
 From round 2 the best candidate's genome (its first line) is mutated: every probe the gate saw win on last
 round's rejections and every hacking finding of the best candidate's analysis closes what it exploited
@@ -60,7 +61,7 @@ class RuleBasedTextDesigner:
         parent = genome_from_code(best.code) if best is not None else None
         notes = []
         if parent is None:
-            parent = default_genome(shape)
+            parent = default_genome(shape, request.policy_completions)
             if best is not None:
                 notes.append(f"{best.id} carries no text genome, so the default stands in for it")
         probes: list[TextProbeName] = [p for r in (feedback.rejected if feedback else []) for p in r.text_probes]

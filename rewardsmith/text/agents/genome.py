@@ -11,11 +11,12 @@ counted. The designer's own defaults never set them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from rewardsmith.text.agents.shape import TaskShape
+from rewardsmith.text.agents.shape import TaskShape, in_form_share, overlong_share
 
 GENOME_MARKER = "# rewardsmith-text-genome: "
 
@@ -57,11 +58,24 @@ class TextGenome(BaseModel):
         return GENOME_MARKER + self.model_dump_json()
 
 
-def default_genome(shape: TaskShape) -> TextGenome:
-    """The designer's best guess for a task of this shape."""
+#: Below this share of the policy's completions in form, the form is paid more, to be learnt first.
+FORM_SHARE = 0.5
+#: Above this share of the policy's completions over the limit, the approach to the limit costs more.
+OVERLONG_SHARE = 0.25
+
+
+def default_genome(shape: TaskShape, completions: Sequence[str] = ()) -> TextGenome:
+    """The designer's best guess for a task of this shape, and for a policy that writes ``completions``.
+
+    A policy that seldom writes the form gets more pay for it (still only with content of the answer's
+    kind), and one that often runs past the limit a stronger penalty as it nears it.
+    """
+    form = in_form_share(shape, completions)
+    overlong = overlong_share(shape, completions)
     return TextGenome(
         partial=0.1 if shape.answer_kind == "list" else 0.0,
-        format=0.0 if shape.answer_kind == "none" else 0.1,
+        format=0.0 if shape.answer_kind == "none" else (0.2 if form is not None and form < FORM_SHARE else 0.1),
+        overlong=0.4 if overlong is not None and overlong > OVERLONG_SHARE else 0.2,
         steps="clip" if shape.checkable_steps else "off",
     )
 

@@ -156,3 +156,20 @@ def task_shape(examples: Sequence[TextExample], max_chars: int) -> TaskShape:
         max_chars=max_chars,
         checkable_steps=kind != "none" and _checkable_steps(examples),
     )
+
+
+def in_form_share(shape: TaskShape, completions: Sequence[str]) -> float | None:
+    """Share of ``completions`` that give an answer in any of the task's forms; None without completions."""
+    if not completions:
+        return None
+    patterns = list(shape.patterns.values())
+    return sum(any(re.search(pattern, text, re.DOTALL) for pattern in patterns) for text in completions) / len(
+        completions
+    )
+
+
+def overlong_share(shape: TaskShape, completions: Sequence[str]) -> float | None:
+    """Share of ``completions`` longer than the task's character limit; None without completions."""
+    if not completions:
+        return None
+    return sum(len(text) > shape.max_chars for text in completions) / len(completions)

@@ -20,6 +20,7 @@ from rewardsmith.gate.exploits import TextProbeName
 from rewardsmith.rewards.rubric import Criterion, Rubric
 from rewardsmith.text.agents.designer import DESIGNER, RuleBasedTextDesigner
 from rewardsmith.text.agents.genome import TextGenome, default_genome, genome_from_code
+from rewardsmith.text.agents.protocols import TextDesigner, TextDesignRequest
 from rewardsmith.text.agents.render import render_text_reward
 from rewardsmith.text.agents.shape import task_shape
 from rewardsmith.text.contract import TextReward, load_text_reward
@@ -37,10 +38,16 @@ def _task(name: str) -> TextTask:
     return load_text_task(name, seed=0, train_size=16, held_out_size=2)
 
 
-def _request(task: TextTask, *, samples: int = 1, seed: int = 0, feedback: Feedback | None = None):
-    from rewardsmith.text.agents.protocols import TextDesignRequest
-
+def _request(
+    task: TextTask,
+    *,
+    samples: int = 1,
+    seed: int = 0,
+    feedback: Feedback | None = None,
+    completions: tuple[str, ...] = (),
+) -> TextDesignRequest:
     return TextDesignRequest(
+        policy_completions=list(completions),
         task=TextTaskRef(name=task.name, train_size=16, held_out_size=2),
         description=task.description,
         max_chars=task.max_chars,
@@ -78,7 +85,8 @@ def _score(reward: TextReward, task: TextTask, completions: list[str], examples:
 @pytest.mark.parametrize("name", TASKS)
 def test_every_draft_passes_the_gate_and_pays_right_above_wrong(name: str, tmp_path: Path) -> None:
     task = _task(name)
-    drafts = RuleBasedTextDesigner().design(_request(task, samples=4))
+    designer: TextDesigner = RuleBasedTextDesigner()
+    drafts = designer.design(_request(task, samples=4))
     assert len(drafts) == 4 and all(draft.designer == DESIGNER for draft in drafts)
     examples = list(task.train[:8])
     for index, draft in enumerate(drafts):
@@ -106,6 +114,18 @@ def test_drafts_differ_and_repeat_for_a_seed() -> None:
     assert first[0] == other[0]  # the best guess does not depend on the seed; its variants do
     assert first[1:] != other[1:]
     assert genome_from_code(first[0]) == default_genome(task_shape(task.train[:4], task.max_chars))
+
+
+def test_the_policy_s_completions_shape_the_first_guess(tmp_path: Path) -> None:
+    task = _task("sorting")
+    rambling = ("The numbers are many and I will think about them at length before I answer. " * 4,) * 3
+    draft = RuleBasedTextDesigner().design(_request(task, completions=rambling))[0]
+    genome = genome_from_code(draft.code)
+    assert genome is not None and (genome.format, genome.overlong) == (0.2, 0.4)
+    assert _gate(task, draft.code, tmp_path).passed
+    in_form = tuple(example.solution for example in task.train[:3])
+    genome = genome_from_code(RuleBasedTextDesigner().design(_request(task, completions=in_form))[0].code)
+    assert genome is not None and (genome.format, genome.overlong) == (0.1, 0.2)
 
 
 def test_the_shape_comes_from_the_examples() -> None:
