@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 
 from rewardsmith.text.agents.genome import TextGenome, describe_genome
-from rewardsmith.text.agents.shape import EQUATION, TaskShape
+from rewardsmith.text.agents.shape import TaskShape
 
 #: Phrases that address whoever grades a completion rather than answer the prompt.
 GRADER_WORDS = (
@@ -116,13 +116,15 @@ def _term_format(row):
     return float(bool(row["chosen"]))
 """,
     "steps": '''
-EQUATION = re.compile(r"EQUATION_PATTERN")
 OPERATORS = str.maketrans({"×": "*", "x": "*", "÷": "/", "−": "-"})
+EXPRESSION = re.compile(r"[-+]?\\d+(?:\\.\\d+)?(?:\\s*[-+*/]\\s*[-+]?\\d+(?:\\.\\d+)?)+")
+RESULT = re.compile(r"\\s*([-+]?\\d+(?:\\.\\d+)?)")
+EXPRESSION_CHARACTERS = frozenset("0123456789. \\t+-*/")
 
 
 def _evaluate(expression):
     sums, product, operator, sign = [], None, "*", 1.0
-    for token in re.findall(r"\\d+(?:\\.\\d+)?|[-+*/]", expression.translate(OPERATORS)):
+    for token in re.findall(r"\\d+(?:\\.\\d+)?|[-+*/]", expression):
         if token in "+-":
             if product is not None:
                 sums.append(product)
@@ -141,11 +143,26 @@ def _evaluate(expression):
     return sum(sums) + (product or 0.0)
 
 
+def _equations(line):
+    """Each 'expression = number' on the line, read in linear time: the expression is the run of digits and
+    operators just before an '=', the number what follows it."""
+    parts = line.translate(OPERATORS).split("=")
+    found = []
+    for left, right in zip(parts, parts[1:]):
+        start = len(left)
+        while start and left[start - 1] in EXPRESSION_CHARACTERS:
+            start -= 1
+        expression, result = left[start:].strip(), RESULT.match(right)
+        if result and EXPRESSION.fullmatch(expression):
+            found.append((expression, result.group(1)))
+    return found
+
+
 def _step_rewards(completion):
     """1 for a line whose equations all hold, 0 for one with an equation that does not; lines without one skip."""
     rewards = []
     for line in completion.splitlines():
-        equations = EQUATION.findall(line.translate(OPERATORS))
+        equations = _equations(line)
         if equations:
             rewards.append(float(all(abs(_evaluate(left) - float(right)) < 1e-9 for left, right in equations)))
     return rewards
@@ -195,6 +212,10 @@ def _term_relevance(row):
 """,
 }
 
+#: Completions longer than this many times their limit are not searched for answers: none could be paid, and
+#: a lazy pattern over a long run of spaces costs quadratic time.
+PARSE_LIMIT = 4
+
 #: Terms whose pay is withheld from a completion past its limits or addressed to the grader.
 PAYING = ("correct", "coverage", "partial", "format", "relevance")
 
@@ -210,7 +231,9 @@ def compute_reward(prompts, completions, answers, **columns):
     for index, (prompt, completion, answer) in enumerate(zip(prompts, completions, answers)):
         key = str(selectors[index]) if selectors else "*"
         patterns = [PATTERNS[key]] if key in PATTERNS else list(PATTERNS.values())
-        found = _answers(completion, patterns)
+        limit = int(limits[index] or MAX_CHARS)
+        # Past a few times its limit a completion cannot be paid, and is not searched for answers either.
+        found = _answers(completion, patterns) if len(completion) <= PARSE_LIMIT * limit else []
         if SINGLE_ANSWER and len(found) > 1:
             found = []
         row = {
@@ -218,7 +241,7 @@ def compute_reward(prompts, completions, answers, **columns):
             "completion": completion,
             "answer": answer,
             "facts": facts[index] if facts else None,
-            "limit": int(limits[index] or MAX_CHARS),
+            "limit": limit,
             "words": len(completion.split()),
             "word_limit": int(word_limits[index]) if word_limits and word_limits[index] else None,
             "chosen": found[-1:] if PICK == "last" else found,
@@ -265,6 +288,7 @@ def render_text_reward(genome: TextGenome, shape: TaskShape) -> str:
         "FACTS": shape.facts,
         "WORD_LIMIT": shape.word_limit,
         "MAX_CHARS": shape.max_chars,
+        "PARSE_LIMIT": PARSE_LIMIT,
         "PICK": genome.pick,
         "SINGLE_ANSWER": genome.single_answer,
         "LENGTH_CAP": genome.length_cap,
@@ -286,9 +310,9 @@ def render_text_reward(genome: TextGenome, shape: TaskShape) -> str:
         *(f"{name} = {value!r}" for name, value in constants.items()),
         f"GRADER = re.compile(r{GRADER_WORDS!r}, re.IGNORECASE)",
     ]
-    terms = "".join(_TERMS[name].replace("EQUATION_PATTERN", EQUATION) for name in needed)
+    terms = "\n".join(_TERMS[name] for name in needed)
     table = "\n\nTERMS = {" + ", ".join(f'"{name}": _term_{name}' for name in needed) + "}\n"
-    return "\n".join(lines) + "\n" + _HELPERS + terms + table + _ENTRY
+    return "\n".join(lines) + "\n" + _HELPERS + "\n" + terms + table + _ENTRY
 
 
 def term_at_line(code: str, line: int) -> str | None:

@@ -239,3 +239,35 @@ def test_repair_drops_the_term_the_critic_objects_to(tmp_path: Path) -> None:
     assert designer.repair(candidate, elsewhere, request) is None
     foreign = candidate.model_copy(update={"code": task.sparse_reward_code})
     assert designer.repair(foreign, elsewhere, request) is None
+
+
+#: Completions a policy early in training writes, or a hostile one: nothing here may break the contract.
+ODD = [
+    "",
+    "\n\n\n",
+    "Ответ: 5 — Answer: ５",
+    "Answer: 1e5",
+    "Answer:\nAnswer:",
+    "<answer></answer>",
+    '{"answer": }',
+    "{" * 3000,
+    "<answer>" + " " * 3000 + "x",
+    "1+1" * 2000 + " = 2",
+    "2 × 3 = 6 " * 500,
+    "Answer: 3,, 4",
+    "7 / 0 = 1\nAnswer: 0",
+]
+
+
+@pytest.mark.parametrize("name", TASKS)
+def test_odd_completions_keep_the_contract(name: str, tmp_path: Path) -> None:
+    task = _task(name)
+    examples = [task.train[index % len(task.train)] for index in range(len(ODD))]
+    without_limit = {k: v for k, v in task.columns(examples).items() if k != "max_chars"}
+    for draft in RuleBasedTextDesigner().design(_request(task, samples=2)):
+        reward = load_text_reward(draft.code, tmp_path)
+        prompts = [example.prompt for example in examples]
+        # The contract's checks raise on a wrong shape or a non-finite value; answers may be missing.
+        reward(prompts, ODD, [None] * len(ODD), without_limit)
+        scored = _score(reward, task, ODD, examples)
+        assert max(scored.rewards) < 1.0
