@@ -192,12 +192,12 @@ def _term_repetition(row):
 ''',
     "copy": '''
 def _term_copy(row):
-    """Overlap of the completion's word 4-grams with the prompt's, past COPY_THRESHOLD."""
-    grams = _grams(row["completion"], 4)
-    if not grams:
+    """The share of the prompt's word 4-grams the completion repeats, past COPY_THRESHOLD: copying much of the
+    prompt back costs, quoting a phrase of it does not."""
+    wanted = set(_grams(row["prompt"], 4))
+    if not wanted:
         return 0.0
-    seen = set(_grams(row["prompt"], 4))
-    share = sum(gram in seen for gram in grams) / len(grams)
+    share = len(wanted & set(_grams(row["completion"], 4))) / len(wanted)
     return -max(0.0, share - COPY_THRESHOLD) / (1.0 - COPY_THRESHOLD)
 ''',
     "base": """

@@ -271,3 +271,29 @@ def test_odd_completions_keep_the_contract(name: str, tmp_path: Path) -> None:
         reward(prompts, ODD, [None] * len(ODD), without_limit)
         scored = _score(reward, task, ODD, examples)
         assert max(scored.rewards) < 1.0
+
+
+def test_quoting_the_prompt_costs_nothing_copying_it_does(tmp_path: Path) -> None:
+    task = _task("summary")
+    reward = load_text_reward(RuleBasedTextDesigner().design(_request(task))[0].code, tmp_path)
+    example = task.train[0]
+    quoted = example.prompt.split("Notes: ")[1].split(". ")[0] + "."  # the notes' first sentence
+    copied = _score(reward, task, [quoted, example.prompt], [example] * 2).components["copy"]
+    assert copied[0] == 0.0 and copied[1] < 0.0
+
+
+def test_a_best_candidate_without_a_genome_is_mutated_from_the_default(tmp_path: Path) -> None:
+    task = _task("arithmetic")
+    best = Candidate(code=task.sparse_reward_code, designer="gpt", id="i01-c04", iteration=1)
+    rejections = [
+        Rejection(candidate_id="i01-c02", stage="gate", kind="probe_wins", reason="", text_probes=["padded", "empty"]),
+        Rejection(candidate_id="i01-c03", stage="gate", kind="probe_wins", reason="", text_probes=["many_guesses"]),
+    ]
+    growth = Finding(kind="length_growth", severity="hacking", message="completions grew from 120 to 390 chars")
+    feedback = Feedback(best=best, rejected=rejections, analysis=_analysis(growth))
+    draft = RuleBasedTextDesigner().design(_request(task, feedback=feedback))[0]
+    assert "carries no text genome" in draft.rationale and draft.parent_id == "i01-c04"
+    genome = genome_from_code(draft.code)
+    default = default_genome(task_shape(task.train[:4], task.max_chars))
+    assert genome is not None and genome.overlong > default.overlong and genome.overlong_start < 0.8
+    assert _gate(task, draft.code, tmp_path).passed
