@@ -54,7 +54,15 @@ class RuleBasedTextDesigner:
     name = DESIGNER
 
     def design(self, request: TextDesignRequest) -> list[Draft]:
-        """Exactly ``request.samples`` drafts, the same for the same request; the first is the guided genome."""
+        """Exactly ``request.samples`` drafts, the same for the same request; the first is the guided genome.
+
+        Without examples there is no structure to build terms from: every draft then carries ``failure_kind``
+        'no_examples', which the loop rejects at design."""
+        if not request.examples:
+            failure = "the request shows no example prompts, so no answer form can be read; give the designer a few"
+            return [
+                Draft(designer=DESIGNER, failure_kind="no_examples", failure=failure) for _ in range(request.samples)
+            ]
         shape = task_shape(request.examples, request.max_chars)
         feedback = request.feedback
         best = feedback.best if feedback else None

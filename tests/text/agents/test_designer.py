@@ -297,3 +297,10 @@ def test_a_best_candidate_without_a_genome_is_mutated_from_the_default(tmp_path:
     default = default_genome(task_shape(task.train[:4], task.max_chars))
     assert genome is not None and genome.overlong > default.overlong and genome.overlong_start < 0.8
     assert _gate(task, draft.code, tmp_path).passed
+
+
+def test_without_examples_every_draft_says_why_it_could_not_be_written() -> None:
+    request = _request(_task("sorting"), samples=2).model_copy(update={"examples": []})
+    drafts = RuleBasedTextDesigner().design(request)
+    assert [draft.failure_kind for draft in drafts] == ["no_examples"] * 2
+    assert all(draft.code == "" and "example" in (draft.failure or "") for draft in drafts)
