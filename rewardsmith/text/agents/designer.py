@@ -87,7 +87,7 @@ class RuleBasedTextDesigner:
         return [
             Draft(
                 code=render_text_reward(genome, shape),
-                rationale=f"{why} Terms: {describe_genome(genome)}.",
+                rationale=f"{why} Terms: {describe_genome(genome, shape)}.",
                 designer=DESIGNER,
                 parent_id=best.id if best is not None else None,
             )
@@ -114,7 +114,7 @@ class RuleBasedTextDesigner:
             return None
         why = f"dropped the {', '.join(dropped)} term(s) the critic objected to" if dropped else "rendered afresh"
         return Draft(
-            code=code, rationale=f"{candidate.id}, {why}. Terms: {describe_genome(repaired)}.", designer=DESIGNER
+            code=code, rationale=f"{candidate.id}, {why}. Terms: {describe_genome(repaired, shape)}.", designer=DESIGNER
         )
 
     def _variant(self, genome: TextGenome, shape: TaskShape, rng: random.Random, seen: set[TextGenome]) -> TextGenome:

@@ -91,9 +91,11 @@ def genome_from_code(code: str) -> TextGenome | None:
         return None
 
 
-def describe_genome(genome: TextGenome) -> str:
-    """The genome in one line: each paying term with its weight, then the bounds."""
-    parts = [f"correct {genome.correct:.3g}"]
+def describe_genome(genome: TextGenome, shape: TaskShape | None = None) -> str:
+    """The genome in one line: each paying term with its weight, then the bounds; the content term is called
+    'coverage' for a task whose shape has no answers."""
+    content = "coverage" if shape is not None and shape.answer_kind == "none" else "correct"
+    parts = [f"{content} {genome.correct:.3g}"]
     if genome.partial:
         parts.append(f"partial {genome.partial:.3g}")
     if genome.format:

@@ -303,7 +303,7 @@ def render_text_reward(genome: TextGenome, shape: TaskShape) -> str:
     }
     lines = [
         genome.marker_line(),
-        f'"""Text reward by the rule-based text designer. {describe_genome(genome)}."""',
+        f'"""Text reward by the rule-based text designer. {describe_genome(genome, shape)}."""',
         "",
         "import re",
         "",
