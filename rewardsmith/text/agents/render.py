@@ -10,6 +10,7 @@ defines them, so that the code runs where rewardsmith is not installed (a traine
 from __future__ import annotations
 
 import ast
+import json
 
 from rewardsmith.text.agents.genome import TextGenome, describe_genome
 from rewardsmith.text.agents.shape import TaskShape
@@ -307,12 +308,23 @@ def render_text_reward(genome: TextGenome, shape: TaskShape) -> str:
         "",
         "import re",
         "",
-        *(f"{name} = {value!r}" for name, value in constants.items()),
-        f"GRADER = re.compile(r{GRADER_WORDS!r}, re.IGNORECASE)",
+        *(f"{name} = {_literal(value)}" for name, value in constants.items()),
+        f'GRADER = re.compile(r"{GRADER_WORDS}", re.IGNORECASE)',  # the pattern holds no double quote
     ]
     terms = "\n".join(_TERMS[name] for name in needed)
     table = "\n\nTERMS = {" + ", ".join(f'"{name}": _term_{name}' for name in needed) + "}\n"
     return "\n".join(lines) + "\n" + _HELPERS + "\n" + terms + table + _ENTRY
+
+
+def _literal(value: object) -> str:
+    """A constant as Python source, strings in double quotes as the project writes them."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_literal(key)}: {_literal(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_literal(item) for item in value) + ("," if len(value) == 1 else "") + ")"
+    return repr(value)
 
 
 def term_at_line(code: str, line: int) -> str | None:
