@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -304,3 +305,34 @@ def test_without_examples_every_draft_says_why_it_could_not_be_written() -> None
     drafts = RuleBasedTextDesigner().design(request)
     assert [draft.failure_kind for draft in drafts] == ["no_examples"] * 2
     assert all(draft.code == "" and "example" in (draft.failure or "") for draft in drafts)
+
+
+#: A reward that pays a little of everything and bounds nothing: each text finding must tighten it.
+LOOSE = {
+    "format_gate": "present",
+    "steps": "sum",
+    "length_cap": False,
+    "guard_instructions": False,
+    "base": 0.2,
+    "overlong": 0.1,
+}
+#: What each hacking finding of the text detectors must leave in the genome.
+TIGHTENED: dict[str, Callable[[TextGenome], bool]] = {
+    "reward_fitness_divergence": lambda g: g.format_gate == "correct" and g.base == 0 and g.length_cap,
+    "length_growth": lambda g: g.length_cap and g.overlong > LOOSE["overlong"],  # type: ignore[operator]
+    "format_without_correctness": lambda g: g.format_gate == "correct",
+    "judge_checker_disagreement": lambda g: g.guard_instructions and g.format_gate == "correct",
+    "repetition": lambda g: g.steps == "clip" and g.repetition > 0.3,
+}
+
+
+@pytest.mark.parametrize("kind", list(TIGHTENED))
+def test_each_text_finding_tightens_what_it_names(kind: str) -> None:
+    task = _task("arithmetic")
+    shape = task_shape(task.train[:4], task.max_chars)
+    loose = TextGenome.model_validate({**default_genome(shape).model_dump(), **LOOSE})
+    best = Candidate(code=render_text_reward(loose, shape), designer=DESIGNER, id="i01-c01", iteration=1)
+    finding = Finding(kind=kind, severity="hacking", message="seen in training")  # type: ignore[arg-type]
+    draft = RuleBasedTextDesigner().design(_request(task, feedback=Feedback(best=best, analysis=_analysis(finding))))[0]
+    genome = genome_from_code(draft.code)
+    assert genome is not None and TIGHTENED[kind](genome) and f"finding '{kind}'" in draft.rationale
