@@ -98,7 +98,7 @@ class RuleBasedTextDesigner:
         """The candidate's genome without the terms the critic's errors are in, or rendered afresh where its code
         was changed; None when it carries no genome, or the errors are in its content term or outside any term."""
         genome = genome_from_code(candidate.code)
-        if genome is None:
+        if genome is None or not request.examples:
             return None
         shape = task_shape(request.examples, request.max_chars)
         named = {
@@ -114,7 +114,10 @@ class RuleBasedTextDesigner:
             return None
         why = f"dropped the {', '.join(dropped)} term(s) the critic objected to" if dropped else "rendered afresh"
         return Draft(
-            code=code, rationale=f"{candidate.id}, {why}. Terms: {describe_genome(repaired, shape)}.", designer=DESIGNER
+            code=code,
+            rationale=f"{candidate.id}, {why}. Terms: {describe_genome(repaired, shape)}.",
+            designer=DESIGNER,
+            parent_id=candidate.id,
         )
 
     def _variant(self, genome: TextGenome, shape: TaskShape, rng: random.Random, seen: set[TextGenome]) -> TextGenome:

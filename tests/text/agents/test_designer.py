@@ -232,7 +232,7 @@ def test_repair_drops_the_term_the_critic_objects_to(tmp_path: Path) -> None:
     finding = CriticFinding(rule="slow_loop", severity="error", message="too slow", line=line + 2)
     verdict = CriticVerdict(candidate_id="i01-c01", passed=False, findings=[finding], critic="rule-based")
     repaired = designer.repair(candidate, verdict, request)
-    assert repaired is not None and "copy" in repaired.rationale
+    assert repaired is not None and "copy" in repaired.rationale and repaired.parent_id == "i01-c01"
     output = _score(load_text_reward(repaired.code, tmp_path), task, [task.train[0].solution], [task.train[0]])
     assert "copy" not in output.components and "correct" in output.components
     # Nothing to drop where the error is outside every term, or the code carries no genome.
