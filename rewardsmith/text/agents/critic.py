@@ -36,6 +36,7 @@ from rewardsmith.agents.critic.static import SMUGGLED_MODULES, entry_point, pars
 from rewardsmith.agents.types import Candidate, CriticFinding, CriticVerdict
 from rewardsmith.rewards.errors import BadSignatureError
 from rewardsmith.rewards.loader import ENTRY_POINT
+from rewardsmith.text import steps
 from rewardsmith.text.contract import TEXT_REWARD_PARAMETERS, _check_signature
 from rewardsmith.text.task import TextTask
 
@@ -63,6 +64,12 @@ TEXT_MODULES = frozenset(
         "__future__",
     }
 )
+
+#: The one rewardsmith module text reward code may import from, by name: the per-step reward transforms
+#: (Clip, Delta) and the step splitter. As a module ('import rewardsmith.text.steps') it would bind the whole
+#: package, and its attributes (its torch) would reach past the other rules.
+STEPS_MODULE = "rewardsmith.text.steps"
+STEP_FUNCTIONS: tuple[str, ...] = tuple(steps.__all__)
 
 #: Builtins text verifier code may call: the plain ones a string and number computation needs.
 TEXT_BUILTINS = _words(
@@ -121,7 +128,8 @@ def summary() -> str:
     """What text verifier code may use, in one paragraph, for a designer's or an LLM critic's prompt."""
     modules = ", ".join(sorted(TEXT_MODULES - {"__future__"}))
     return (
-        f"Text reward code is plain Python: it may import {modules}, and call the plain builtins (len, sum, "
+        f"Text reward code is plain Python: it may import {modules}, and the per-step transforms (from "
+        f"{STEPS_MODULE} import {', '.join(STEP_FUNCTIONS)}), and call the plain builtins (len, sum, "
         "min, max, sorted, zip, int, float, str, set, ...). It may not import anything else (os, sys, subprocess, "
         "pathlib, importlib, ...), call open, eval, exec, compile or __import__, use dunder names or private "
         "attributes, or name the checker or the held-out split"
@@ -222,12 +230,24 @@ def _import_rules(tree: ast.Module) -> Iterator[CriticFinding]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             refused = [alias.name for alias in node.names if not _module_allowed(alias.name)]
+        elif isinstance(node, ast.ImportFrom) and node.module == STEPS_MODULE and not node.level:
+            unknown = [alias.name for alias in node.names if alias.name not in STEP_FUNCTIONS]
+            if unknown:
+                yield CriticFinding(
+                    rule="forbidden_import",
+                    severity="error",
+                    message=f"'{unknown[0]}' cannot be imported from {STEPS_MODULE}; import only "
+                    f"{', '.join(STEP_FUNCTIONS)} from it.",
+                    line=node.lineno,
+                )
+            continue
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level or not _module_allowed(base):
                 refused = ["." * node.level + base]
             else:
-                refused = [f"{base}.{alias.name}" for alias in node.names if alias.name.startswith("_")]
+                # A star import binds names the call rule cannot see; name each one.
+                refused = [f"{base}.{alias.name}" for alias in node.names if alias.name.startswith(("_", "*"))]
         else:
             continue
         if refused:
@@ -235,7 +255,9 @@ def _import_rules(tree: ast.Module) -> Iterator[CriticFinding]:
                 rule="forbidden_import",
                 severity="error",
                 message=f"Importing '{refused[0]}' is not allowed in text reward code: only {allowed} may be "
-                "imported (no private names). Compute the reward from the prompts, completions, answers and columns.",
+                "imported (no private names or star imports), and the step transforms by name (from "
+                f"{STEPS_MODULE} import {', '.join(STEP_FUNCTIONS)}). Compute the reward from the prompts, "
+                "completions, answers and columns.",
                 line=node.lineno,
             )
 

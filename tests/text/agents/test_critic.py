@@ -3,6 +3,8 @@ columns and any look at the checker or the held-out split, each with its rule id
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rewardsmith.agents.types import Candidate, CriticVerdict
@@ -11,6 +13,7 @@ from rewardsmith.text.registry import load_text_task, text_task_names
 from rewardsmith.text.task import TextTask
 
 CRITIC = RuleBasedTextCritic()
+HACK_SET = Path(__file__).parents[3] / "bench" / "text_hack_set"
 ARITHMETIC = load_text_task("arithmetic", train_size=4, held_out_size=4)
 SUMMARY = load_text_task("summary", train_size=4, held_out_size=4)
 
@@ -53,6 +56,23 @@ def test_a_plain_regex_verifier_passes() -> None:
     assert review(CLEAN).findings == []
 
 
+@pytest.mark.parametrize("name", ["steps_clean", "steps_hack", "length_hack", "keyword_hack"])
+def test_the_planted_hack_sets_rewards_pass_the_static_rules(name: str) -> None:
+    """Their exploits are in what they pay, for the gate to find; the step rewards import the Clip and Delta
+    transforms by name, which the critic allows."""
+    assert review((HACK_SET / f"{name}.py").read_text()).findings == []
+
+
+def test_only_the_step_transforms_may_be_imported_from_rewardsmith() -> None:
+    assert rules(review("from rewardsmith.text.steps import torch\n" + with_body())) == [
+        ("forbidden_import", "error", 1)
+    ]
+    for code in ("import rewardsmith.text.steps\n", "from rewardsmith.text import steps\n"):
+        verdict = review(code + with_body())
+        assert rules(verdict) == [("forbidden_import", "error", 1)]
+        assert "from rewardsmith.text.steps import clip_steps, delta_steps, split_steps" in verdict.findings[0].message
+
+
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
@@ -61,6 +81,7 @@ def test_a_plain_regex_verifier_passes() -> None:
         ("import importlib.util\n" + with_body(), ("forbidden_import", "error", 1)),
         ("from . import helpers\n" + with_body(), ("forbidden_import", "error", 1)),
         ("from json import _default_decoder\n" + with_body(), ("forbidden_import", "error", 1)),
+        ("from math import *\n" + with_body(), ("forbidden_import", "error", 1)),
         (with_body("text = open('/etc/passwd').read()"), ("forbidden_call", "error", 2)),
         (with_body("value = eval(completions[0])"), ("forbidden_call", "error", 2)),
         (with_body("run = exec"), ("forbidden_call", "error", 2)),

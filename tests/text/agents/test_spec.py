@@ -3,13 +3,16 @@ kind and evidence, heavier when seen again, and no new version when nothing was 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rewardsmith.agents.types import Analysis, Candidate, Finding
 from rewardsmith.rewards.rubric import Rubric
 from rewardsmith.text.agents.analyzer import analysis_from_text_gate
 from rewardsmith.text.agents.spec import MAX_WEIGHT, TIGHTEN_FACTOR, RuleBasedTextSpecCorrector, RuleBasedTextSpecWriter
-from rewardsmith.text.gate import TextGateResult, TextProbeScore
+from rewardsmith.text.contract import load_text_reward
+from rewardsmith.text.gate import TextGateResult, TextProbeScore, text_gate
 from rewardsmith.text.registry import load_text_task, text_task_names
 
 WRITER = RuleBasedTextSpecWriter()
@@ -121,6 +124,23 @@ def test_a_gate_rejection_becomes_one_criterion_per_winning_probe() -> None:
     padded = v2.criteria[-2].text
     assert "padding past the length limit" in padded and "'padded' probe" in padded and "probe_reward=1.1" in padded
     assert "a single final answer" in v2.criteria[-1].text
+
+
+@pytest.mark.parametrize(
+    ("reward", "exploits"),
+    [("steps_hack", ["no_exploit_repetition", "no_exploit_length_growth"]), ("steps_clean", [])],
+)
+def test_the_gates_verdict_on_a_planted_step_reward_and_its_clean_twin(
+    reward: str, exploits: list[str], tmp_path: Path
+) -> None:
+    """The summed process reward pays a repeated step (and padding); through Delta it pays neither."""
+    task = load_text_task("arithmetic", train_size=16, held_out_size=4)
+    code = (Path(__file__).parents[3] / "bench" / "text_hack_set" / f"{reward}.py").read_text()
+    gate = text_gate(task, load_text_reward(code, tmp_path))
+    v1 = WRITER.initial(task)
+    v2 = CORRECTOR.correct(v1, analysis_from_text_gate("i01-c01", gate), CANDIDATE)
+    added = [] if v2 is None else [c.id for c in v2.criteria[len(v1.criteria) :]]
+    assert added == exploits
 
 
 def test_nothing_to_correct_without_hacking() -> None:
