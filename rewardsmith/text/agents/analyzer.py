@@ -23,7 +23,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from rewardsmith.agents.analyzer.gate_findings import GATE_ANALYZER
-from rewardsmith.agents.analyzer.rule_based import pearson
+from rewardsmith.agents.analyzer.rule_based import ANTI_CORRELATION, MIN_SHARE, pearson
 from rewardsmith.agents.types import Analysis, Candidate, ComponentReflection, Finding
 from rewardsmith.gate.exploits import TEXT_PROBE_FINDINGS, TEXT_PROBE_MEANINGS
 from rewardsmith.rewards.rubric import Rubric
@@ -66,6 +66,7 @@ class RuleBasedTextAnalyzer:
         components = _component_reflections(result, fitness)
         findings = [
             *detect_text_hacking(TextObserved(result=result, max_chars=task.max_chars)),
+            *_component_findings(components),
             *_fitness_findings(result),
         ]
         analysis = Analysis(
@@ -148,6 +149,24 @@ def _slope(values: list[float | None]) -> float:
 # ---- findings and suggestions ---------------------------------------------------------------------
 
 
+def _component_findings(components: list[ComponentReflection]) -> list[Finding]:
+    """A component of some weight whose curve moves against held-out fitness: earning it costs the task."""
+    return [
+        Finding(
+            kind="anti_correlated_component",
+            severity="warning",
+            component=component.name,
+            message=f"component '{component.name}' moved against held-out fitness over training (correlation "
+            f"{component.fitness_correlation:.2f}, share {component.share:.0%}): earning it costs fitness",
+            evidence={"values": component.values, "fitness_correlation": component.fitness_correlation},
+        )
+        for component in components
+        if component.fitness_correlation is not None
+        and component.fitness_correlation <= ANTI_CORRELATION
+        and component.share >= MIN_SHARE
+    ]
+
+
 def _fitness_findings(result: TextTrainingResult) -> list[Finding]:
     if len(result.curve) < 2 or result.final_fitness - result.initial_fitness >= FITNESS_STILL:
         return []
@@ -170,7 +189,15 @@ def _suggestions(findings: list[Finding]) -> list[str]:
     suggestions: list[str] = []
     for finding in findings:
         wording = TEXT_EXPLOITS.get(finding.kind)
-        text = LOW_FITNESS_SUGGESTION if finding.kind == "low_fitness" else wording.instead if wording else None
+        if finding.kind == "low_fitness":
+            text: str | None = LOW_FITNESS_SUGGESTION
+        elif finding.kind == "anti_correlated_component":
+            text = (
+                f"Component '{finding.component}' rose as held-out fitness fell: drop it, or pay it only together "
+                "with a correct answer."
+            )
+        else:
+            text = wording.instead if wording else None
         if text is not None and text not in suggestions:
             suggestions.append(text)
     return suggestions

@@ -111,8 +111,23 @@ def test_components_fall_back_to_the_step_records_and_correlate_over_enough_poin
     ]
     result = run(*points, steps=steps)
     assert component_curves(result) == {"correct": [None, pytest.approx(0.3), pytest.approx(0.2), pytest.approx(0.6)]}
-    [correct] = ANALYZER.analyze(CANDIDATE, result, RUBRIC, TASK).components
+    analysis = ANALYZER.analyze(CANDIDATE, result, RUBRIC, TASK)
+    [correct] = analysis.components
     assert correct.fitness_correlation == pytest.approx(1.0)
+    assert analysis.findings == []
+
+
+def test_a_component_that_rises_as_fitness_falls_is_named() -> None:
+    points = [point(s, f, 0.5, 90, 0.05, {}) for s, f in ((0, 0.5), (2, 0.4), (4, 0.3), (6, 0.1))]
+    steps = [
+        StepRecord(step=s, reward=0.0, components={"correct": 0.3, "verbose": v}, mean_chars=90, reward_std=0.1)
+        for s, v in ((1, 0.1), (2, 0.2), (3, 0.3), (4, 0.4), (5, 0.5), (6, 0.9))
+    ]
+    analysis = ANALYZER.analyze(CANDIDATE, run(*points, steps=steps), RUBRIC, TASK)
+    [against] = [f for f in analysis.findings if f.kind == "anti_correlated_component"]
+    assert (against.component, against.severity) == ("verbose", "warning")
+    assert against.evidence["fitness_correlation"] == pytest.approx(-0.9, abs=0.1)
+    assert any("Component 'verbose'" in suggestion for suggestion in analysis.suggestions)
 
 
 def test_an_untrained_curve_says_nothing_and_keeps_its_fitness() -> None:
