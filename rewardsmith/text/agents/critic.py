@@ -4,7 +4,7 @@ Text verifier code works on strings, so its rules differ from the control critic
 vectorisation or host-transfer rules, a wider set of plain builtins, and the text standard library
 (:data:`TEXT_MODULES`) instead of torch. What does not depend on the family is shared with
 :mod:`rewardsmith.agents.critic.static` and :mod:`~rewardsmith.agents.critic.api_rules`: the parse, the
-return rule, the names the code binds, and the non-``Exception`` rule.
+entry point's presence, the return rule, the verdict, the names the code binds, and the non-``Exception`` rule.
 
 Decisions:
 
@@ -96,6 +96,8 @@ FIELD_LOOKUPS = frozenset({"get_field", "get_value", "vformat", "format_field"})
 HELD_OUT_WORDS = ("checker", "held_out", "heldout")
 
 _DUNDER = re.compile(r"__\w+__")
+#: Dunders that name nothing reachable: the module-name guard ``if __name__ == "__main__":``.
+SAFE_DUNDERS = frozenset({"__name__", "__main__"})
 _SIGNATURE = f"def {ENTRY_POINT}({', '.join(TEXT_REWARD_PARAMETERS)}, **columns)"
 _EXPECTED_RETURN = 'return (rewards, {"component_name": values, ...}), one float per completion in each'
 
@@ -292,11 +294,11 @@ def _access_rules(tree: ast.Module) -> Iterator[CriticFinding]:
                 "state. Compute the reward from the strings passed in.",
                 node,
             )
-        elif isinstance(node, ast.Name) and _DUNDER.fullmatch(node.id) and node.id != "__name__":
+        elif isinstance(node, ast.Name) and _DUNDER.fullmatch(node.id) and node.id not in SAFE_DUNDERS:
             yield _error("dunder_access", f"'{node.id}' reaches into interpreter internals; drop it.", node)
         elif isinstance(node, ast.Attribute):
             yield from _attribute_rules(node)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _DUNDER.search(node.value):
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _unsafe_dunders(node.value):
             # A format field ('{0.__class__}') or a getattr name reaches what the attribute rule refuses.
             yield _error(
                 "dunder_access",
@@ -391,6 +393,10 @@ def _held_out_rules(tree: ast.Module) -> Iterator[CriticFinding]:
                 "answer and the columns, and rename anything that merely shares the name.",
                 node,
             )
+
+
+def _unsafe_dunders(text: str) -> set[str]:
+    return set(_DUNDER.findall(text)) - SAFE_DUNDERS
 
 
 def _prose(tree: ast.Module) -> set[int]:

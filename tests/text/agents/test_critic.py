@@ -158,3 +158,8 @@ def test_nothing_may_name_the_checker_or_the_held_out_split() -> None:
     # Words in a docstring are prose, not a look at the checker.
     documented = '"""Pays what the trusted checker would, without __magic__."""\n' + with_body()
     assert review(documented).findings == []
+
+
+def test_the_main_guard_is_not_a_dunder_access() -> None:
+    guarded = CLEAN + 'if __name__ == "__main__":\n    print(compute_reward([""], ["Answer: 1"], ["1"], [9]))\n'
+    assert review(guarded).findings == []
