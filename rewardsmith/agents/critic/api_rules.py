@@ -65,7 +65,7 @@ def api_rules(tree: ast.Module, skipped_roots: set[str], skipped_attributes: fro
         skipped_attributes: Attribute names another rule reports (dunders are always skipped).
     """
     modules = _module_bindings(tree)
-    bound = _bound_names(tree)
+    bound = bound_names(tree)
     decorators = {
         id(decorator)
         for node in ast.walk(tree)
@@ -88,22 +88,30 @@ def api_rules(tree: ast.Module, skipped_roots: set[str], skipped_attributes: fro
                     yield finding
             if name not in bound | BUILTINS | EXCEPTIONS | NON_EXCEPTIONS | _LEFT_TO_OTHERS:
                 yield refusal(f"{name}()", node.lineno, kind_of=name)
-        elif isinstance(node, ast.Name) and node.id in NON_EXCEPTIONS:
-            yield CriticFinding(
-                rule="non_exception",
-                severity="error",
-                message=f"'{node.id}' is not an Exception: raised or caught in reward code it passes through, or "
-                "stops, the runner's handling; raise ValueError or RuntimeError instead.",
-                line=node.lineno,
-            )
-        elif isinstance(node, ast.ExceptHandler) and node.type is None:
-            yield CriticFinding(
-                rule="non_exception",
-                severity="error",
-                message="A bare 'except:' also catches the sandbox's stop and SystemExit; catch 'Exception' or a "
-                "narrower error instead.",
-                line=node.lineno,
-            )
+        elif (finding := non_exception(node)) is not None:
+            yield finding
+
+
+def non_exception(node: ast.AST) -> CriticFinding | None:
+    """The ``non_exception`` finding for a name of a ``BaseException`` that is not an ``Exception``, or a bare
+    ``except:``: either lets a reward's error, or the sandbox's stop, through the runner's handling."""
+    if isinstance(node, ast.Name) and node.id in NON_EXCEPTIONS:
+        return CriticFinding(
+            rule="non_exception",
+            severity="error",
+            message=f"'{node.id}' is not an Exception: raised or caught in reward code it passes through, or "
+            "stops, the runner's handling; raise ValueError or RuntimeError instead.",
+            line=node.lineno,
+        )
+    if isinstance(node, ast.ExceptHandler) and node.type is None:
+        return CriticFinding(
+            rule="non_exception",
+            severity="error",
+            message="A bare 'except:' also catches the sandbox's stop and SystemExit; catch 'Exception' or a "
+            "narrower error instead.",
+            line=node.lineno,
+        )
+    return None
 
 
 # Calls another rule refuses with its own finding, or judges by its argument (getattr's name).
@@ -190,7 +198,7 @@ def _module_bindings(tree: ast.Module) -> dict[str, str]:
     return modules
 
 
-def _bound_names(tree: ast.Module) -> set[str]:
+def bound_names(tree: ast.Module) -> set[str]:
     """Names the code itself binds: functions, classes, parameters, assignments, imports, handlers."""
     bound: set[str] = set()
     for node in ast.walk(tree):

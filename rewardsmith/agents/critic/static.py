@@ -28,7 +28,7 @@ Decisions:
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Generator, Iterable, Iterator
 
 from rewardsmith.agents.critic.allowed_api import INSTEAD, refused_kind
 from rewardsmith.agents.critic.allowed_api import REFUSED_BUILTINS as FORBIDDEN_BUILTINS
@@ -94,37 +94,49 @@ class StaticCritic:
             The verdict; ``passed`` is False when any finding is an error. Unparseable code is an
             error finding, never an exception.
         """
-        findings = list(_review_code(candidate, task))
-        findings.sort(key=lambda finding: (finding.line or 0, finding.rule))
-        return CriticVerdict(
-            candidate_id=candidate.id,
-            passed=not any(finding.severity == "error" for finding in findings),
-            findings=findings,
-            critic=self.name,
-        )
+        return verdict(candidate, _review_code(candidate, task), self.name)
 
 
-def _review_code(candidate: Candidate, task: TaskSpec) -> Iterator[CriticFinding]:
+def verdict(candidate: Candidate, findings: Iterable[CriticFinding], critic: str) -> CriticVerdict:
+    """The verdict of ``findings``, in line order: it passes when none is an error."""
+    ordered = sorted(findings, key=lambda finding: (finding.line or 0, finding.rule))
+    return CriticVerdict(
+        candidate_id=candidate.id,
+        passed=not any(finding.severity == "error" for finding in ordered),
+        findings=ordered,
+        critic=critic,
+    )
+
+
+def parse_candidate(candidate: Candidate) -> ast.Module | CriticFinding:
+    """The candidate's syntax tree, or the one error finding (``no_code``, ``syntax_error``) that stops a review.
+
+    Shared by every family's static critic: what makes code unreadable does not depend on the task.
+    """
     code = candidate.code
     if not code.strip():
         message = candidate.missing_code or "The candidate has no code; send the whole reward in one ```python block."
-        yield CriticFinding(rule="no_code", severity="error", message=message)
-        return
+        return CriticFinding(rule="no_code", severity="error", message=message)
     try:
-        tree = ast.parse(code)
+        return ast.parse(code)
     except SyntaxError as error:
         line = error.lineno
         lines = code.split("\n")
         quoted = f": {lines[line - 1].strip()}" if line and 0 < line <= len(lines) else ""
-        yield CriticFinding(
+        return CriticFinding(
             rule="syntax_error",
             severity="error",
             message=f"{error.msg} at line {line}{quoted}. Resend the complete code in one ```python block.",
             line=line,
         )
-        return
     except (ValueError, RecursionError, MemoryError) as error:
-        yield CriticFinding(rule="syntax_error", severity="error", message=f"The code cannot be parsed: {error}.")
+        return CriticFinding(rule="syntax_error", severity="error", message=f"The code cannot be parsed: {error}.")
+
+
+def _review_code(candidate: Candidate, task: TaskSpec) -> Iterator[CriticFinding]:
+    tree = parse_candidate(candidate)
+    if isinstance(tree, CriticFinding):
+        yield tree
         return
     yield from _entry_point_rules(tree, task)
     yield from _import_rules(tree)
@@ -138,6 +150,23 @@ def _review_code(candidate: Candidate, task: TaskSpec) -> Iterator[CriticFinding
 
 
 def _entry_point_rules(tree: ast.Module, task: TaskSpec) -> Iterator[CriticFinding]:
+    function = yield from entry_point(
+        tree, "def compute_reward(<state variable names>) -> tuple[Tensor, dict[str, Tensor]]"
+    )
+    if function is None:
+        return
+    yield from _parameter_rules(function, task)
+    yield from return_rules(function, 'return (total, {"component_name": tensor, ...})')
+
+
+def entry_point(tree: ast.Module, signature: str) -> Generator[CriticFinding, None, ast.FunctionDef | None]:
+    """Findings for a module without exactly one top-level, plain ``compute_reward``; returns the one whose
+    parameters and returns can be judged, if any.
+
+    Args:
+        tree: The candidate's module.
+        signature: The entry point as the family's contract states it, for the message.
+    """
     defined = [
         node
         for node in tree.body
@@ -157,11 +186,10 @@ def _entry_point_rules(tree: ast.Module, task: TaskSpec) -> Iterator[CriticFindi
         yield CriticFinding(
             rule="no_compute_reward",
             severity="error",
-            message="The code defines no top-level compute_reward." + where + " The entry point is "
-            "def compute_reward(<state variable names>) -> tuple[Tensor, dict[str, Tensor]].",
+            message=f"The code defines no top-level compute_reward.{where} The entry point is {signature}.",
             line=nested[0].lineno if nested else None,
         )
-        return
+        return None
     if len(defined) > 1:
         lines = ", ".join(str(node.lineno) for node in defined)
         yield CriticFinding(
@@ -178,9 +206,8 @@ def _entry_point_rules(tree: ast.Module, task: TaskSpec) -> Iterator[CriticFindi
             message="compute_reward is 'async def'; make it a plain 'def'.",
             line=function.lineno,
         )
-        return
-    yield from _parameter_rules(function, task)
-    yield from _return_rules(function)
+        return None
+    return function
 
 
 def _parameter_rules(function: ast.FunctionDef, task: TaskSpec) -> Iterator[CriticFinding]:
@@ -218,9 +245,14 @@ def _own_nodes(function: ast.FunctionDef) -> Iterator[ast.AST]:
             stack.extend(ast.iter_child_nodes(node))
 
 
-def _return_rules(function: ast.FunctionDef) -> Iterator[CriticFinding]:
+def return_rules(function: ast.FunctionDef, expected: str) -> Iterator[CriticFinding]:
+    """``bad_return`` findings for an entry point that returns something other than (total, components).
+
+    Args:
+        function: The entry point.
+        expected: The return statement the contract wants, as the message shows it.
+    """
     returns = [node for node in _own_nodes(function) if isinstance(node, ast.Return)]
-    expected = 'return (total, {"component_name": tensor, ...})'
     if not returns:
         yield CriticFinding(
             rule="bad_return",
@@ -258,7 +290,7 @@ def _return_problem(value: ast.expr | None, assigned: dict[str, list[ast.expr]])
             return f"compute_reward returns a tuple of {len(value.elts)} values, not (total, components)"
         components = value.elts[1]
         if isinstance(components, ast.Constant | ast.List | ast.Tuple | ast.Set):
-            return "the second returned value must be a dict of named component tensors"
+            return "the second returned value must be a dict of named components"
         return None
     if isinstance(value, ast.Call | ast.Name | ast.IfExp | ast.Subscript | ast.Attribute):
         # A helper or a parameter might hold the tuple; verification will tell.
