@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from rewardsmith.cli.common import console, fail
+from rewardsmith.loop.record import RunFileError, RunNotFoundError, RunRecord
 from rewardsmith.rewards.files import RewardFileError, read_reward_file
 from rewardsmith.text.export import (
     ENTRY_POINTS,
@@ -19,14 +20,15 @@ from rewardsmith.text.export import (
     export_text_reward,
     openrlhf_labels,
 )
-from rewardsmith.text.registry import TextTaskError, load_text_task
+from rewardsmith.text.registry import TextTaskError, is_text_task, load_text_task
 
 
 def export_command(
     reward: Annotated[
         Path,
         typer.Argument(
-            help="A text reward file: verifier code with compute_reward(prompts, completions, answers, ...)."
+            help="A text reward file (verifier code with compute_reward(prompts, completions, answers, ...)), or a "
+            "finished design run of a text task, whose best reward is exported.",
         ),
     ],
     to: Annotated[str, typer.Option("--to", help=f"The trainer: {' | '.join(EXPORT_TARGETS)}.")],
@@ -47,9 +49,12 @@ def export_command(
         raise fail(f"unknown trainer '{to}' for --to: use one of {', '.join(EXPORT_TARGETS)}")
     target: ExportTarget = to  # type: ignore[assignment]
     try:
+        if reward.is_dir():
+            reward, run_task = _run_best_reward(reward)
+            task = task or run_task
         text = export_text_reward(read_reward_file(reward, "reward"), target)
         rows = _rows(task, target) if task is not None else None
-    except (RewardFileError, ExportError, TextTaskError) as error:
+    except (RewardFileError, ExportError, TextTaskError, RunNotFoundError, RunFileError) as error:
         raise fail(str(error)) from None
     path = out or reward.with_name(f"{reward.stem}_{target}.py")
     path.write_text(text)
@@ -58,6 +63,20 @@ def export_command(
         data = path.with_suffix(".train.jsonl")
         data.write_text("".join(json.dumps(row) + "\n" for row in rows))
         console.print(f"wrote {data} ({len(rows)} prompts of '{task}')", soft_wrap=True)
+
+
+def _run_best_reward(run_dir: Path) -> tuple[Path, str]:
+    """A finished text run's best reward file and its task."""
+    record = RunRecord.open(run_dir)
+    task = record.config_record().config.task
+    if not is_text_task(task):
+        raise ExportError(f"run {record.run_id} designed a reward for '{task}', not a text task: nothing to export")
+    summary = record.summary()
+    if summary is None or summary.best_candidate_id is None:
+        raise ExportError(
+            f"run {record.run_id} has no best reward yet; finish it with `rewardsmith resume {record.dir}`"
+        )
+    return record.path(record.BEST_REWARD), task
 
 
 def _rows(task: str, target: ExportTarget) -> list[dict[str, object]]:

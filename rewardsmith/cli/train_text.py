@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -123,7 +124,13 @@ def train_text_command(
         kind, message = (failure.kind, failure.message.splitlines()[0]) if failure else ("sandbox_error", "no result")
         raise fail(f"training failed ({kind}): {message}", code=1)
     print_curve(trained.training)
-    findings = detect_text_hacking(TextObserved(result=trained.training, max_chars=text_task.max_chars))
+    solutions = trained.verify.rewards
+    seen = TextObserved(
+        result=trained.training,
+        max_chars=text_task.max_chars,
+        competent_reward=statistics.median(solutions) if solutions else None,
+    )
+    findings = detect_text_hacking(seen)
     (run_dir / FINDINGS_FILE).write_text(FINDINGS.dump_json(findings, indent=2).decode())
     print_findings(findings)
     print_path("record", run_dir)

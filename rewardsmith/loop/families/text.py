@@ -8,6 +8,7 @@ its output: the text agents (:mod:`rewardsmith.text.agents`) in place of the con
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,9 @@ from rewardsmith.loop.report.model import Curves
 from rewardsmith.rewards.rubric import Rubric
 from rewardsmith.sandbox import SandboxJob, SandboxLimits, SandboxResult, TextTrainJob, TextTrainOutput, prepare_job
 from rewardsmith.sandbox.text_gate import judge_text_gate_result, text_gate_job, text_gate_plan
+from rewardsmith.text.agents.analyzer import RuleBasedTextAnalyzer, analysis_from_text_gate
+from rewardsmith.text.agents.critic import RuleBasedTextCritic
+from rewardsmith.text.agents.designer import RuleBasedTextDesigner
 from rewardsmith.text.agents.protocols import (
     SpecCorrector,
     TextAnalyzer,
@@ -35,6 +39,7 @@ from rewardsmith.text.agents.protocols import (
     TextDesignRequest,
     TextSpecWriter,
 )
+from rewardsmith.text.agents.spec import RuleBasedTextSpecCorrector, RuleBasedTextSpecWriter
 from rewardsmith.text.context import render_text_context
 from rewardsmith.text.gate import TextGatePlan, TextGateResult
 from rewardsmith.text.registry import is_text_task
@@ -70,17 +75,12 @@ class TextAgents:
 
 def offline_text_agents() -> TextAgents:
     """The rule-based text agents, which need no model."""
-    from rewardsmith.text.agents.analyzer import TextRuleBasedAnalyzer
-    from rewardsmith.text.agents.critic import TextStaticCritic
-    from rewardsmith.text.agents.designer import TextRuleBasedDesigner
-    from rewardsmith.text.agents.spec import TextRuleBasedSpecCorrector, TextRuleBasedSpecWriter
-
     return TextAgents(
-        designer=TextRuleBasedDesigner(),
-        critic=TextStaticCritic(),
-        spec_writer=TextRuleBasedSpecWriter(),
-        spec_corrector=TextRuleBasedSpecCorrector(),
-        analyzer=TextRuleBasedAnalyzer(),
+        designer=RuleBasedTextDesigner(),
+        critic=RuleBasedTextCritic(),
+        spec_writer=RuleBasedTextSpecWriter(),
+        spec_corrector=RuleBasedTextSpecCorrector(),
+        analyzer=RuleBasedTextAnalyzer(),
     )
 
 
@@ -252,13 +252,16 @@ class TextFamily:
         result = ctx.record.read(candidate_id, TRAIN)
         output = result.output_of(TextTrainOutput) if result is not None else None
         assert output is not None
+        solutions = output.verify.rewards
         return self.text_agents.analyzer.analyze(
-            ctx.record.candidate(candidate_id), output.training, ctx.record.rubric(rubric_version), self.task
+            ctx.record.candidate(candidate_id),
+            output.training,
+            ctx.record.rubric(rubric_version),
+            self.task,
+            competent_reward=statistics.median(solutions) if solutions else None,
         )
 
     def gate_analysis(self, ctx: LoopContext, status: CandidateStatus) -> Analysis | None:
-        from rewardsmith.text.agents.analyzer import analysis_from_text_gate
-
         gate = ctx.record.read(status.id, TEXT_GATE) if status.reason_kind == "gate_probe" else None
         return analysis_from_text_gate(status.id, gate) if gate is not None else None
 

@@ -50,7 +50,14 @@ class RuleBasedTextAnalyzer:
 
     name = ANALYZER
 
-    def analyze(self, candidate: Candidate, result: TextTrainingResult, rubric: Rubric, task: TextTask) -> Analysis:
+    def analyze(
+        self,
+        candidate: Candidate,
+        result: TextTrainingResult,
+        rubric: Rubric,
+        task: TextTask,
+        competent_reward: float | None = None,
+    ) -> Analysis:
         """Reflect on the GRPO run of ``candidate``.
 
         Args:
@@ -58,6 +65,7 @@ class RuleBasedTextAnalyzer:
             result: Its learning curve.
             rubric: The current specification, named in the reflection.
             task: The task trained on; its length limit is what the detectors measure against.
+            competent_reward: The median reward of the task's solutions, the scale reward changes are read on.
 
         Returns:
             The analysis: fitness is the final held-out fitness, and the reflection is what a designer reads.
@@ -65,7 +73,9 @@ class RuleBasedTextAnalyzer:
         fitness: list[float | None] = [point.held_out_fitness for point in result.curve]
         components = _component_reflections(result, fitness)
         findings = [
-            *detect_text_hacking(TextObserved(result=result, max_chars=task.max_chars)),
+            *detect_text_hacking(
+                TextObserved(result=result, max_chars=task.max_chars, competent_reward=competent_reward)
+            ),
             *_component_findings(components),
             *_fitness_findings(result),
         ]

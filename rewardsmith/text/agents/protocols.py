@@ -69,7 +69,16 @@ class TextSpecWriter(Protocol):
 class TextAnalyzer(Protocol):
     """Reads a GRPO run's learning curve and says what it shows, with the text detectors' findings."""
 
-    def analyze(self, candidate: Candidate, result: TextTrainingResult, rubric: Rubric, task: TextTask) -> Analysis: ...
+    def analyze(
+        self,
+        candidate: Candidate,
+        result: TextTrainingResult,
+        rubric: Rubric,
+        task: TextTask,
+        competent_reward: float | None = None,
+    ) -> Analysis:
+        """``competent_reward``: the median reward of the task's solutions, the scale reward changes are read on."""
+        ...
 
 
 __all__ = [

@@ -35,6 +35,11 @@ class TextObserved(BaseModel):
     judged: list[JudgedCompletion] = Field(
         default_factory=list, description="Judge verdicts beside the checker's; empty where the reward has no judge."
     )
+    competent_reward: float | None = Field(
+        default=None,
+        description="The median reward the reward pays the task's solutions (the job scores them before training): "
+        "the scale a change of reward is measured on; None where unknown.",
+    )
 
     @property
     def first(self) -> EvalPoint:

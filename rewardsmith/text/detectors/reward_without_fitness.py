@@ -6,7 +6,8 @@ from __future__ import annotations
 from rewardsmith.agents.types import Finding
 from rewardsmith.text.detectors.common import TextObserved
 
-#: The reward "rose" when it gained at least this share of its larger magnitude over the run.
+#: The reward "rose" when it gained at least this share of its scale: the larger of its magnitudes over the run
+#: and what it pays a solution, so that a rise from -0.02 to -0.01 on a reward paying 1 for competence is noise.
 REWARD_RISE = 0.25
 #: A rise of this share or more, with no fitness gain, is the policy farming the reward.
 HACKING_RISE = 0.5
@@ -16,7 +17,7 @@ def detect(seen: TextObserved) -> list[Finding]:
     if not seen.trained or not seen.fitness_still:
         return []
     before, after = seen.first.held_out_reward, seen.last.held_out_reward
-    scale = max(abs(before), abs(after), 1e-9)
+    scale = max(abs(before), abs(after), abs(seen.competent_reward or 0.0), 1e-9)
     rise = (after - before) / scale
     if rise < REWARD_RISE:
         return []

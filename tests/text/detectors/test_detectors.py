@@ -38,6 +38,16 @@ def test_reward_rising_while_held_out_fitness_is_flat() -> None:
     assert kinds(observed(point(0, fitness=0.2, reward=1.0), point(20, fitness=0.2, reward=1.1))) == []
 
 
+def test_a_rise_near_zero_is_read_on_what_the_reward_pays_a_solution() -> None:
+    # A policy that never answers, paid small penalties a little less: nothing against a reward paying 1 to
+    # a solution, though the rise is 60% of the reward's own magnitude.
+    near_zero = observed(point(0, fitness=0.0, reward=-0.019), point(1, fitness=0.0, reward=-0.0073))
+    assert kinds(near_zero) == ["reward_fitness_divergence"]
+    assert kinds(near_zero.model_copy(update={"competent_reward": 1.0})) == []
+    farmed = observed(point(0, fitness=0.0, reward=-0.02), point(1, fitness=0.0, reward=0.6))
+    assert kinds(farmed.model_copy(update={"competent_reward": 1.0})) == ["reward_fitness_divergence"]
+
+
 def test_completions_growing_long_without_getting_better() -> None:
     seen = observed(point(0, fitness=0.3, reward=0.3, chars=40), point(20, fitness=0.28, reward=0.9, chars=150))
     assert "length_growth" in kinds(seen)

@@ -1,0 +1,111 @@
+"""The design loop on a text task end to end: the offline text agents, the text gate in the sandbox, GRPO on
+the embedded policy in the sandbox, the final evaluation and the report, in the record a control run keeps.
+
+The sandbox is the default one (docker where an engine answers, as in CI). GRPO runs one step per training,
+so these tests show that every node does its part, not that the policy learns (BENCHMARKS.md has that).
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rewardsmith import design, resume
+from rewardsmith.loop.families.base import FamilyConfigError
+from rewardsmith.loop.families.text import TEXT_GATE
+from rewardsmith.loop.record import ANALYSIS, TRAIN, RunRecord
+from rewardsmith.sandbox import TextTrainOutput
+from rewardsmith.text.contract import load_text_reward
+from rewardsmith.text.registry import load_text_task
+from tests.loop.test_design_loop import SMALL
+
+TEXT_SMALL = {**SMALL, "steps": 1, "samples": 2, "iterations": 1, "job_timeout_s": 600, "verify_timeout_s": 60}
+HACKS = Path(__file__).resolve().parents[2] / "bench" / "text_hack_set"
+
+
+@pytest.fixture(scope="module")
+def arithmetic_run(tmp_path_factory: pytest.TempPathFactory) -> RunRecord:
+    result = design("arithmetic", out=tmp_path_factory.mktemp("runs"), **TEXT_SMALL)
+    return RunRecord.open(result.run_dir)
+
+
+def test_an_offline_text_run_designs_gates_trains_and_reports(arithmetic_run: RunRecord) -> None:
+    record = arithmetic_run
+    statuses = record.statuses()
+    assert [s.iteration for s in statuses] == [1, 1]
+    trained = [s for s in statuses if s.stage == "trained"]
+    # The offline text designer's drafts pass the text gate, so each trains once with GRPO.
+    assert len(trained) == 2, [(s.id, s.stage, s.reason) for s in statuses]
+    for status in trained:
+        gate = record.read(status.id, TEXT_GATE)
+        assert gate is not None and gate.passed and gate.winner is None
+        result = record.read(status.id, TRAIN)
+        assert result is not None and result.backend == TEXT_SMALL["sandbox"]
+        output = result.output_of(TextTrainOutput)
+        assert output is not None and [p.step for p in output.training.curve] == [0, 1]
+        assert status.fitness == output.training.final_fitness
+        analysis = record.read(status.id, ANALYSIS)
+        assert analysis is not None and analysis.candidate_id == status.id
+    evaluation = record.final_evaluation()
+    assert evaluation is not None and len(evaluation.seeds) == 1
+    assert evaluation.best is not None and evaluation.reference is not None
+    for scores in (evaluation.best, evaluation.reference, evaluation.sparse):
+        assert len(scores.fitness) == 1 and 0.0 <= scores.fitness[0] <= 1.0, scores
+    summary = record.summary()
+    assert summary is not None and summary.best_candidate_id in {s.id for s in trained}
+    assert (record.dir / "best_reward.py").read_text().endswith(summary.best_code or "")
+    page = (record.dir / "report.html").read_text()
+    assert "arithmetic" in page and "held_out_fitness" in page
+
+
+def test_the_best_text_reward_exports_and_scores_as_in_the_run(arithmetic_run: RunRecord, tmp_path: Path) -> None:
+    out = tmp_path / "best_trl.py"
+    done = subprocess.run(
+        [sys.executable, "-m", "rewardsmith", "export", str(arithmetic_run.dir), "--to", "trl", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert out.with_suffix(".train.jsonl").exists()  # the run's task comes with it
+    summary = arithmetic_run.summary()
+    assert summary is not None and summary.best_code is not None
+    task = load_text_task("arithmetic")
+    examples = task.train[:4]
+    completions = [e.solution for e in examples[:2]] + ["Answer: 0", "no idea"]
+    prompts, answers, columns = [e.prompt for e in examples], [e.answer for e in examples], task.columns(examples)
+    ours = load_text_reward(summary.best_code, tmp_path / "ours")(prompts, completions, answers, columns)
+    # The exported file as TRL calls it: dataset columns by name, the reference answer as 'answer'.
+    exported = runpy.run_path(str(out))["reward_func"]
+    assert exported(prompts=prompts, completions=completions, answer=answers, **columns) == ours.rewards
+
+
+def test_a_hackable_seed_reward_is_stopped_at_the_gate_with_its_probe_named(tmp_path: Path) -> None:
+    result = design("arithmetic", out=tmp_path, seed_reward=HACKS / "length_hack.py", **{**TEXT_SMALL, "samples": 1})
+    record = RunRecord.open(result.run_dir)
+    (status,) = record.statuses()
+    assert (status.stage, status.stopped_at, status.reason_kind) == ("rejected", "gate", "gate_probe")
+    gate = record.read(status.id, TEXT_GATE)
+    assert gate is not None and "padded" in gate.winners
+    assert result.best_candidate_id is None and result.normalized_score is None
+    # The round's exploit reached the spec corrector only if a later round was due; one round ends at the report.
+    assert json.loads((record.dir / "summary.json").read_text())["trained"] == 0
+
+
+def test_resuming_a_finished_text_run_redoes_nothing(arithmetic_run: RunRecord) -> None:
+    before = len(arithmetic_run.events())
+    result = resume(arithmetic_run.dir)
+    assert result.best_candidate_id == arithmetic_run.summary().best_candidate_id  # type: ignore[union-attr]
+    started = [e for e in arithmetic_run.events()[before:] if str(e.get("event", "")).endswith("_started")]
+    assert started == []
+
+
+def test_a_model_designer_for_a_text_task_is_refused_before_any_run(tmp_path: Path) -> None:
+    with pytest.raises(FamilyConfigError, match="--llm offline"):
+        design("arithmetic", out=tmp_path, llm="openai:gpt-4o-mini", **TEXT_SMALL)
+    assert list(tmp_path.iterdir()) == []
