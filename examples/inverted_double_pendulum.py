@@ -48,14 +48,25 @@ class InvertedDoublePendulum(GymnasiumTask):
             StateVariable(name="cart_position", unit="m", desired="zero", description="Cart position on the rail."),
             StateVariable(name="cart_velocity", unit="m/s", description="Cart velocity."),
             StateVariable(
-                name="pole_angles", shape=(2,), unit="rad", description="Lower pole from vertical, upper from lower."
+                name="pole_angles",
+                shape=(2,),
+                unit="rad",
+                desired="zero",
+                description="Lower pole from vertical, upper from lower: both zero upright.",
             ),
             StateVariable(
-                name="pole_angular_velocities", shape=(2,), unit="rad/s", description="Rates of the two hinges."
+                name="pole_angular_velocities",
+                shape=(2,),
+                unit="rad/s",
+                desired="zero",
+                description="Rates of the two hinges.",
             ),
             StateVariable(name="tip_x", unit="m", description="Horizontal position of the upper pole's tip."),
             StateVariable(
-                name="tip_height", unit="m", desired="high", description="Height of the upper tip; 1.2 m upright."
+                name="tip_height",
+                unit="m",
+                desired="high",
+                description="Height of the upper tip, in [1.0, 1.2] m: 1.2 upright, 1.0 fallen.",
             ),
             StateVariable(
                 name="fallen", dtype="bool", desired="false", unit="-", description="The tip is at 1 m or lower."
