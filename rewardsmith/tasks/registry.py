@@ -52,6 +52,15 @@ def task_names() -> list[str]:
     return sorted({*_BUILTIN, *_REGISTERED})
 
 
+def names_a_task(ref: str) -> bool:
+    """Whether ``ref`` is a control task's name or a task file's reference (which may still fail to load)."""
+    return ref in _REGISTERED or ref in _BUILTIN or _is_file_ref(ref)
+
+
+def _is_file_ref(ref: str) -> bool:
+    return ":" in ref and ref.split(":", 1)[0].endswith(".py")
+
+
 def load_task(ref: str) -> type[Task]:
     """Resolve a task reference to its class.
 
@@ -67,7 +76,7 @@ def load_task(ref: str) -> type[Task]:
     if ref in _BUILTIN:
         module_name, class_name = _BUILTIN[ref].split(":")
         return getattr(importlib.import_module(module_name), class_name)
-    if ":" in ref and ref.split(":", 1)[0].endswith(".py"):
+    if _is_file_ref(ref):
         return _load_from_file(ref)
     raise TaskLoadError(f"unknown task '{ref}': use one of {', '.join(task_names())}, or path/to/file.py:ClassName")
 

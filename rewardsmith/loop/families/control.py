@@ -36,6 +36,7 @@ from rewardsmith.sandbox import SandboxResult, TrainOutput, VerifyOutput
 from rewardsmith.sandbox.artefacts import checkpoint_episodes
 from rewardsmith.sandbox.confirm import Confirmation, confirmed_episodes, run_confirmed
 from rewardsmith.tasks import Task, TaskSpec, load_task
+from rewardsmith.tasks.registry import names_a_task
 
 if TYPE_CHECKING:
     from rewardsmith.config import DesignConfig
@@ -52,13 +53,13 @@ class ControlFamily:
     task_class: type[Task]
 
     @classmethod
-    def open(cls, task_ref: str) -> ControlFamily:
-        """The control task ``task_ref`` names.
+    def open(cls, task_ref: str) -> ControlFamily | None:
+        """The control task ``task_ref`` names; None where it names none.
 
         Raises:
-            rewardsmith.tasks.TaskLoadError: It is not a control task, or breaks the task contract.
+            rewardsmith.tasks.TaskLoadError: A task file that cannot be loaded or breaks the task contract.
         """
-        return cls(load_task(task_ref))
+        return cls(load_task(task_ref)) if names_a_task(task_ref) else None
 
     @property
     def spec(self) -> TaskSpec:
