@@ -17,7 +17,9 @@ from rewardsmith.cli.sandbox import sandbox_app
 from rewardsmith.cli.show import show_command
 from rewardsmith.cli.train import train_command
 from rewardsmith.cli.train_text import train_text_command
+from rewardsmith.loop.families import open_family
 from rewardsmith.tasks import load_task, task_names
+from rewardsmith.text.registry import load_text_task, text_task_names
 
 app = typer.Typer(
     help="rewardsmith: design, verify and train reward functions for reinforcement learning.",
@@ -52,6 +54,12 @@ def tasks_command() -> None:
             spec.description.split(". ")[0],
         )
     console.print(table)
+    text = Table("text task", "fitness", "solved at", "description", title="text tasks (GRPO on the embedded model)")
+    for name in text_task_names():
+        facts = open_family(name).facts
+        description = load_text_task(name).description
+        text.add_row(name, facts.fitness_name, f"{facts.solved_threshold:g}", description.split(". ")[0])
+    console.print(text)
 
 
 def main() -> None:

@@ -69,3 +69,5 @@ def test_tasks_lists_every_builtin() -> None:
     assert result.returncode == 0
     for name in ("cartpole", "pendulum", "mountain_car", "acrobot", "point_reach"):
         assert name in result.stdout
+    for name in ("arithmetic", "sorting", "counting", "formatting", "summary"):
+        assert name in result.stdout
