@@ -7,7 +7,6 @@ so these tests show that every node does its part, not that the policy learns (B
 
 from __future__ import annotations
 
-import json
 import runpy
 import subprocess
 import sys
@@ -30,17 +29,46 @@ HACKS = Path(__file__).resolve().parents[2] / "bench" / "text_hack_set"
 
 @pytest.fixture(scope="module")
 def arithmetic_run(tmp_path_factory: pytest.TempPathFactory) -> RunRecord:
-    result = design("arithmetic", out=tmp_path_factory.mktemp("runs"), **TEXT_SMALL)
+    # Round 1's first candidate is a planted reward that pays every character of working shown: the gate must
+    # stop it, the spec corrector answer it, and round 2's designer close it.
+    result = design(
+        "arithmetic",
+        out=tmp_path_factory.mktemp("runs"),
+        seed_reward=HACKS / "length_hack.py",
+        **{**TEXT_SMALL, "iterations": 2},
+    )
     return RunRecord.open(result.run_dir)
+
+
+def test_a_planted_length_hack_is_stopped_at_the_gate_and_answered_by_spec_v2(arithmetic_run: RunRecord) -> None:
+    record = arithmetic_run
+    seeded = record.status("i01-c00")
+    assert (seeded.designer, seeded.stage, seeded.stopped_at, seeded.reason_kind) == (
+        "seed",
+        "rejected",
+        "gate",
+        "gate_probe",
+    )
+    gate = record.read("i01-c00", TEXT_GATE)
+    assert gate is not None and "padded" in gate.winners
+    v2 = record.rubric(2)
+    assert v2.parent_version == 1
+    assert any(criterion.id.startswith("no_exploit_") for criterion in v2.criteria), v2.criteria
+    started = [e for e in record.events() if e.get("event") == "round_started"]
+    assert [e.get("rubric_version") for e in started] == [1, 2]
+    # Round 2's designer was told which probe won, and no probe wins against its drafts.
+    for candidate_id in ("i02-c00", "i02-c01"):
+        verdict = record.read(candidate_id, TEXT_GATE)
+        assert verdict is not None and verdict.winner is None, (candidate_id, verdict)
 
 
 def test_an_offline_text_run_designs_gates_trains_and_reports(arithmetic_run: RunRecord) -> None:
     record = arithmetic_run
     statuses = record.statuses()
-    assert [s.iteration for s in statuses] == [1, 1]
+    assert [s.iteration for s in statuses] == [1, 1, 2, 2]
     trained = [s for s in statuses if s.stage == "trained"]
     # The offline text designer's drafts pass the text gate, so each trains once with GRPO.
-    assert len(trained) == 2, [(s.id, s.stage, s.reason) for s in statuses]
+    assert [s.id for s in trained] == ["i01-c01", "i02-c00", "i02-c01"], [(s.id, s.stage, s.reason) for s in statuses]
     for status in trained:
         gate = record.read(status.id, TEXT_GATE)
         assert gate is not None and gate.passed and gate.winner is None
@@ -60,7 +88,7 @@ def test_an_offline_text_run_designs_gates_trains_and_reports(arithmetic_run: Ru
     assert summary is not None and summary.best_candidate_id in {s.id for s in trained}
     assert (record.dir / "best_reward.py").read_text().endswith(summary.best_code or "")
     page = (record.dir / "report.html").read_text()
-    assert "arithmetic" in page and "held_out_fitness" in page
+    assert "arithmetic" in page and "held_out_fitness" in page and "gate_probe" in page
 
 
 def test_the_best_text_reward_exports_and_scores_as_in_the_run(arithmetic_run: RunRecord, tmp_path: Path) -> None:
@@ -83,18 +111,6 @@ def test_the_best_text_reward_exports_and_scores_as_in_the_run(arithmetic_run: R
     # The exported file as TRL calls it: dataset columns by name, the reference answer as 'answer'.
     exported = runpy.run_path(str(out))["reward_func"]
     assert exported(prompts=prompts, completions=completions, answer=answers, **columns) == ours.rewards
-
-
-def test_a_hackable_seed_reward_is_stopped_at_the_gate_with_its_probe_named(tmp_path: Path) -> None:
-    result = design("arithmetic", out=tmp_path, seed_reward=HACKS / "length_hack.py", **{**TEXT_SMALL, "samples": 1})
-    record = RunRecord.open(result.run_dir)
-    (status,) = record.statuses()
-    assert (status.stage, status.stopped_at, status.reason_kind) == ("rejected", "gate", "gate_probe")
-    gate = record.read(status.id, TEXT_GATE)
-    assert gate is not None and "padded" in gate.winners
-    assert result.best_candidate_id is None and result.normalized_score is None
-    # The round's exploit reached the spec corrector only if a later round was due; one round ends at the report.
-    assert json.loads((record.dir / "summary.json").read_text())["trained"] == 0
 
 
 def test_resuming_a_finished_text_run_redoes_nothing(arithmetic_run: RunRecord) -> None:

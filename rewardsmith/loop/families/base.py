@@ -127,6 +127,10 @@ class Family(Protocol):
         """An analysis of a candidate a hack probe stopped at the gate, for the spec corrector; else None."""
         ...
 
+    def correct_spec(self, ctx: LoopContext, rubric: Rubric, analysis: Analysis, candidate: Candidate) -> Rubric | None:
+        """The Specification Self-Corrector's next version answering ``analysis`` of ``candidate``, or None."""
+        ...
+
     def rejection(self, ctx: LoopContext, status: CandidateStatus) -> Rejection:
         """What the next round's designer is told of a rejected candidate."""
         ...

@@ -277,6 +277,9 @@ class ControlFamily:
             return None
         return analysis_from_gate(status.id, gate.report, self.spec)
 
+    def correct_spec(self, ctx: LoopContext, rubric: Rubric, analysis: Analysis, candidate: Candidate) -> Rubric | None:
+        return ctx.agents.spec_corrector.correct(rubric, analysis, candidate)
+
     def rejection(self, ctx: LoopContext, status: CandidateStatus) -> Rejection:
         gate = ctx.record.read(status.id, GATE) if status.stopped_at == "gate" else None
         return Rejection(

@@ -265,6 +265,9 @@ class TextFamily:
         gate = ctx.record.read(status.id, TEXT_GATE) if status.reason_kind == "gate_probe" else None
         return analysis_from_text_gate(status.id, gate) if gate is not None else None
 
+    def correct_spec(self, ctx: LoopContext, rubric: Rubric, analysis: Analysis, candidate: Candidate) -> Rubric | None:
+        return self.text_agents.spec_corrector.correct(rubric, analysis, candidate)
+
     def rejection(self, ctx: LoopContext, status: CandidateStatus) -> Rejection:
         gate = ctx.record.read(status.id, TEXT_GATE) if status.stopped_at == "gate" else None
         return Rejection(

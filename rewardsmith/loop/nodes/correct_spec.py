@@ -77,7 +77,7 @@ def corrected_spec(
     diff: list[str] = []
     answered: list[str] = []
     for candidate_id, analysis in correction_sources(ctx, iteration, round_best_id):
-        revised = ctx.agents.spec_corrector.correct(current, analysis, ctx.record.candidate(candidate_id))
+        revised = ctx.family.correct_spec(ctx, current, analysis, ctx.record.candidate(candidate_id))
         if revised is None:
             continue
         current = revised
