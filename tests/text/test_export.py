@@ -3,15 +3,23 @@
 TRL is installed, so its file is loaded into a real ``GRPOTrainer`` and scored by TRL's own reward step.
 verl, OpenRLHF and verifiers are not installed here (the README says why); their files are loaded as
 those trainers load them, a module from a path, and called with the arguments their documentation gives.
+verifiers.v1 calls a reward hook as ``verifiers.v1.utils.decorators.invoke`` does: the hook's parameters
+picked by name from ``{"task": <the task's data>, "trace": <the rollout>}``, the result awaited; the task's
+data and the trace here carry the attributes of verifiers' own that the hook reads.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import importlib.util
+import inspect
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -46,6 +54,39 @@ def _batch(task: TextTask) -> tuple[list[int], list[str]]:
     return indices, completions
 
 
+@dataclass(frozen=True)
+class V1Data:
+    """verifiers.v1's TaskData as a row's data: its prompt, and the row's answer and info as extra fields."""
+
+    prompt: str
+    answer: str | None
+    info: dict[str, Any]
+
+    @property
+    def prompt_text(self) -> str:
+        return self.prompt
+
+
+@dataclass(frozen=True)
+class V1Message:
+    content: str
+
+
+@dataclass(frozen=True)
+class V1Trace:
+    """verifiers.v1's Trace as a reward hook reads it: the sampled assistant messages, and no root reply."""
+
+    assistant_messages: list[V1Message] = field(default_factory=list)
+    root_reply: str | None = None
+
+
+def v1_score(hook: Callable[..., Any], row: dict[str, Any], completion: str) -> float:
+    """What verifiers.v1's Task.score records for ``hook`` on one rollout whose reply is ``completion``."""
+    available = {"task": V1Data(row["prompt"], row["answer"], row["info"]), "trace": V1Trace([V1Message(completion)])}
+    kwargs = {name: available[name] for name in inspect.signature(hook).parameters if name in available}
+    return float(asyncio.run(hook(**kwargs)))
+
+
 def _expected(task: TextTask, indices: list[int], completions: list[str], tmp_path: Path) -> list[float]:
     assert task.reference_reward_code is not None
     examples = [task.train[i] for i in indices]
@@ -57,7 +98,7 @@ def _expected(task: TextTask, indices: list[int], completions: list[str], tmp_pa
 
 def _exported(task: TextTask, target: str, tmp_path: Path) -> ModuleType:
     assert task.reference_reward_code is not None
-    path = tmp_path / f"{task.name}_{target}.py"
+    path = tmp_path / f"{task.name}_{target.replace('-', '_')}.py"
     path.write_text(export_text_reward(task.reference_reward_code, target))  # type: ignore[arg-type]
     return _module(path)
 
@@ -85,8 +126,16 @@ def test_verl_openrlhf_and_verifiers_files_score_as_rewardsmith(name: str, tmp_p
     assert set(result) == {"rewards", "scores", "extra_logs"}
 
     verifiers = _exported(task, "verifiers", tmp_path)
+    assert [v1_score(verifiers.rewardsmith_reward, rows[i], c) for i, c in zip(indices, completions, strict=True)] == (
+        expected
+    )
+    if importlib.util.find_spec("verifiers") is None:
+        with pytest.raises(ModuleNotFoundError):
+            verifiers.rewardsmith_task(rows[0])
+
+    legacy = _exported(task, "verifiers-legacy", tmp_path)
     chat = [
-        verifiers.rewardsmith_reward(
+        legacy.rewardsmith_reward(
             prompt=[{"role": "user", "content": rows[i]["prompt"]}],
             completion=[{"role": "assistant", "content": c}],
             answer=rows[i]["answer"],
@@ -99,12 +148,12 @@ def test_verl_openrlhf_and_verifiers_files_score_as_rewardsmith(name: str, tmp_p
     assert chat == expected
     if importlib.util.find_spec("verifiers") is None:
         with pytest.raises(ModuleNotFoundError):
-            verifiers.load_rubric()
+            legacy.load_rubric()
     elif not hasattr(importlib.import_module("verifiers"), "Rubric"):
         with pytest.raises(ImportError, match="has no Rubric"):
-            verifiers.load_rubric()
+            legacy.load_rubric()
     else:
-        assert type(verifiers.load_rubric()).__name__ == "Rubric"
+        assert type(legacy.load_rubric()).__name__ == "Rubric"
 
 
 def test_the_trl_file_scores_inside_a_real_grpo_trainer(tmp_path: Path) -> None:
