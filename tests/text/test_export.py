@@ -26,8 +26,9 @@ import pytest
 from rewardsmith.gate.exploits import TEXT_PROBES
 from rewardsmith.text import load_text_task, text_task_names
 from rewardsmith.text.contract import load_text_reward
-from rewardsmith.text.export import ExportError, dataset_rows, export_text_reward, openrlhf_labels
+from rewardsmith.text.export import ExportError, dataset_rows, export_rubric, export_text_reward, openrlhf_labels
 from rewardsmith.text.probes import probe_completions
+from rewardsmith.text.rubric import TextRubric
 from rewardsmith.text.task import TextTask
 
 SIZE = 4
@@ -181,9 +182,18 @@ def test_the_trl_file_scores_inside_a_real_grpo_trainer(tmp_path: Path) -> None:
     )  # fmt: skip
     rows = dataset_rows(task, "train")
     exported = _exported(task, "trl", tmp_path)
+    # A rubric of machine checks, exported beside it: the trainer's second reward function.
+    rubric = TextRubric.model_validate({"criteria": [
+        {"id": "json", "text": "a JSON object", "weight": 2.0, "check": {"kind": "format", "format": "json"}},
+        {"id": "tags", "text": "in tags", "weight": 1.0, "check": {"kind": "format", "format": "tags"}},
+        {"id": "short", "text": "short", "weight": 0.5, "check": {"kind": "length", "max_chars": 30}},
+    ]})  # fmt: skip
+    (tmp_path / "rubric_trl.py").write_text(export_rubric(rubric, "trl"))
+    examples = [task.train[i] for i in indices]
+    expected_rubric = rubric.score([e.prompt for e in examples], completions, [e.answer for e in examples]).rewards
     trainer = trl.GRPOTrainer(
         model=LlamaForCausalLM(config),
-        reward_funcs=[exported.reward_func],
+        reward_funcs=[exported.reward_func, _module(tmp_path / "rubric_trl.py").reward_func],
         args=trl.GRPOConfig(
             output_dir=str(tmp_path / "grpo"), per_device_train_batch_size=4, num_generations=4,
             max_completion_length=4, report_to=[], use_cpu=True, max_steps=1,
@@ -195,9 +205,11 @@ def test_the_trl_file_scores_inside_a_real_grpo_trainer(tmp_path: Path) -> None:
     prompts = [row["prompt"] for row in inputs]
     ids = [tokenizer(c)["input_ids"] for c in completions]
     rewards = trainer._calculate_rewards(inputs, prompts, completions, ids)
-    assert rewards.shape == (len(completions), 1)
+    assert rewards.shape == (len(completions), 2)
     # TRL keeps rewards as float32.
     assert torch.equal(rewards[:, 0], torch.tensor(expected, dtype=torch.float32))
+    assert len(set(expected_rubric)) > 2
+    assert torch.equal(rewards[:, 1], torch.tensor(expected_rubric, dtype=torch.float32))
 
 
 def test_what_cannot_be_exported_is_a_one_line_error() -> None:
