@@ -59,14 +59,26 @@ RUBRIC = TextRubric.model_validate(
 )
 
 
-def cases(task: TextTask, exported: Path, score: Any) -> list[dict[str, Any]]:
-    """Each prompt's solution and probes, with what rewardsmith pays them."""
+def shaped(task: TextTask) -> list[list[str]]:
+    """The solutions in tags, as JSON and followed by a number: so that the rubric's format and parse checks
+    pay some completions too."""
+    solutions = [e.solution for e in task.train]
+    return [
+        [f"<answer>{s}</answer>" for s in solutions],
+        [json.dumps({"answer": s}) for s in solutions],
+        [f"{s}\nAnswer: 2015" for s in solutions],
+    ]
+
+
+def cases(task: TextTask, exported: Path, score: Any, extra: list[list[str]] | None = None) -> list[dict[str, Any]]:
+    """Each prompt's solution and probes (and ``extra`` completions), with what rewardsmith pays them."""
     rows = dataset_rows(task, "train")
     found = []
-    for probe in ("solution", *TEXT_PROBES):
-        texts = (
-            [e.solution for e in task.train] if probe == "solution" else probe_completions(task, task.train, probe, 0)
-        )
+    batches = [
+        [e.solution for e in task.train] if probe == "solution" else probe_completions(task, task.train, probe, 0)
+        for probe in ("solution", *TEXT_PROBES)
+    ]
+    for texts in batches + (extra or []):
         rewards = score([e.prompt for e in task.train], texts, [e.answer for e in task.train], task.columns(task.train))
         for row, text, reward in zip(rows, texts, rewards.rewards, strict=True):
             row_data = {key: row[key] for key in ("prompt", "answer", "info")}
@@ -90,7 +102,7 @@ def main() -> None:
         if name == "summary":
             path = work / "summary_rubric_verifiers.py"
             path.write_text(export_rubric(RUBRIC, "verifiers"))
-            found += cases(task, path, RUBRIC.score)
+            found += cases(task, path, RUBRIC.score, shaped(task))
     (work / "cases.json").write_text(json.dumps(found))
     done = subprocess.run(
         [args.verifiers_python, str(SCORER), str(work / "cases.json")], capture_output=True, text=True, check=True
@@ -102,7 +114,8 @@ def main() -> None:
         f"verifiers {result['verifiers']} (a venv of its own, with torch 2.13.0 CPU), {files} exported files: each "
         f"built-in text task's reference reward and a rubric of every machine check (mentions, length, tags, JSON, "
         f"regex, parse) on the summary task; {result['cases']} completions (each task's solutions and the gate's "
-        f"{len(TEXT_PROBES)} probes on {args.prompts} prompts), scored through verifiers' own `Task.score`.\n",
+        f"{len(TEXT_PROBES)} probes on {args.prompts} prompts, and for the rubric the solutions also in tags, as JSON "
+        "and followed by a number), scored through verifiers' own `Task.score`.\n",
         "| how the reward enters verifiers | equal to rewardsmith's reward |",
         "|---|---|",
         f"| `rewardsmith_reward` plugged by path (`TaskConfig.rewards`) | {result['plugged']}/{result['cases']} |",
