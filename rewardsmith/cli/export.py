@@ -11,12 +11,14 @@ import typer
 from rewardsmith.cli.common import console, fail
 from rewardsmith.loop.record import RunFileError, RunNotFoundError, RunRecord
 from rewardsmith.rewards.files import RewardFileError, read_reward_file
+from rewardsmith.text.artefact import ArtefactError, load_rubric
 from rewardsmith.text.export import (
     ENTRY_POINTS,
     EXPORT_TARGETS,
     ExportError,
     ExportTarget,
     dataset_rows,
+    export_rubric,
     export_text_reward,
     openrlhf_labels,
 )
@@ -27,8 +29,8 @@ def export_command(
     reward: Annotated[
         Path,
         typer.Argument(
-            help="A text reward file (verifier code with compute_reward(prompts, completions, answers, ...)), or a "
-            "finished design run of a text task, whose best reward is exported.",
+            help="A text reward file (verifier code with compute_reward(prompts, completions, answers, ...), or a "
+            ".json rubric of machine checks), or a finished design run of a text task, whose best reward is exported.",
         ),
     ],
     to: Annotated[str, typer.Option("--to", help=f"The trainer: {' | '.join(EXPORT_TARGETS)}.")],
@@ -52,9 +54,13 @@ def export_command(
         if reward.is_dir():
             reward, run_task = _run_best_reward(reward)
             task = task or run_task
-        text = export_text_reward(read_reward_file(reward, "reward"), target)
+        source = read_reward_file(reward, "reward")
+        if reward.suffix == ".json":
+            text = export_rubric(load_rubric(source, str(reward)), target)
+        else:
+            text = export_text_reward(source, target)
         rows = _rows(task, target) if task is not None else None
-    except (RewardFileError, ExportError, TextTaskError, RunNotFoundError, RunFileError) as error:
+    except (RewardFileError, ExportError, ArtefactError, TextTaskError, RunNotFoundError, RunFileError) as error:
         raise fail(str(error)) from None
     path = out or reward.with_name(f"{reward.stem}_{target}.py")
     path.write_text(text)

@@ -1,10 +1,11 @@
-"""Export a text reward as one file for a trainer: TRL, verl, OpenRLHF or verifiers.
+"""Export a text reward as one file for a trainer: TRL, verl, OpenRLHF or verifiers (v1, or the legacy API).
 
 The file is the reward's own code, unchanged, followed by the shared adapter
 (``exporters/common.py``) and the trainer's entry point (``exporters/<trainer>.py``), each read from
 the package. It imports nothing from rewardsmith (unless the reward itself does), so the trainer loads it
 as it loads any reward file. :func:`dataset_rows` and :func:`openrlhf_labels` write the columns each
 entry point expects, so a task's prompts score there exactly as :meth:`TextTask.columns` scores them here.
+A rubric of machine checks exports as the verifier code :mod:`rewardsmith.text.rubric_code` generates from it.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from typing import Any, Literal, get_args
 
 from rewardsmith.rewards.extract import extract_code
 from rewardsmith.text.contract import TEXT_REWARD_PARAMETERS
+from rewardsmith.text.rubric import TextRubric
+from rewardsmith.text.rubric_code import RubricCodeError, rubric_verifier_code
 from rewardsmith.text.task import Split, TextTask
 
-ExportTarget = Literal["trl", "verl", "openrlhf", "verifiers"]
+#: 'verifiers' is verifiers.v1 (verifiers 0.4 on); 'verifiers-legacy' the Rubric API before it.
+ExportTarget = Literal["trl", "verl", "openrlhf", "verifiers", "verifiers-legacy"]
 EXPORT_TARGETS: tuple[ExportTarget, ...] = get_args(ExportTarget)
 
 #: Each trainer's entry point in the exported file, as its documentation names it.
@@ -26,7 +30,8 @@ ENTRY_POINTS: dict[ExportTarget, str] = {
     "trl": "reward_func",
     "verl": "compute_score",
     "openrlhf": "reward_func",
-    "verifiers": "load_rubric",
+    "verifiers": "rewardsmith_reward",
+    "verifiers-legacy": "load_rubric",
 }
 
 
@@ -35,7 +40,7 @@ class ExportError(ValueError):
 
 
 def _adapter(name: str) -> str:
-    return resources.files("rewardsmith.text.exporters").joinpath(f"{name}.py").read_text()
+    return resources.files("rewardsmith.text.exporters").joinpath(f"{name.replace('-', '_')}.py").read_text()
 
 
 def _top_level_names(tree: ast.Module) -> set[str]:
@@ -73,6 +78,19 @@ def export_text_reward(reward_text: str, target: ExportTarget) -> str:
         raise ExportError(f"the reward defines {', '.join(clash)}, which the {target} adapter defines; rename it")
     header = f"# A rewardsmith text reward exported for {target}: entry point {ENTRY_POINTS[target]}.\n\n"
     return header + code.rstrip("\n") + "\n\n\n" + adapters
+
+
+def export_rubric(rubric: TextRubric, target: ExportTarget) -> str:
+    """The file for ``target`` that scores as ``rubric.score`` does, rewards and components.
+
+    Raises:
+        ExportError: The target is unknown, or the rubric has a judge criterion.
+    """
+    try:
+        code = rubric_verifier_code(rubric)
+    except RubricCodeError as error:
+        raise ExportError(str(error)) from None
+    return export_text_reward(code, target)
 
 
 def dataset_rows(task: TextTask, split: Split) -> list[dict[str, Any]]:

@@ -3,23 +3,32 @@
 TRL is installed, so its file is loaded into a real ``GRPOTrainer`` and scored by TRL's own reward step.
 verl, OpenRLHF and verifiers are not installed here (the README says why); their files are loaded as
 those trainers load them, a module from a path, and called with the arguments their documentation gives.
+verifiers.v1 calls a reward hook as ``verifiers.v1.utils.decorators.invoke`` does: the hook's parameters
+picked by name from ``{"task": <the task's data>, "trace": <the rollout>}``, the result awaited; the task's
+data and the trace here carry the attributes of verifiers' own that the hook reads.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import importlib.util
+import inspect
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
 from rewardsmith.gate.exploits import TEXT_PROBES
 from rewardsmith.text import load_text_task, text_task_names
 from rewardsmith.text.contract import load_text_reward
-from rewardsmith.text.export import ExportError, dataset_rows, export_text_reward, openrlhf_labels
+from rewardsmith.text.export import ExportError, dataset_rows, export_rubric, export_text_reward, openrlhf_labels
 from rewardsmith.text.probes import probe_completions
+from rewardsmith.text.rubric import TextRubric
 from rewardsmith.text.task import TextTask
 
 SIZE = 4
@@ -46,6 +55,39 @@ def _batch(task: TextTask) -> tuple[list[int], list[str]]:
     return indices, completions
 
 
+@dataclass(frozen=True)
+class V1Data:
+    """verifiers.v1's TaskData as a row's data: its prompt, and the row's answer and info as extra fields."""
+
+    prompt: str
+    answer: str | None
+    info: dict[str, Any]
+
+    @property
+    def prompt_text(self) -> str:
+        return self.prompt
+
+
+@dataclass(frozen=True)
+class V1Message:
+    content: str
+
+
+@dataclass(frozen=True)
+class V1Trace:
+    """verifiers.v1's Trace as a reward hook reads it: the sampled assistant messages, and no root reply."""
+
+    assistant_messages: list[V1Message] = field(default_factory=list)
+    root_reply: str | None = None
+
+
+def v1_score(hook: Callable[..., Any], row: dict[str, Any], completion: str) -> float:
+    """What verifiers.v1's Task.score records for ``hook`` on one rollout whose reply is ``completion``."""
+    available = {"task": V1Data(row["prompt"], row["answer"], row["info"]), "trace": V1Trace([V1Message(completion)])}
+    kwargs = {name: available[name] for name in inspect.signature(hook).parameters if name in available}
+    return float(asyncio.run(hook(**kwargs)))
+
+
 def _expected(task: TextTask, indices: list[int], completions: list[str], tmp_path: Path) -> list[float]:
     assert task.reference_reward_code is not None
     examples = [task.train[i] for i in indices]
@@ -57,7 +99,7 @@ def _expected(task: TextTask, indices: list[int], completions: list[str], tmp_pa
 
 def _exported(task: TextTask, target: str, tmp_path: Path) -> ModuleType:
     assert task.reference_reward_code is not None
-    path = tmp_path / f"{task.name}_{target}.py"
+    path = tmp_path / f"{task.name}_{target.replace('-', '_')}.py"
     path.write_text(export_text_reward(task.reference_reward_code, target))  # type: ignore[arg-type]
     return _module(path)
 
@@ -85,8 +127,16 @@ def test_verl_openrlhf_and_verifiers_files_score_as_rewardsmith(name: str, tmp_p
     assert set(result) == {"rewards", "scores", "extra_logs"}
 
     verifiers = _exported(task, "verifiers", tmp_path)
+    assert [v1_score(verifiers.rewardsmith_reward, rows[i], c) for i, c in zip(indices, completions, strict=True)] == (
+        expected
+    )
+    if importlib.util.find_spec("verifiers") is None:
+        with pytest.raises(ModuleNotFoundError):
+            verifiers.rewardsmith_task(rows[0])
+
+    legacy = _exported(task, "verifiers-legacy", tmp_path)
     chat = [
-        verifiers.rewardsmith_reward(
+        legacy.rewardsmith_reward(
             prompt=[{"role": "user", "content": rows[i]["prompt"]}],
             completion=[{"role": "assistant", "content": c}],
             answer=rows[i]["answer"],
@@ -99,12 +149,12 @@ def test_verl_openrlhf_and_verifiers_files_score_as_rewardsmith(name: str, tmp_p
     assert chat == expected
     if importlib.util.find_spec("verifiers") is None:
         with pytest.raises(ModuleNotFoundError):
-            verifiers.load_rubric()
+            legacy.load_rubric()
     elif not hasattr(importlib.import_module("verifiers"), "Rubric"):
         with pytest.raises(ImportError, match="has no Rubric"):
-            verifiers.load_rubric()
+            legacy.load_rubric()
     else:
-        assert type(verifiers.load_rubric()).__name__ == "Rubric"
+        assert type(legacy.load_rubric()).__name__ == "Rubric"
 
 
 def test_the_trl_file_scores_inside_a_real_grpo_trainer(tmp_path: Path) -> None:
@@ -132,9 +182,18 @@ def test_the_trl_file_scores_inside_a_real_grpo_trainer(tmp_path: Path) -> None:
     )  # fmt: skip
     rows = dataset_rows(task, "train")
     exported = _exported(task, "trl", tmp_path)
+    # A rubric of machine checks, exported beside it: the trainer's second reward function.
+    rubric = TextRubric.model_validate({"criteria": [
+        {"id": "json", "text": "a JSON object", "weight": 2.0, "check": {"kind": "format", "format": "json"}},
+        {"id": "tags", "text": "in tags", "weight": 1.0, "check": {"kind": "format", "format": "tags"}},
+        {"id": "short", "text": "short", "weight": 0.5, "check": {"kind": "length", "max_chars": 30}},
+    ]})  # fmt: skip
+    (tmp_path / "rubric_trl.py").write_text(export_rubric(rubric, "trl"))
+    examples = [task.train[i] for i in indices]
+    expected_rubric = rubric.score([e.prompt for e in examples], completions, [e.answer for e in examples]).rewards
     trainer = trl.GRPOTrainer(
         model=LlamaForCausalLM(config),
-        reward_funcs=[exported.reward_func],
+        reward_funcs=[exported.reward_func, _module(tmp_path / "rubric_trl.py").reward_func],
         args=trl.GRPOConfig(
             output_dir=str(tmp_path / "grpo"), per_device_train_batch_size=4, num_generations=4,
             max_completion_length=4, report_to=[], use_cpu=True, max_steps=1,
@@ -146,9 +205,11 @@ def test_the_trl_file_scores_inside_a_real_grpo_trainer(tmp_path: Path) -> None:
     prompts = [row["prompt"] for row in inputs]
     ids = [tokenizer(c)["input_ids"] for c in completions]
     rewards = trainer._calculate_rewards(inputs, prompts, completions, ids)
-    assert rewards.shape == (len(completions), 1)
+    assert rewards.shape == (len(completions), 2)
     # TRL keeps rewards as float32.
     assert torch.equal(rewards[:, 0], torch.tensor(expected, dtype=torch.float32))
+    assert len(set(expected_rubric)) > 2
+    assert torch.equal(rewards[:, 1], torch.tensor(expected_rubric, dtype=torch.float32))
 
 
 def test_what_cannot_be_exported_is_a_one_line_error() -> None:

@@ -1,22 +1,45 @@
-# --- rewardsmith adapter for verifiers --------------------------------------------------------------
-# Use: load_rubric() gives a verifiers Rubric (the legacy API, before verifiers.v1); each row's info holds the
-# task's columns.
+# --- rewardsmith adapter for verifiers (verifiers.v1) -----------------------------------------------
+# Use: plug the reward into a v1 task from its config, as verifiers plugs any reward hook:
+#     [env.taskset.task.rewards]
+#     rewardsmith = { fn = "<this file>:rewardsmith_reward" }
+# or build tasks with rewardsmith_task(row) from the rows rewardsmith.text.export.dataset_rows writes.
+# Each task's data holds 'answer' and, under 'info', the task's columns.
 
 
-def rewardsmith_reward(prompt, completion, answer, info=None, **kwargs):
-    """A verifiers reward function: the reward of one completion; verifiers passes what it names."""
-    columns = {key: [value] for key, value in dict(info or {}).items()}
-    return _rewardsmith_rewards([_rewardsmith_text(prompt)], [_rewardsmith_text(completion)], [answer], columns)[0]  # noqa: F821 - defined by common.py, above it in an exported file
+async def rewardsmith_reward(task, trace):
+    """A verifiers.v1 reward hook: verifiers passes the task's data as ``task`` and the rollout as ``trace``."""
+    reply = trace.root_reply
+    if reply is None:
+        # The reply as the policy wrote it: trace.last_reply strips it, and rewardsmith scores it unstripped.
+        messages = trace.assistant_messages
+        reply = messages[-1].content if messages else ""
+        if not isinstance(reply, str):
+            from verifiers.v1.types import content_text
+
+            reply = content_text(reply)
+    columns = {key: [value] for key, value in dict(getattr(task, "info", None) or {}).items()}
+    answer = getattr(task, "answer", None)
+    return _rewardsmith_rewards([task.prompt_text], [reply], [answer], columns)[0]  # noqa: F821 - defined by common.py, above it in an exported file
 
 
-def load_rubric():
-    """The reward as a verifiers Rubric of one function, weight 1 (the legacy Rubric API)."""
-    import verifiers
+_REWARDSMITH_V1_TASK = []
 
-    rubric = getattr(verifiers, "Rubric", None)
-    if rubric is None:
-        version = getattr(verifiers, "__version__", "?")
-        raise ImportError(
-            f"verifiers {version} has no Rubric (its API is verifiers.v1); this file needs the legacy API"
-        )
-    return rubric(funcs=[rewardsmith_reward], weights=[1.0])
+
+def rewardsmith_task(row, config=None):
+    """A verifiers.v1 Task for one row of rewardsmith.text.export.dataset_rows, scored by rewardsmith_reward."""
+    if not _REWARDSMITH_V1_TASK:
+        import verifiers.v1 as vf
+
+        class RewardsmithData(vf.TaskData):
+            answer: str | None = None
+            info: dict | None = None
+
+        class RewardsmithTask(vf.Task[RewardsmithData]):
+            @vf.reward
+            async def rewardsmith(self, trace):
+                return await rewardsmith_reward(self.data, trace)
+
+        _REWARDSMITH_V1_TASK.extend((RewardsmithData, RewardsmithTask))
+    data_type, task_type = _REWARDSMITH_V1_TASK
+    data = data_type(prompt=row["prompt"], answer=row.get("answer"), info=dict(row.get("info") or {}))
+    return task_type(data, config)
