@@ -35,7 +35,9 @@ def test_a_model_designs_the_text_reward_and_the_gate_stops_what_it_wrote(
 ) -> None:
     llm = f"openai-compatible:M@{llm_server.url}"
     llm_server.play(Reply.answer(PADDING_ANSWER))
-    result = design("arithmetic", out=tmp_path, llm=llm, **{**TEXT_SMALL, "samples": 1})
+    result = design(
+        "arithmetic", out=tmp_path, llm=llm, temperature=0.3, max_tokens=900, **{**TEXT_SMALL, "samples": 1}
+    )
     record = RunRecord.open(result.run_dir)
     (status,) = record.statuses()
     assert status.designer == llm and record.candidate(status.id).code.strip() == PADDING.strip()
@@ -51,6 +53,7 @@ def test_a_model_designs_the_text_reward_and_the_gate_stops_what_it_wrote(
     (call,) = CallLog.read(result.run_dir)
     assert (call.agent, call.error_kind, call.n) == ("designer", None, 1) and call.completion_tokens > 0
     (body,) = llm_server.requests
+    assert (body.get("n", 1), body["temperature"], body["max_tokens"]) == (1, 0.3, 900)
     assert "compute_reward(prompts, completions, answers, **columns)" in body["messages"][0]["content"]
     # A resumed run builds the designer's model again from its config; a finished one asks it nothing.
     assert resume(result.run_dir).best_candidate_id is None
