@@ -28,11 +28,19 @@ _MARKER = re.compile(r"<<<|>>>")
 _MARKER_STANDIN = {"<<<": "‹‹‹", ">>>": "›››"}
 
 
+AGENT_PROMPTS = "rewardsmith.agents.prompts"
+
+
 @cache
+def template(package: str, name: str) -> Template:
+    """The template ``<name>.md`` of the prompt package ``package``."""
+    text = resources.files(package).joinpath(f"{name}.md").read_text(encoding="utf-8")
+    return Template(text.strip("\n"))
+
+
 def prompt(name: str) -> Template:
     """The template ``rewardsmith/agents/prompts/<name>.md``."""
-    text = resources.files("rewardsmith.agents.prompts").joinpath(f"{name}.md").read_text(encoding="utf-8")
-    return Template(text.strip("\n"))
+    return template(AGENT_PROMPTS, name)
 
 
 def render(name: str, **fields: str) -> str:
@@ -42,9 +50,16 @@ def render(name: str, **fields: str) -> str:
     Raises:
         KeyError: A field of the template was not given.
     """
-    return prompt(name).substitute(
-        {"data_rule": prompt("data_rule").template, "allowed_api": allowed_api_summary(), **fields}
-    )
+    return render_in(AGENT_PROMPTS, name, allowed_api=allowed_api_summary(), **fields)
+
+
+def render_in(package: str, name: str, **fields: str) -> str:
+    """A filled template of another family's prompt package, with the agents' data rule (``$data_rule``).
+
+    Raises:
+        KeyError: A field of the template was not given.
+    """
+    return template(package, name).substitute({"data_rule": prompt("data_rule").template, **fields})
 
 
 def data_block(name: str, text: str) -> str:

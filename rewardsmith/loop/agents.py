@@ -78,25 +78,16 @@ def agents_for(
     """
     if models is None:
         models = chat_models_for(config, retry)
-    budget = TokenBudget(config.budget_tokens)
-    # A resumed run has already spent what its record holds.
-    budget.charge(sum(call.prompt_tokens + call.completion_tokens for call in CallLog.read(run_dir)))
-    log = CallLog(run_dir, budget, on_call)
+    log = run_call_log(config, run_dir, on_call)
 
     def chat(role: str) -> ChatModel:
         return RecordingModel(models[role], log, role)
 
     context = designer_context(task_class)
-
-    # A reward is a few hundred tokens; a model generating on this machine's CPU (local, hf) pays
-    # for every token it is allowed, so it gets a tighter limit than a served model.
-    on_cpu = "designer" in models and parse_llm_choice(config.llm_for("designer")).generates_locally
     # --max-tokens overrides every agent; otherwise each keeps its own default.
     limit = {"max_tokens": config.max_tokens} if config.max_tokens else {}
     return Agents(
-        designer=LLMDesigner(
-            chat("designer"), temperature=config.temperature, max_tokens=config.max_tokens or (768 if on_cpu else 2048)
-        )
+        designer=LLMDesigner(chat("designer"), temperature=config.temperature, max_tokens=designer_max_tokens(config))
         if "designer" in models
         else RuleBasedDesigner(),
         critic=LLMCritic(chat("critic"), context, rubric_text, **limit) if "critic" in models else StaticCritic(),
@@ -104,5 +95,21 @@ def agents_for(
         spec_corrector=LLMSpecCorrector(chat("spec"), task_class.spec, **limit)
         if "spec" in models
         else RuleBasedSpecCorrector(),
-        budget=budget if models else None,
+        budget=log.budget if models else None,
     )
+
+
+def run_call_log(config: DesignConfig, run_dir: Path, on_call: Callable[[CallRecord], None] | None = None) -> CallLog:
+    """The run's llm_calls.jsonl, with the one token budget every agent of the run spends."""
+    budget = TokenBudget(config.budget_tokens)
+    # A resumed run has already spent what its record holds.
+    budget.charge(sum(call.prompt_tokens + call.completion_tokens for call in CallLog.read(run_dir)))
+    return CallLog(run_dir, budget, on_call)
+
+
+def designer_max_tokens(config: DesignConfig) -> int:
+    """Completion tokens of one designer sample: ``--max-tokens``, else the default for where the model runs."""
+    # A reward is a few hundred tokens; a model generating on this machine's CPU (local, hf) pays
+    # for every token it is allowed, so it gets a tighter limit than a served model.
+    on_cpu = parse_llm_choice(config.llm_for("designer")).generates_locally
+    return config.max_tokens or (768 if on_cpu else 2048)

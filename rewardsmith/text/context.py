@@ -14,7 +14,8 @@ _QUOTE_CHARS = 600
 
 def render_text_context(task: TextTask, examples: Sequence[TextExample], completions: Sequence[str]) -> str:
     """The designer's context as one text."""
-    columns = sorted({name for example in task.train for name in example.info})
+    # The columns reward code receives by name, max_chars included (as the train and gate jobs pass them).
+    columns = sorted(task.columns(task.train))
     lines = [
         f"# Task: {task.name}",
         task.description,
@@ -23,7 +24,7 @@ def render_text_context(task: TextTask, examples: Sequence[TextExample], complet
         "def compute_reward(prompts, completions, answers, **columns) -> tuple[list[float], dict[str, list[float]]]",
         "One finite reward per completion, and named components (one value per completion each).",
         f"answers: the reference answer of each prompt as text{'' if _has_answers(task) else ' (None in this task)'}.",
-        f"columns: {', '.join(columns) if columns else 'none'}.",
+        f"columns: {', '.join(columns)}.",
         f"A completion longer than {task.max_chars} characters scores nothing on the task's own measure.",
         "Per-step rewards (one per line of a completion) must be bounded: rewardsmith.text.steps.clip_steps pays "
         "only the worst step, delta_steps only improvements, so a correct step repeated earns nothing more.",

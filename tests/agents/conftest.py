@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from rewardsmith.agents import Candidate, RuleBasedDesigner, RuleBasedSpecWriter
-from rewardsmith.llm import CallLog
 from rewardsmith.rewards import load_reward
 from rewardsmith.rewards.rubric import Rubric
 from rewardsmith.tasks import load_task
 from rewardsmith.training import TrainConfig, TrainingResult, train
 from tests.agents.helpers import design_request, designed
-from tests.llm.scripted_server import ScriptedServer
 
 
 class TrainedRun:
@@ -48,15 +45,3 @@ def cartpole_run(tmp_path_factory: pytest.TempPathFactory) -> TrainedRun:
     )
     result = train(cartpole, reward, config, out_dir=run_dir)
     return TrainedRun(candidate, result, run_dir, RuleBasedSpecWriter().initial(cartpole.spec))
-
-
-@pytest.fixture
-def llm_server() -> Iterator[ScriptedServer]:
-    """The scripted OpenAI-compatible server, for the LLM agents' tests."""
-    with ScriptedServer() as scripted:
-        yield scripted
-
-
-@pytest.fixture
-def call_log(tmp_path: Path) -> CallLog:
-    return CallLog(tmp_path / "run")

@@ -7,15 +7,28 @@ answer fails too, its draft goes to the loop's critic, which rejects it with the
 draft with no code keeps the whole answer). The contract is judged statically (code extraction and
 the static critic's errors): importing the code to test it would run untrusted code on the host,
 which only the sandbox's verify step may do.
+
+:class:`ModelDesigner` is all of that for any family's request; a family's designer gives it its system
+prompt, its critic (what "breaks the contract" means) and how it quotes an analysis and a rejection.
 """
 
 from __future__ import annotations
+
+from typing import Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
 from rewardsmith.agents.critic.static import StaticCritic
 from rewardsmith.agents.prompting import closed_schema, data_block, one_line, render
-from rewardsmith.agents.types import Candidate, CriticVerdict, DesignRequest, Draft, Feedback
+from rewardsmith.agents.types import (
+    Analysis,
+    Candidate,
+    CriticVerdict,
+    DesignRequest,
+    Draft,
+    Feedback,
+    Rejection,
+)
 from rewardsmith.llm.base import (
     BudgetExhaustedError,
     ChatMessage,
@@ -25,6 +38,7 @@ from rewardsmith.llm.base import (
 )
 from rewardsmith.rewards.errors import NoCodeError
 from rewardsmith.rewards.extract import extract_code
+from rewardsmith.rewards.rubric import Rubric
 
 MAX_RATIONALE_CHARS = 600
 
@@ -36,8 +50,27 @@ class DesignAnswer(BaseModel):
     code: str = Field(description="The complete reward code.")
 
 
-class LLMDesigner:
-    """Writes reward candidates with a chat model.
+class RoundRequest(Protocol):
+    """What a model designer reads of any family's design request."""
+
+    @property
+    def context(self) -> str: ...
+
+    @property
+    def rubric(self) -> Rubric: ...
+
+    @property
+    def samples(self) -> int: ...
+
+    @property
+    def feedback(self) -> Feedback | None: ...
+
+
+RequestT = TypeVar("RequestT", bound=RoundRequest)
+
+
+class ModelDesigner(Generic[RequestT]):
+    """Writes reward candidates with a chat model, for the family whose hooks a subclass fills in.
 
     Args:
         chat: The model (a recording one in a run, so every call lands in llm_calls.jsonl).
@@ -54,13 +87,32 @@ class LLMDesigner:
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.stream = stream
-        self._critic = StaticCritic()
 
     @property
     def name(self) -> str:
         return self.chat.name
 
-    def design(self, request: DesignRequest) -> list[Draft]:
+    # ---- what a family's designer says -----------------------------------------------------------
+
+    def _system(self) -> str:
+        """The system prompt: the family's reward contract."""
+        raise NotImplementedError
+
+    def _review(self, candidate: Candidate, request: RequestT) -> CriticVerdict:
+        """The family's static critic on an answer's code: its errors are the answer's contract problems."""
+        raise NotImplementedError
+
+    def _analysis_blocks(self, analysis: Analysis) -> list[str]:
+        """What the best candidate's training showed, as data blocks."""
+        return [data_block("analysis", analysis.reflection or "(no reflection)")]
+
+    def _rejection_line(self, rejection: Rejection) -> str:
+        """One rejected candidate, with the evidence the designer acts on."""
+        return f"- {rejection.candidate_id}: {rejection.evidence()}"
+
+    # ---- a round -----------------------------------------------------------------------------------
+
+    def design(self, request: RequestT) -> list[Draft]:
         """Exactly ``request.samples`` drafts; a failed call or a spent budget gives drafts with
         ``failure_kind`` set, never an exception."""
         messages = self._messages(self._user_prompt(request))
@@ -93,7 +145,7 @@ class LLMDesigner:
             drafts.append(self._draft(request, messages, text))
         return drafts
 
-    def repair(self, candidate: Candidate, verdict: CriticVerdict, request: DesignRequest) -> Draft | None:
+    def repair(self, candidate: Candidate, verdict: CriticVerdict, request: RequestT) -> Draft | None:
         """Rewrite a rejected candidate in a fresh conversation that sees the critic's verdict.
 
         Returns:
@@ -122,7 +174,7 @@ class LLMDesigner:
 
     # ---- one sample ----------------------------------------------------------------------------
 
-    def _draft(self, request: DesignRequest, messages: list[ChatMessage], text: str) -> Draft:
+    def _draft(self, request: RequestT, messages: list[ChatMessage], text: str) -> Draft:
         code, rationale = self._read(text)
         if self._problem(code, request) is not None:
             # One chance to fix it, in the same conversation, with the typed error.
@@ -169,10 +221,10 @@ class LLMDesigner:
         prose = text.split("```", 1)[0].strip() if "```" in text or "~~~" in text else ""
         return code, prose[:MAX_RATIONALE_CHARS]
 
-    def _problem(self, code: str | None, request: DesignRequest) -> str | None:
+    def _problem(self, code: str | None, request: RequestT) -> str | None:
         if code is None:
             return str(NoCodeError("the answer contains no Python code"))
-        verdict = self._critic.review(Candidate(id="check", iteration=0, code=code, designer=self.name), request.task)
+        verdict = self._review(Candidate(id="check", iteration=0, code=code, designer=self.name), request)
         errors = [f for f in verdict.findings if f.severity == "error"]
         if not errors:
             return None
@@ -182,11 +234,11 @@ class LLMDesigner:
 
     def _messages(self, user: str) -> list[ChatMessage]:
         return [
-            ChatMessage(role="system", content=render("designer_system")),
+            ChatMessage(role="system", content=self._system()),
             ChatMessage(role="user", content=user),
         ]
 
-    def _user_prompt(self, request: DesignRequest) -> str:
+    def _user_prompt(self, request: RequestT) -> str:
         return render(
             "designer_user",
             context_block=data_block("task_context", request.context),
@@ -204,9 +256,9 @@ class LLMDesigner:
             blocks.append(data_block("best_candidate_code", feedback.best.code))
         if feedback.analysis is not None:
             blocks.append("What its training showed:")
-            blocks.append(data_block("analysis", feedback.analysis.reflection or "(no reflection)"))
+            blocks += self._analysis_blocks(feedback.analysis)
         if feedback.rejected:
-            lines = "\n".join(f"- {rejection.candidate_id}: {rejection.evidence()}" for rejection in feedback.rejected)
+            lines = "\n".join(self._rejection_line(rejection) for rejection in feedback.rejected)
             blocks.append("Candidates rejected last round, with the evidence:")
             blocks.append(data_block("rejections", lines))
         if feedback.human:
@@ -231,3 +283,13 @@ class LLMDesigner:
 
     def _failed(self, kind: str, reason: str) -> Draft:
         return Draft(designer=self.name, failure_kind=kind, failure=reason)
+
+
+class LLMDesigner(ModelDesigner[DesignRequest]):
+    """Writes control reward candidates (PyTorch, over the task's state variables) with a chat model."""
+
+    def _system(self) -> str:
+        return render("designer_system")
+
+    def _review(self, candidate: Candidate, request: DesignRequest) -> CriticVerdict:
+        return StaticCritic().review(candidate, request.task)

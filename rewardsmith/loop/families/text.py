@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rewardsmith.agents.protocols import Agents
 from rewardsmith.agents.types import Analysis, Candidate, CriticVerdict, Draft, Rejection
 from rewardsmith.config import AGENT_ROLES, DesignConfig
+from rewardsmith.llm import RecordingModel
 from rewardsmith.llm.choice import parse_llm_choice
+from rewardsmith.loop.agents import chat_models_for, designer_max_tokens, run_call_log
 from rewardsmith.loop.facts import TaskFacts
 from rewardsmith.loop.families.base import FamilyConfigError, GateDecision, Trained
 from rewardsmith.loop.feedback import feedback_for
@@ -31,6 +33,7 @@ from rewardsmith.sandbox.text_gate import judge_text_gate_result, text_gate_job,
 from rewardsmith.text.agents.analyzer import RuleBasedTextAnalyzer, analysis_from_text_gate
 from rewardsmith.text.agents.critic import RuleBasedTextCritic
 from rewardsmith.text.agents.designer import RuleBasedTextDesigner
+from rewardsmith.text.agents.llm_designer import LLMTextDesigner
 from rewardsmith.text.agents.protocols import (
     SpecCorrector,
     TextAnalyzer,
@@ -116,11 +119,22 @@ class TextFamily:
         )
 
     def check(self, config: DesignConfig) -> None:
-        models = [role for role in AGENT_ROLES if parse_llm_choice(config.llm_for(role)).calls_a_model]
-        if models:
+        """A model may design; the critic, analyzer and spec agents of a text task are rule-based for now."""
+        flags = [
+            f"--{role}-llm"
+            for role in AGENT_ROLES
+            if role != "designer" and _calls_a_model(getattr(config, f"{role}_llm"))
+        ]
+        if flags:
             raise FamilyConfigError(
-                f"text tasks are designed by the offline agents for now (--llm given for {', '.join(models)}); "
-                "pass --llm offline"
+                f"a text task's critic, analyzer and spec agents are rule-based for now ({', '.join(flags)} names a "
+                "model); only the designer may be a model (--llm or --designer-llm): drop "
+                f"{', '.join(flags)}"
+            )
+        if _calls_a_model(config.llm) and config.llm_for("designer") != config.llm:
+            raise FamilyConfigError(
+                f"a text task's critic, analyzer and spec agents are rule-based for now, so --llm {config.llm} would "
+                "reach no agent beside --designer-llm; pass the model as --llm or --designer-llm alone"
             )
         if config.device not in ("auto", "cpu"):
             raise FamilyConfigError(
@@ -136,8 +150,24 @@ class TextFamily:
         models: Mapping[str, ChatModel] | None,
         on_call: Callable[[CallRecord], None] | None,
     ) -> Agents:
-        # The text agents are the family's own; the run's control agents are never called, and spend nothing.
-        return Agents()
+        """The run's control agents are never called on a text task; the text designer is the designer's model
+        where one is named (recorded in the run's llm_calls.jsonl), and the budget it spends is the one returned.
+
+        Raises:
+            LLMChoiceError, LLMUnavailableError: As :func:`~rewardsmith.loop.agents.chat_models_for`, where
+                ``models`` is None (a resumed run builds its model again from its config).
+        """
+        if not _calls_a_model(config.llm_for("designer")):
+            return Agents()
+        model = (models if models is not None else chat_models_for(config))["designer"]
+        log = run_call_log(config, run_dir, on_call)
+        designer = LLMTextDesigner(
+            RecordingModel(model, log, "designer"),
+            temperature=config.temperature,
+            max_tokens=designer_max_tokens(config),
+        )
+        self.text_agents = replace(self.text_agents, designer=designer)
+        return Agents(budget=log.budget)
 
     # ---- specify, design and critic --------------------------------------------------------------
 
@@ -297,6 +327,10 @@ class TextFamily:
 
     def html_report(self, record: RunRecord) -> Path:
         return write_html_report(record, self.report_task)
+
+
+def _calls_a_model(llm: str | None) -> bool:
+    return llm is not None and parse_llm_choice(llm).calls_a_model
 
 
 def trained_by_grpo(result: SandboxResult) -> Trained | None:
