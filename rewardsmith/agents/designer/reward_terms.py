@@ -90,6 +90,8 @@ _SIGNIFICANT_DIGITS = 4
 _UNIT_SCALES = {"rad": 0.2, "rad/s": 1.0, "m": 1.0, "m/s": 1.0, "m/step": 0.05, "s": 1.0, "N": 1.0}
 _RANGE = re.compile(r"\[\s*([^\[\],]+?)\s*,\s*([^\[\],]+?)\s*[\])]")
 _ENDS_EPISODE = re.compile(r"\bends the episode\b", re.IGNORECASE)
+#: A flag whose description says the episode ends when it turns false: the state the policy must stay in.
+_SURVIVAL = re.compile(r"\bepisode ends when (?:this|it) (?:turns|becomes|is) false\b", re.IGNORECASE)
 _SHAPE_SOURCE = "episode_step"
 #: The helper a genome's code defines when a distance goes around an obstacle.
 _PATH_AROUND = "path_around"
@@ -445,7 +447,9 @@ def structural_terms(task: TaskSpec) -> list[RewardTerm]:
 def default_genome(task: TaskSpec) -> RewardGenome:
     """The sensible default: the task's own terms, effort, and at most one time-related term.
 
-    - An alive bonus where survival is the task (no goal flag, nothing to raise).
+    - An alive bonus where survival is the task (no goal flag, nothing to raise), and wherever a flag
+      ends the episode when it turns false (a hopper's health): a speed paid per step would otherwise be
+      worth more as one dive forward than as a gait that stays up.
     - A time penalty where a goal ends the episode and no failure does, so that lingering costs
       and there is no crash to escape it by.
     - Where both a goal and a failure end the episode, per-step shortfalls would pay for an early
@@ -458,7 +462,8 @@ def default_genome(task: TaskSpec) -> RewardGenome:
     progress = any(term.kind == "progress" for term in pool)
     # A target to reach or a direction to move in is the task, as a goal flag or a rising variable is.
     structured = bool(tracking_pairs(task) or directed(task))
-    wanted = {"alive": not goal and not rises and not structured, "time": goal and not failure}
+    survival = bool(survival_flags(task))
+    wanted = {"alive": (not goal and not rises and not structured) or survival, "time": goal and not failure}
     if goal and failure and progress:
         wanted |= {"error": False, "height": False, "bounded": False}
     structural = structural_terms(task)
@@ -608,6 +613,11 @@ def success_gate(task: TaskSpec) -> Gate | None:
         tolerance = 0.5 * (0.25 * scale if inferred else scale)
         return Gate(variable=positions[0].name, threshold=-round_significant(tolerance), terminal=False)
     return None
+
+
+def survival_flags(task: TaskSpec) -> list[str]:
+    """The flags whose description says the episode ends when they turn false: the state to stay in."""
+    return [v.name for v in task.state_variables if v.dtype == "bool" and _SURVIVAL.search(v.description)]
 
 
 def terminal_flags(task: TaskSpec) -> list[str]:

@@ -451,14 +451,15 @@ def _restructure(
     # Protected names include terms a finding dropped: a random addition must not bring them back.
     addable = [term for term in pool if term.name not in present and term.name not in protected]
     # The success bonus is the one term that states the task itself; variants keep it. Where a speed is
-    # paid without bound, the effort penalty is all that bounds how hard the actuators are pushed for it.
+    # paid without bound, the effort penalty is all that bounds how hard the actuators are pushed for it,
+    # and an alive bonus all that makes staying up worth more than one dive forward.
     rate = any(term.kind == "rate" for term in terms)
     droppable = [
         term
         for term in terms
         if term.name not in protected
         and term.kind not in SUCCESS_KINDS
-        and not (rate and term.kind == "effort")
+        and not (rate and term.kind in ("effort", "alive"))
         and sum(other.kind in TASK_KINDS for other in terms if other.name != term.name) >= 1
     ]
     if addable and (not droppable or rng.random() < 0.5):

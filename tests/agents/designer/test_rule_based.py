@@ -642,3 +642,18 @@ def test_variants_of_a_speed_paid_without_bound_keep_their_effort_penalty() -> N
     assert all(
         genome is not None and {"x_velocity_rate", "effort"} <= {t.name for t in genome.terms} for genome in genomes
     )
+
+
+@pytest.mark.parametrize("name", ["hopper", "ant"])
+def test_a_speed_on_a_task_that_ends_when_health_is_lost_keeps_an_alive_bonus(name: str) -> None:
+    # Paid per step of speed alone, one dive forward is worth more than a gait that stays up (the ranked
+    # bare-velocity hopper fell within a few hundred steps): every draft pays staying healthy.
+    candidates = designed(RuleBasedDesigner(), design_request(load_task(name), samples=16))
+    genomes = [genome_from_code(candidate.code) for candidate in candidates]
+    assert all(
+        genome is not None and {"x_velocity_rate", "alive"} <= {t.name for t in genome.terms} for genome in genomes
+    )
+    # Where nothing ends an episode early there is nothing to stay up for, and the default has no alive bonus.
+    (cheetah,) = designed(RuleBasedDesigner(), design_request(load_task("half_cheetah"), samples=1))
+    default = genome_from_code(cheetah.code)
+    assert default is not None and "alive" not in {t.name for t in default.terms}
