@@ -646,7 +646,8 @@ def bound_term(term: RewardTerm, task: TaskSpec) -> tuple[RewardTerm, str] | Non
     - an unbounded error kernel (linear, square) is squashed into [-w, w];
     - an alive bonus, or a positive state bonus, is gated on the task's success outcome, so surviving
       alone pays nothing; a bonus on the gate's own variable, or under a gate that ends the episode,
-      is cut below its best value instead, so no step pays a positive reward.
+      is cut below its best value instead, so no step pays a positive reward. An alive bonus on a task
+      that ends when a state is lost (see :func:`survival_flags`) stays as it is: staying up is the task.
 
     A term already potential-based has nothing stronger to become; the caller cuts or drops it.
     """
@@ -659,6 +660,10 @@ def bound_term(term: RewardTerm, task: TaskSpec) -> tuple[RewardTerm, str] | Non
         return None
     elif term.kind == "error" and term.kernel in UNBOUNDED_KERNELS:
         bounded = _with(term, {"transform": "squash"})
+    elif term.kind == "alive" and survival_flags(task):
+        # Where losing a state ends the episode, staying in it is part of the task (Gymnasium pays a hopper's
+        # health every step): gated on forward speed, a policy that falls before it moves learns nothing.
+        return None
     else:
         best = best_value(term)
         if term.kind not in STATE_KINDS | {"alive"} or best is None or best <= 0:

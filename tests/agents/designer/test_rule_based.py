@@ -601,10 +601,12 @@ def test_every_candidate_the_designer_writes_with_a_transform_is_valid(name: str
     task = load_task(name)
     designer = RuleBasedDesigner()
     first = designed(designer, design_request(task, samples=8))
-    # Also a parent with an untransformed alive bonus, as a random variant may add one where the default has none.
+    # Also a parent with an untransformed term that admits a transform (an alive bonus where one is bounded,
+    # else a penalty), as a random variant may add one where the default has none.
     default = default_genome(task.spec)
-    pool_alive = next(term for term in term_pool(task.spec) if term.kind == "alive")
-    with_alive = RewardGenome(task=name, terms=[t for t in default.terms if t.kind != "alive"] + [pool_alive])
+    boundable = [term for term in term_pool(task.spec) if bound_term(term, task.spec) is not None]
+    added = next((term for term in boundable if term.kind == "alive"), boundable[0])
+    with_alive = RewardGenome(task=name, terms=[t for t in default.terms if t.name != added.name] + [added])
     parents = [
         first[0],
         Candidate(id="i01-c07", iteration=1, code=render_reward(with_alive, task.spec), designer="rule-based"),
