@@ -77,7 +77,10 @@ class RuleBasedTextDesigner:
         guided, edits = react(parent, probes, findings)
         notes += edits
         origin = f"The genome of {best.id}" if best is not None else "The default genome for this task's structure"
-        designs = [(guided, f"{origin}{', changed: ' + '; '.join(notes) if notes else ''}.")]
+        # The best candidate's own genome, unchanged, is a reward already trained: GRPO on the same seed would
+        # only repeat its run, so a round with nothing to answer is all variants of it.
+        retrained = best is not None and guided == parent and not notes
+        designs = [] if retrained else [(guided, f"{origin}{', changed: ' + '; '.join(notes) if notes else ''}.")]
         rng = random.Random(f"{DESIGNER}/{request.seed}/{request.iteration}")
         seen = {guided}
         while len(designs) < request.samples:

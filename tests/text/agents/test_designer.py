@@ -205,9 +205,13 @@ def test_a_repetition_finding_adds_the_repetition_penalty(tmp_path: Path) -> Non
     paid = _score(load_text_reward(draft.code, tmp_path), task, [example.solution, looped], [example] * 2)
     assert paid.components["repetition"][1] < paid.components["repetition"][0] == 0.0
     assert "repetition" not in _score(load_text_reward(best.code, tmp_path), task, [looped], [example]).components
-    # A warning is not acted on: only what the analyzer calls hacking changes the genome.
+    # A warning is not acted on: only what the analyzer calls hacking adds a term. With nothing to answer, the
+    # best candidate's own reward is not written again (GRPO on it would repeat its run): the round is variants.
     warned = Feedback(best=best, analysis=_analysis(finding.model_copy(update={"severity": "warning"})))
-    assert genome_from_code(RuleBasedTextDesigner().design(_request(task, feedback=warned))[0].code) == bare
+    drafts = RuleBasedTextDesigner().design(_request(task, samples=3, feedback=warned))
+    genomes = [genome_from_code(d.code) for d in drafts]
+    assert all(g is not None and g.repetition == 0.0 and g != bare for g in genomes)
+    assert len({d.code for d in drafts} | {best.code}) == 4
 
 
 @pytest.mark.parametrize("mode", ["clip", "delta"])
