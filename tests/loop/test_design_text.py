@@ -34,7 +34,7 @@ def arithmetic_run(tmp_path_factory: pytest.TempPathFactory) -> RunRecord:
         "arithmetic",
         out=tmp_path_factory.mktemp("runs"),
         seed_reward=HACKS / "length_hack.py",
-        **{**TEXT_SMALL, "iterations": 2},
+        **{**TEXT_SMALL, "iterations": 2, "samples": 1},
     )
     return RunRecord.open(result.run_dir)
 
@@ -55,19 +55,18 @@ def test_a_planted_length_hack_is_stopped_at_the_gate_and_answered_by_spec_v2(ar
     assert any(criterion.id.startswith("no_exploit_") for criterion in v2.criteria), v2.criteria
     started = [e for e in record.events() if e.get("event") == "round_started"]
     assert [e.get("rubric_version") for e in started] == [1, 2]
-    # Round 2's designer was told which probe won, and no probe wins against its drafts.
-    for candidate_id in ("i02-c00", "i02-c01"):
-        verdict = record.read(candidate_id, TEXT_GATE)
-        assert verdict is not None and verdict.winner is None, (candidate_id, verdict)
+    # Round 2's designer was told which probe won, and no probe wins against its draft.
+    verdict = record.read("i02-c00", TEXT_GATE)
+    assert verdict is not None and verdict.winner is None, verdict
 
 
 def test_an_offline_text_run_designs_gates_trains_and_reports(arithmetic_run: RunRecord) -> None:
     record = arithmetic_run
     statuses = record.statuses()
-    assert [s.iteration for s in statuses] == [1, 1, 2, 2]
+    assert [s.iteration for s in statuses] == [1, 2]
     trained = [s for s in statuses if s.stage == "trained"]
-    # The offline text designer's drafts pass the text gate, so each trains once with GRPO.
-    assert [s.id for s in trained] == ["i01-c01", "i02-c00", "i02-c01"], [(s.id, s.stage, s.reason) for s in statuses]
+    # The offline text designer's draft passes the text gate, so it trains once with GRPO.
+    assert [s.id for s in trained] == ["i02-c00"], [(s.id, s.stage, s.reason) for s in statuses]
     for status in trained:
         gate = record.read(status.id, TEXT_GATE)
         assert gate is not None and gate.passed and gate.winner is None
