@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from rewardsmith.agents.types import Feedback, Rejection
 from rewardsmith.loop.record import ANALYSIS, CandidateStatus, RunRecord
@@ -16,6 +17,18 @@ def human_feedback_path(iteration: int) -> str:
 def reviewed_path(iteration: int) -> str:
     """The mark that the review after round ``iteration`` was answered (with feedback or without)."""
     return f"feedback/i{iteration:02d}.reviewed"
+
+
+def rejection_of(status: CandidateStatus, **gate: Any) -> Rejection:
+    """What the next designer is told of a rejected candidate: where and why, with ``gate``, the family's
+    account of the gate's verdict where the gate stopped it (``gate=`` report, ``text_probes=``)."""
+    return Rejection(
+        candidate_id=status.id,
+        stage=status.stopped_at or "design",
+        kind=status.reason_kind or "rejected",
+        reason=status.reason or "",
+        **gate,
+    )
 
 
 def feedback_for(

@@ -24,7 +24,7 @@ from rewardsmith.gate.pool_builder import build_pool, reference_sources
 from rewardsmith.loop.agents import agents_for
 from rewardsmith.loop.facts import TaskFacts
 from rewardsmith.loop.families.base import GateDecision, Trained
-from rewardsmith.loop.feedback import feedback_for
+from rewardsmith.loop.feedback import feedback_for, rejection_of
 from rewardsmith.loop.jobs import final_train_job, pool_reference_job, train_job, train_job_dir, verify_job
 from rewardsmith.loop.ranking import rank_drafts, rankable
 from rewardsmith.loop.record import GATE, POOL_LABELS, TRAIN, VERIFY, RunRecord, round_prefix
@@ -282,13 +282,7 @@ class ControlFamily:
 
     def rejection(self, ctx: LoopContext, status: CandidateStatus) -> Rejection:
         gate = ctx.record.read(status.id, GATE) if status.stopped_at == "gate" else None
-        return Rejection(
-            candidate_id=status.id,
-            stage=status.stopped_at or "design",
-            kind=status.reason_kind or "rejected",
-            reason=status.reason or "",
-            gate=gate.report if gate is not None else None,
-        )
+        return rejection_of(status, gate=gate.report if gate is not None else None)
 
     # ---- final evaluation and report -------------------------------------------------------------
 

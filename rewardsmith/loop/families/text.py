@@ -22,7 +22,7 @@ from rewardsmith.llm.choice import parse_llm_choice
 from rewardsmith.loop.agents import chat_models_for, designer_max_tokens, run_call_log
 from rewardsmith.loop.facts import TaskFacts
 from rewardsmith.loop.families.base import FamilyConfigError, GateDecision, Trained
-from rewardsmith.loop.feedback import feedback_for
+from rewardsmith.loop.feedback import feedback_for, rejection_of
 from rewardsmith.loop.jobs import fresh_out_dir
 from rewardsmith.loop.record import TRAIN, VERIFY, Artefact, RunRecord
 from rewardsmith.loop.report import ReportTask, write_html_report, write_report
@@ -300,13 +300,7 @@ class TextFamily:
 
     def rejection(self, ctx: LoopContext, status: CandidateStatus) -> Rejection:
         gate = ctx.record.read(status.id, TEXT_GATE) if status.stopped_at == "gate" else None
-        return Rejection(
-            candidate_id=status.id,
-            stage=status.stopped_at or "design",
-            kind=status.reason_kind or "rejected",
-            reason=status.reason or "",
-            text_probes=list(gate.winners) if gate is not None else [],
-        )
+        return rejection_of(status, text_probes=list(gate.winners) if gate is not None else [])
 
     # ---- final evaluation and report -------------------------------------------------------------
 
