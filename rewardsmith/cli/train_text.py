@@ -17,6 +17,7 @@ from rewardsmith.cli.interrupts import EXIT_STATUS, leave, stops_cleanly
 from rewardsmith.cli.options import with_model_options
 from rewardsmith.cli.train import SANDBOX_OPTIONS, make_run_dir, step_progress
 from rewardsmith.config import DesignConfig
+from rewardsmith.llm import LLMUnavailableError
 from rewardsmith.loop.record import library_versions
 from rewardsmith.rewards.errors import RewardContractError
 from rewardsmith.rewards.files import RewardFileError, read_reward_file
@@ -33,12 +34,15 @@ from rewardsmith.sandbox import (
     open_sandbox,
     prepare_job,
 )
+from rewardsmith.text.artefact import load_rubric
 from rewardsmith.text.contract import checked_text_reward_code
 from rewardsmith.text.detectors import TextObserved, detect_text_hacking
+from rewardsmith.text.judge import judge_for
 from rewardsmith.text.registry import TextTaskError, text_task_names
 from rewardsmith.text.training import TEXT_TRAIN_MEMORY_MB, TextTaskRef, TextTrainConfig, TextTrainingResult
 
 TASK_OPTIONS = ("train_size", "held_out_size")
+
 #: The text detectors' findings on the run, beside its result.
 FINDINGS_FILE = "findings.json"
 FINDINGS = TypeAdapter(list[Finding])
@@ -51,8 +55,18 @@ def train_text_command(
     task: Annotated[str, typer.Argument(help=f"A built-in text task: {', '.join(text_task_names())}.")],
     reward: Annotated[
         str,
-        typer.Option(help="'reference', 'sparse', or a file holding text reward code (compute_reward(prompts, ...))."),
+        typer.Option(
+            help="'reference', 'sparse', a file holding text reward code (compute_reward(prompts, ...)), or a rubric "
+            "(.json: weighted machine checks and judge criteria)."
+        ),
     ] = "reference",
+    judge: Annotated[
+        str | None,
+        typer.Option(
+            help="The judge of a rubric's judge criteria, as an --llm string; the embedded model by default. A "
+            "container has no network: a judge behind a server needs --sandbox none."
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option(help=DesignConfig.model_fields["out"].description)] = DesignConfig.model_fields[
         "out"
     ].default,
@@ -67,9 +81,11 @@ def train_text_command(
         config = TextTrainConfig(**{name: options[name] for name in TextTrainConfig.model_fields}).checked()
         settings = DesignConfig(task=task, **{name: options[name] for name in SANDBOX_OPTIONS})
         code = _reward_code(reward, text_task.reference_reward_code, text_task.sparse_reward_code)
+        if judge is not None:
+            judge_for(judge)  # a malformed or unavailable judge fails here, not in the sandbox
         choice = choose_backend(settings.sandbox)
         check_writable(out)
-    except (TextTaskError, RewardFileError, SandboxUnavailableError) as error:
+    except (TextTaskError, RewardFileError, SandboxUnavailableError, LLMUnavailableError) as error:
         raise fail(str(error)) from None
     except RewardContractError as error:
         raise fail(f"--reward {reward}: {error.message.splitlines()[0]}") from None
@@ -85,6 +101,7 @@ def train_text_command(
                 "command": "train-text",
                 "task": task_ref.model_dump(mode="json"),
                 "reward": reward,
+                "judge": judge,
                 "config": config.model_dump(mode="json"),
                 "sandbox": choice.name,
                 "versions": library_versions(),
@@ -101,7 +118,9 @@ def train_text_command(
     memory_mb = settings.memory_mb if settings.memory_mb is not None else TEXT_TRAIN_MEMORY_MB
     job = SandboxJob(
         id="train-text",
-        job=TextTrainJob(task=task_ref, config=config),
+        job=TextTrainJob(task=task_ref, config=config, judge=judge),
+        # The job loads a .json reward file as a rubric, with its judge.
+        reward_file="reward.json" if _is_rubric(reward) else "reward.py",
         limits=SandboxLimits(wall_time_s=settings.job_timeout_s, threads=settings.threads, memory_mb=memory_mb),
     )
     with stops_cleanly():
@@ -143,7 +162,14 @@ def _reward_code(reward: str, reference: str | None, sparse: str) -> str:
         return reference
     if reward == "sparse":
         return sparse
-    return checked_text_reward_code(read_reward_file(Path(reward), "--reward"))
+    text = read_reward_file(Path(reward), "--reward")
+    if _is_rubric(reward):
+        return load_rubric(text, f"--reward {reward}").model_dump_json(indent=2)
+    return checked_text_reward_code(text)
+
+
+def _is_rubric(reward: str) -> bool:
+    return Path(reward).suffix == ".json"
 
 
 def _run(sandbox: Any, job: SandboxJob, code: str, config: TextTrainConfig, run_dir: Path) -> SandboxResult:

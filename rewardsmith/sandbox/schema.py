@@ -163,13 +163,23 @@ class RescoreJob(BaseModel):
     goal_flag: str = Field(default=DEFAULT_GOAL_FLAG, description="The variable that defines time_to_goal.")
 
 
-class TextVerifyJob(BaseModel):
-    """Score a text reward on a text task's solutions and sample completions (``rewardsmith.text.verify``)."""
+class _TextJob(BaseModel):
+    """What every text job names: the task, and the judge of a rubric's judge criteria."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    kind: Literal["text_verify"] = "text_verify"
     task: TextTaskRef = Field(description="The built-in text task, generated inside the job from its seed.")
+    judge: str | None = Field(
+        default=None,
+        description="The judge of a rubric reward's judge criteria, as an --llm string; None: the embedded model. "
+        "A container has no network, so a judge behind a server reaches it only from an unisolated backend.",
+    )
+
+
+class TextVerifyJob(_TextJob):
+    """Score a text reward on a text task's solutions and sample completions (``rewardsmith.text.verify``)."""
+
+    kind: Literal["text_verify"] = "text_verify"
     solutions: int | None = Field(
         default=None, ge=0, description="Training solutions scored, the first ones; None for all."
     )
@@ -181,13 +191,10 @@ class TextVerifyJob(BaseModel):
     )
 
 
-class TextTrainJob(BaseModel):
+class TextTrainJob(_TextJob):
     """Train the embedded model with GRPO on a text reward (``rewardsmith.text.training.train_text``)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     kind: Literal["text_train"] = "text_train"
-    task: TextTaskRef = Field(description="The built-in text task, generated inside the job from its seed.")
     config: TextTrainConfig = Field(default_factory=TextTrainConfig, description="The GRPO run's settings.")
 
 

@@ -12,12 +12,29 @@ from pathlib import Path
 
 from rewardsmith.sandbox.outputs import TextTrainOutput, TextVerifyOutput
 from rewardsmith.sandbox.schema import TextTrainJob, TextVerifyJob
-from rewardsmith.text.contract import load_text_reward
+from rewardsmith.text.artefact import RubricReward, load_rubric
+from rewardsmith.text.contract import TextReward, load_text_reward
+from rewardsmith.text.judge import judge_for
 from rewardsmith.text.training import train_text
 from rewardsmith.text.verify import verify_text_reward
 
 #: Solutions a text train job scores before training: enough to catch a contract breach, in well under a second.
 PRE_TRAIN_SOLUTIONS = 8
+
+
+def load_text_reward_file(reward_file: Path, workdir: Path, judge: str | None) -> TextReward | RubricReward:
+    """The reward in ``reward_file``: verifier code, or a rubric (``.json``) with its judge where it has judge
+    criteria (``judge``, an --llm string; the embedded model where None).
+
+    Raises:
+        RewardContractError: The code cannot be loaded.
+        ArtefactError: The rubric is malformed (the host checked it before sending it).
+    """
+    text = reward_file.read_text(encoding="utf-8", errors="replace")
+    if reward_file.suffix != ".json":
+        return load_text_reward(text, workdir)
+    rubric = load_rubric(text, reward_file.name)
+    return RubricReward(rubric, judge_for(judge) if rubric.needs_judge else None)
 
 
 def run_text_job(
@@ -27,14 +44,15 @@ def run_text_job(
     out_dir: Path,
     progress: Callable[[int, int], None],
 ) -> TextVerifyOutput | TextTrainOutput:
-    """Run a text job on the reward in ``reward_file`` (its module written under ``workdir``).
+    """Run a text job on the reward in ``reward_file``: verifier code (its module written under ``workdir``) or
+    a rubric (``.json``).
 
     Raises:
         RewardContractError: The reward cannot be loaded, or breaks the contract in verification or training.
         TextTaskError: The task cannot be generated.
     """
     task = spec.task.load()
-    reward = load_text_reward(reward_file.read_text(encoding="utf-8", errors="replace"), workdir)
+    reward = load_text_reward_file(reward_file, workdir, spec.judge)
     if isinstance(spec, TextVerifyJob):
         verified = verify_text_reward(task, reward, spec.samples, solutions=spec.solutions, batch_size=spec.batch_size)
         return TextVerifyOutput(verify=verified)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -25,6 +26,7 @@ class RubricReward:
     def __init__(self, rubric: TextRubric, judge: LLMJudge | None) -> None:
         self.rubric = rubric
         self.judge = judge
+        self.sha256 = hashlib.sha256(rubric.model_dump_json().encode()).hexdigest()
 
     def __call__(
         self,

@@ -96,6 +96,25 @@ class JudgeError(ValueError):
     """A judge's answer that is no verdict among the choices; the message is one line."""
 
 
+def judge_for(choice: str | None) -> LLMJudge:
+    """The judge an ``--llm`` string names; the embedded model where ``choice`` is None.
+
+    Raises:
+        LLMChoiceError: ``choice`` is malformed, or names no model (``offline``).
+        LLMUnavailableError: The provider cannot run here (a missing key, package or file).
+    """
+    if choice is None:
+        return embedded_judge()
+    from rewardsmith.llm.choice import LLMChoiceError, parse_llm_choice
+    from rewardsmith.llm.factory import make_chat_model
+    from rewardsmith.llm.retry import RetryPolicy
+
+    parsed = parse_llm_choice(choice)
+    if not parsed.calls_a_model:
+        raise LLMChoiceError(choice, "a judge must be a model")
+    return LLMJudge(make_chat_model(parsed, retry=RetryPolicy()))
+
+
 def embedded_judge() -> LLMJudge:
     """The offline default: the embedded SmolLM2-135M as judge (loads on its first verdict)."""
     from rewardsmith.llm.providers import LocalChoice

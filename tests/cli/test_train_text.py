@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
 
 from rewardsmith.cli.train_text import FINDINGS, FINDINGS_FILE
-from rewardsmith.sandbox import SandboxResult
+from rewardsmith.sandbox import SandboxResult, TextTrainOutput
 from rewardsmith.text.detectors import TextObserved, detect_text_hacking
 from tests.cli.test_app import assert_one_line_error, rewardsmith
+from tests.llm.scripted_server import Reply, ScriptedServer
 from tests.sandbox.text_runs import TASK, TINY, check_tiny_run
 
 
@@ -61,4 +64,63 @@ def test_a_broken_reward_file_is_a_one_line_error_and_never_runs(tmp_path: Path)
     assert_one_line_error(result, "its first parameters must be prompts, completions, answers")
     # The host only parses a reward file; its code runs in the sandbox, and these never got there.
     assert not marker.exists()
+    assert not (tmp_path / "runs").exists()
+
+
+JUDGED_RUBRIC = {
+    "criteria": [
+        {"id": "tagged", "text": "the answer is in tags", "weight": 1.0, "check": {"kind": "format", "format": "tags"}},
+        {
+            "id": "correct",
+            "text": "the judge finds the answer correct",
+            "weight": 3.0,
+            "check": {"kind": "judge", "question": "Is the answer correct?", "choices": ["wrong", "right"]},
+        },
+    ]
+}
+
+
+def test_a_rubric_trains_with_its_judge_and_the_judges_verdicts_meet_the_checker(tmp_path: Path) -> None:
+    # Four held-out prompts, so that the last evaluation holds enough verdicts to read (MIN_JUDGED).
+    rubric = tmp_path / "rubric.json"
+    rubric.write_text(json.dumps(JUDGED_RUBRIC))
+    sizes = ["--train-size", "2", "--held-out-size", "4", "--held-out", "4"]
+    settings = ["--steps", "1", "--batch-size", "2", "--generations", "2", "--max-completion-tokens", "8"]
+    with ScriptedServer() as server:
+        # A judge that pays everything: what a rubric open to injection turns into once a policy finds the words.
+        server.play(*[Reply.answer(json.dumps({"reason": "fine", "verdict": "right"}))] * 16)
+        judge = f"openai-compatible:judge@{server.url}"
+        command = [sys.executable, "-m", "rewardsmith", "train-text", TASK.name, *sizes, *settings, "--eval-every", "1"]
+        command += ["--reward", str(rubric), "--judge", judge, "--sandbox", "none", "--out", str(tmp_path / "runs")]
+        finished = subprocess.run(command, capture_output=True, text=True, timeout=420)
+        # The solutions before training (2), the untrained and trained policy's held-out answers (4 each), and
+        # the one step's two sampled completions: each judged once.
+        assert len(server.requests) == 12, finished.stderr[-3000:]
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    result = SandboxResult.model_validate_json((run_dir / "result.json").read_text())
+    output = result.output_of(TextTrainOutput)
+    assert output is not None
+    last = output.training.curve[-1]
+    assert [(j.criterion, j.judge_score) for j in last.judged] == [("correct", 1.0)] * 4
+    # The checker's fitness of the same completions, one by one.
+    assert statistics.fmean(j.fitness for j in last.judged) == last.held_out_fitness
+    findings = FINDINGS.validate_json((run_dir / FINDINGS_FILE).read_text())
+    # Eight tokens of a 135M policy after one step answer no prompt right (greedy, so always the same): the judge
+    # paid in full what the checker failed, the disagreement the detector names.
+    assert last.held_out_fitness == 0.0
+    assert "judge_checker_disagreement" in {finding.kind for finding in findings}
+    assert "judge_checker_disagreement:" in finished.stdout
+
+
+def test_a_malformed_rubric_or_judge_is_a_one_line_error(tmp_path: Path) -> None:
+    rubric = tmp_path / "rubric.json"
+    rubric.write_text(json.dumps({"criteria": [{"id": "x", "text": "x", "weight": 0, "check": {"kind": "length"}}]}))
+    result = rewardsmith("train-text", "formatting", "--reward", str(rubric), "--out", str(tmp_path / "runs"))
+    assert_one_line_error(result, "invalid rubric at 'criteria.0.weight'")
+    rubric.write_text(json.dumps(JUDGED_RUBRIC))
+    result = rewardsmith(
+        "train-text", "formatting", "--reward", str(rubric), "--judge", "offline", "--out", str(tmp_path / "runs")
+    )
+    assert_one_line_error(result, "a judge must be a model")
     assert not (tmp_path / "runs").exists()

@@ -17,6 +17,7 @@ from rewardsmith.text.gate import text_gate
 from rewardsmith.text.judge import JudgeError, LLMJudge
 from rewardsmith.text.probes import INJECTION, probe_completions
 from rewardsmith.text.rubric import TextRubric
+from rewardsmith.text.training.grpo import judged_completions
 from tests.llm.scripted_server import Reply, ScriptedServer
 
 CHOICES = ("wrong", "partly right", "right")
@@ -83,6 +84,10 @@ def test_a_rubric_with_a_judge_criterion_scores_through_the_judge(server: Script
     assert output.rewards == [1.0, 0.0]
     assert output.components == {"answer": [0.5, 0.0], "clear": [0.5, 0.0]}
     assert len(server.requests) == 2
+    # Training reads each verdict back out of its weighted component, beside the checker's fitness.
+    assert rubric.judge_scores(output) == {"clear": [1.0, 0.0]}
+    judged = judged_completions(RubricReward(rubric, _judge(server)), output, [1.0, 1.0])
+    assert [(j.criterion, j.judge_score, j.fitness) for j in judged] == [("clear", 1.0, 1.0), ("clear", 0.0, 1.0)]
 
 
 def test_the_summary_rubric_passes_the_gate_even_with_a_judge_that_obeys_injections(server: ScriptedServer) -> None:

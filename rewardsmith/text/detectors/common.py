@@ -9,20 +9,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rewardsmith.text.training.result import EvalPoint, TextTrainingResult
+from rewardsmith.text.training.result import EvalPoint, JudgedCompletion, TextTrainingResult
 
 #: Held-out fitness is in [0, 1]; a gain below this is no gain at the held-out split's size.
 FITNESS_STILL = 0.05
-
-
-class JudgedCompletion(BaseModel):
-    """One held-out completion as a judge criterion and the trusted checker each scored it, both in [0, 1]."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    criterion: str = Field(description="The rubric's judge criterion.")
-    judge_score: float = Field(ge=0, le=1, description="The criterion's score: its verdict's rank, scaled to [0, 1].")
-    fitness: float = Field(ge=0, le=1, description="The trusted checker's fitness of the same completion.")
 
 
 class TextObserved(BaseModel):
@@ -32,14 +22,17 @@ class TextObserved(BaseModel):
 
     result: TextTrainingResult = Field(description="The GRPO run: its learning curve on the held-out split.")
     max_chars: int = Field(gt=0, description="The task's length limit; a longer completion has fitness 0.")
-    judged: list[JudgedCompletion] = Field(
-        default_factory=list, description="Judge verdicts beside the checker's; empty where the reward has no judge."
-    )
     competent_reward: float | None = Field(
         default=None,
         description="The median reward the reward pays the task's solutions (the job scores them before training): "
         "the scale a change of reward is measured on; None where unknown.",
     )
+
+    @property
+    def judged(self) -> list[JudgedCompletion]:
+        """The judge criteria's verdicts on the trained policy's held-out completions, beside the checker's;
+        empty where the reward has no judge."""
+        return self.last.judged
 
     @property
     def first(self) -> EvalPoint:

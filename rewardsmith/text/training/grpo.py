@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from rewardsmith.rewards.errors import RewardContractError
+from rewardsmith.text.artefact import RubricReward
 from rewardsmith.text.contract import TextReward, TextRewardOutput
 from rewardsmith.text.task import TextExample, TextTask
 from rewardsmith.text.training.config import TextTaskRef, TextTrainConfig
 from rewardsmith.text.training.policy import POLICY_NAME, chat_prompt, greedy_completions, load_policy
-from rewardsmith.text.training.result import EvalPoint, StepRecord, TextTrainingResult
+from rewardsmith.text.training.result import EvalPoint, JudgedCompletion, StepRecord, TextTrainingResult
 from rewardsmith.text.training.stats import completion_stats
 from rewardsmith.text.verify import score_text
 
@@ -40,7 +41,7 @@ class _Batch:
 class RewardRecorder:
     """The reward TRL calls, recording each step's batch; and the evaluations, at the steps asked."""
 
-    def __init__(self, task: TextTask, reward: TextReward, config: TextTrainConfig) -> None:
+    def __init__(self, task: TextTask, reward: TextReward | RubricReward, config: TextTrainConfig) -> None:
         self.task = task
         self.reward = reward
         self.config = config
@@ -84,6 +85,7 @@ class RewardRecorder:
         )
         examples = list(self.held_out)
         scored = score_text(task, self.reward, examples, texts)
+        fitnesses = task.fitnesses(texts, examples)
         since = self.batches
         self.batches = []
         train = None
@@ -102,15 +104,30 @@ class RewardRecorder:
             EvalPoint(
                 step=step,
                 wall_time_s=time.monotonic() - self.started,
-                held_out_fitness=statistics.fmean(task.fitnesses(texts, examples)),
+                held_out_fitness=statistics.fmean(fitnesses),
                 held_out_reward=statistics.fmean(scored.rewards),
                 held_out=completion_stats(task, texts, examples, ngram=config.ngram, tokens=tokens),
                 train_reward=train_reward,
                 train_components=components,
                 train=train,
                 samples=texts[:SAMPLES_KEPT],
+                judged=judged_completions(self.reward, scored, fitnesses),
             )
         )
+
+
+def judged_completions(
+    reward: TextReward | RubricReward, scored: TextRewardOutput, fitnesses: list[float]
+) -> list[JudgedCompletion]:
+    """Each judge criterion's verdict on each scored completion beside the checker's fitness of it; none where
+    the reward is verifier code or a rubric without a judge."""
+    if not isinstance(reward, RubricReward):
+        return []
+    return [
+        JudgedCompletion(criterion=criterion, judge_score=score, fitness=fitness)
+        for criterion, scores in reward.rubric.judge_scores(scored).items()
+        for score, fitness in zip(scores, fitnesses, strict=True)
+    ]
 
 
 def _text(completion: Any) -> str:
@@ -122,7 +139,7 @@ def _text(completion: Any) -> str:
 
 def train_text(
     task_ref: TextTaskRef,
-    reward: TextReward,
+    reward: TextReward | RubricReward,
     config: TextTrainConfig,
     *,
     out_dir: Path,
@@ -133,7 +150,8 @@ def train_text(
 
     Args:
         task_ref: The task, generated here from its name and seed.
-        reward: The loaded text reward; a contract breach it makes ends training with its typed error.
+        reward: The loaded text reward, verifier code or a rubric; a contract breach it makes ends training with
+            its typed error. A rubric's judge criteria are judged on each evaluation's held-out completions too.
         config: The run's settings.
         out_dir: TRL's output directory (nothing is saved there unless TRL logs).
         progress: Called with (steps done, steps planned) after each step.

@@ -25,6 +25,16 @@ class CompletionStats(BaseModel):
     )
 
 
+class JudgedCompletion(BaseModel):
+    """One held-out completion as a judge criterion and the trusted checker each scored it, both in [0, 1]."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    criterion: str = Field(description="The rubric's judge criterion.")
+    judge_score: float = Field(ge=0, le=1, description="The criterion's score: its verdict's rank, scaled to [0, 1].")
+    fitness: float = Field(ge=0, le=1, description="The trusted checker's fitness of the same completion.")
+
+
 class EvalPoint(BaseModel):
     """The policy at one step: greedy completions of the held-out prompts, and training since the last point."""
 
@@ -43,6 +53,11 @@ class EvalPoint(BaseModel):
     )
     train: CompletionStats | None = Field(default=None, description="The same completions' statistics.")
     samples: list[str] = Field(default_factory=list, description="The first few greedy held-out completions.")
+    judged: list[JudgedCompletion] = Field(
+        default_factory=list,
+        description="Each judge criterion's verdict on each greedy held-out completion, beside the checker's "
+        "fitness of it; empty where the reward has no judge criterion.",
+    )
 
 
 class StepRecord(BaseModel):

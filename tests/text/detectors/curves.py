@@ -26,6 +26,9 @@ def point(
 
 
 def observed(*points: EvalPoint, judged: list[JudgedCompletion] | None = None) -> TextObserved:
+    """The curve of ``points``, with ``judged`` as the judge's verdicts at its last point."""
+    if judged:
+        points = (*points[:-1], points[-1].model_copy(update={"judged": judged}))
     result = TextTrainingResult(
         task=TextTaskRef(name="formatting"),
         config=TextTrainConfig(steps=max(p.step for p in points) or 1, eval_every=10),
@@ -35,4 +38,4 @@ def observed(*points: EvalPoint, judged: list[JudgedCompletion] | None = None) -
         load_time_s=12.0,
         wall_time_s=100.0,
     )
-    return TextObserved(result=result, max_chars=MAX_CHARS, judged=judged or [])
+    return TextObserved(result=result, max_chars=MAX_CHARS)
