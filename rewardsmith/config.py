@@ -39,6 +39,11 @@ class DesignConfig(BaseModel):
     critic_llm: str | None = Field(default=None, description="The critic's model; default: --llm.")
     analyzer_llm: str | None = Field(default=None, description="The trajectory analyzer's model; default: --llm.")
     spec_llm: str | None = Field(default=None, description="The spec writer's and corrector's model; default: --llm.")
+    judge_llm: str | None = Field(
+        default=None,
+        description="Text tasks: the LLM judge of rubric judge criteria and of reward code that asks for one; "
+        "default: the embedded model, inside the sandbox. A judge behind a server needs --sandbox none.",
+    )
     temperature: float = Field(default=0.7, ge=0.0, le=2.0, description="Sampling temperature of the designer.")
     max_tokens: int | None = Field(
         default=None,
@@ -102,7 +107,7 @@ class DesignConfig(BaseModel):
             raise ValueError("the target fitness must be a finite number")
         return value
 
-    @field_validator("llm", "designer_llm", "critic_llm", "analyzer_llm", "spec_llm")
+    @field_validator("llm", "designer_llm", "critic_llm", "analyzer_llm", "spec_llm", "judge_llm")
     @classmethod
     def _known_llm(cls, value: str | None) -> str | None:
         # Kept as the string the user wrote, so run records written before this field widened still load.

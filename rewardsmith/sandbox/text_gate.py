@@ -57,6 +57,7 @@ def text_gate_in_sandbox(
     seed: int = 0,
     limits: SandboxLimits = GATE_LIMITS,
     workdir: Path | None = None,
+    judge: str | None = None,
 ) -> TextGateResult | TextGateFailure:
     """The text gate's verdict on verifier code, scored by ``sandbox`` in one job.
 
@@ -70,13 +71,14 @@ def text_gate_in_sandbox(
         seed: Seed of the probes' random choices.
         limits: The job's limits.
         workdir: Where the job's files go; a temporary directory, removed after, when None.
+        judge: The judge of code that asks for one, as an --llm string; the embedded model where None.
 
     Raises:
         TextTaskError: The task cannot be generated.
         ValueError: A solution fails the task's checker.
     """
     plan = text_gate_plan(task, split=split, examples=examples, probes=probes, seed=seed)
-    job = text_gate_job(task, plan, split, limits)
+    job = text_gate_job(task, plan, split, limits, judge)
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="text-gate-") as scratch:
             return _run(sandbox, job, reward_code, plan, Path(scratch))
@@ -102,9 +104,14 @@ def text_gate_plan(
 
 
 def text_gate_job(
-    task: TextTaskRef, plan: TextGatePlan, split: Split = "train", limits: SandboxLimits = GATE_LIMITS
+    task: TextTaskRef,
+    plan: TextGatePlan,
+    split: Split = "train",
+    limits: SandboxLimits = GATE_LIMITS,
+    judge: str | None = None,
 ) -> SandboxJob:
-    """One ``text_verify`` job scoring every completion of ``plan``, in the plan's batches."""
+    """One ``text_verify`` job scoring every completion of ``plan``, in the plan's batches; ``judge`` grades a
+    reward's judge criteria (an --llm string; the embedded model where None)."""
     # The plan's examples are the split's first ones, so a completion's position in its batch is its index.
     samples = [
         TextCompletion(example=index, text=text, split=split)
@@ -113,7 +120,7 @@ def text_gate_job(
     ]
     return SandboxJob(
         id="text-gate",
-        job=TextVerifyJob(task=task, solutions=0, samples=samples, batch_size=len(plan.examples)),
+        job=TextVerifyJob(task=task, solutions=0, samples=samples, batch_size=len(plan.examples), judge=judge),
         limits=limits,
     )
 

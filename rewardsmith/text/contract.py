@@ -9,6 +9,12 @@ list of ``N``, and any column of the task (``facts``, ``format``, ``max_chars``,
 dataset columns. It returns one finite reward per completion, and its named components (each ``N`` finite
 numbers), which travel like the control contract's components.
 
+A reward that declares a ``judge`` parameter after ``answers`` is given a judge:
+``judge(question, choices, prompt, answer) -> float``, the rank of an LLM judge's verdict among
+``choices`` (worst first) scaled to [0, 1] (:class:`~rewardsmith.text.judge.LLMJudge`). A job binds the
+embedded model unless told another; every verdict is recorded, so training can set the judge's verdicts
+beside the trusted checker's.
+
 The code is parsed, its entry point checked, written to ``text_reward_<sha256[:12]>.py`` and imported
 from there: never ``exec``'d from a string (see :mod:`rewardsmith.rewards.loader`, whose parsing it shares).
 """
@@ -23,7 +29,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
@@ -38,8 +44,13 @@ from rewardsmith.rewards.errors import (
 from rewardsmith.rewards.extract import extract_code
 from rewardsmith.rewards.loader import ENTRY_POINT, _describe_exception, _entry_point, _parse, _where
 
+if TYPE_CHECKING:
+    from rewardsmith.text.judge import LLMJudge
+
 #: The positional parameters every text reward takes first, in this order.
 TEXT_REWARD_PARAMETERS: tuple[str, ...] = ("prompts", "completions", "answers")
+#: The parameter through which a reward asks for an LLM judge.
+JUDGE_PARAMETER = "judge"
 _SIGNATURE = "def compute_reward(prompts, completions, answers, **columns)"
 
 
@@ -51,13 +62,27 @@ class TextRewardOutput(BaseModel):
 
 
 class TextReward:
-    """A loaded text reward: call it on a batch and get a checked :class:`TextRewardOutput`."""
+    """A loaded text reward: call it on a batch and get a checked :class:`TextRewardOutput`.
 
-    def __init__(self, function: Callable[..., Any], *, source: str, path: Path, sha256: str) -> None:
+    ``judge`` is passed to the code as its ``judge`` parameter where it declares one (None where none was given).
+    """
+
+    def __init__(
+        self,
+        function: Callable[..., Any],
+        *,
+        source: str,
+        path: Path,
+        sha256: str,
+        asks_for_judge: bool = False,
+        judge: LLMJudge | None = None,
+    ) -> None:
         self.function = function
         self.source = source
         self.path = path
         self.sha256 = sha256
+        self.asks_for_judge = asks_for_judge
+        self.judge = judge if asks_for_judge else None
 
     def __call__(
         self,
@@ -74,10 +99,11 @@ class TextReward:
         count = len(completions)
         if len(prompts) != count or len(answers) != count:
             raise ValueError(f"{len(prompts)} prompts, {count} completions and {len(answers)} answers; give one each")
+        keywords = {k: list(v) for k, v in (columns or {}).items()}
+        if self.asks_for_judge:
+            keywords[JUDGE_PARAMETER] = self.judge.score if self.judge is not None else None
         try:
-            returned = self.function(
-                list(prompts), list(completions), list(answers), **{k: list(v) for k, v in (columns or {}).items()}
-            )
+            returned = self.function(list(prompts), list(completions), list(answers), **keywords)
         except Exception as error:
             raise RewardRuntimeError(
                 f"compute_reward raised {_describe_exception(error)}{_where(error, self.path)}"
@@ -85,8 +111,9 @@ class TextReward:
         return check_text_output(returned, count)
 
 
-def load_text_reward(text: str, workdir: Path) -> TextReward:
-    """Load text reward code (a model's response or a file's text) as a module in ``workdir``.
+def load_text_reward(text: str, workdir: Path, judge: LLMJudge | None = None) -> TextReward:
+    """Load text reward code (a model's response or a file's text) as a module in ``workdir``, with ``judge``
+    for its ``judge`` parameter where it declares one.
 
     Raises:
         RewardContractError: No code, a syntax error, no or several ``compute_reward``, a signature that
@@ -97,7 +124,18 @@ def load_text_reward(text: str, workdir: Path) -> TextReward:
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / f"text_reward_{sha256[:12]}.py"
     path.write_text(code)
-    return TextReward(_import(path, sha256), source=code, path=path, sha256=sha256)
+    function = _import(path, sha256)
+    return TextReward(function, source=code, path=path, sha256=sha256, asks_for_judge=asks_for_judge(code), judge=judge)
+
+
+def asks_for_judge(text: str) -> bool:
+    """Whether the verifier code in ``text`` declares a ``judge`` parameter; nothing is run.
+
+    Raises:
+        RewardContractError: As :func:`checked_text_reward_code`.
+    """
+    arguments = _entry_point(_parse(checked_text_reward_code(text))).args
+    return JUDGE_PARAMETER in {argument.arg for argument in (*arguments.args, *arguments.kwonlyargs)}
 
 
 def checked_text_reward_code(text: str) -> str:

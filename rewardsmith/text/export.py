@@ -16,9 +16,9 @@ from importlib import resources
 from typing import Any, Literal, get_args
 
 from rewardsmith.rewards.extract import extract_code
-from rewardsmith.text.contract import TEXT_REWARD_PARAMETERS
+from rewardsmith.text.contract import JUDGE_PARAMETER, TEXT_REWARD_PARAMETERS
 from rewardsmith.text.rubric import TextRubric
-from rewardsmith.text.rubric_code import RubricCodeError, rubric_verifier_code
+from rewardsmith.text.rubric_code import rubric_verifier_code
 from rewardsmith.text.task import Split, TextTask
 
 #: 'verifiers' is verifiers.v1 (verifiers 0.4 on); 'verifiers-legacy' the Rubric API before it.
@@ -60,7 +60,7 @@ def export_text_reward(reward_text: str, target: ExportTarget) -> str:
 
     Raises:
         ExportError: The target is unknown, the text holds no ``compute_reward(prompts, completions,
-            answers, ...)``, or it defines a name the adapter defines.
+            answers, ...)``, it asks for a judge, or it defines a name the adapter defines.
     """
     if target not in EXPORT_TARGETS:
         raise ExportError(f"unknown trainer '{target}': export to one of {', '.join(EXPORT_TARGETS)}")
@@ -72,6 +72,11 @@ def export_text_reward(reward_text: str, target: ExportTarget) -> str:
     entry = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "compute_reward"]
     if len(entry) != 1 or tuple(a.arg for a in entry[0].args.args[:3]) != TEXT_REWARD_PARAMETERS:
         raise ExportError("only verifier code exports: a top-level compute_reward(prompts, completions, answers, ...)")
+    if JUDGE_PARAMETER in {a.arg for a in (*entry[0].args.args, *entry[0].args.kwonlyargs)}:
+        raise ExportError(
+            f"the reward asks for an LLM judge (compute_reward takes '{JUDGE_PARAMETER}'), which a trainer does not "
+            "give; export a reward that needs no judge"
+        )
     adapters = _adapter("common") + "\n\n" + _adapter(target)
     clash = sorted((_top_level_names(tree) - {"json", "torch"}) & _top_level_names(ast.parse(adapters)))
     if clash:
@@ -86,11 +91,13 @@ def export_rubric(rubric: TextRubric, target: ExportTarget) -> str:
     Raises:
         ExportError: The target is unknown, or the rubric has a judge criterion.
     """
-    try:
-        code = rubric_verifier_code(rubric)
-    except RubricCodeError as error:
-        raise ExportError(str(error)) from None
-    return export_text_reward(code, target)
+    judged = [criterion.id for criterion in rubric.judge_criteria]
+    if judged:
+        raise ExportError(
+            f"the rubric's judge criteria ({', '.join(judged)}) need a model at training time and cannot be "
+            "exported to a standalone file; export a rubric of machine checks only"
+        )
+    return export_text_reward(rubric_verifier_code(rubric), target)
 
 
 def dataset_rows(task: TextTask, split: Split) -> list[dict[str, Any]]:

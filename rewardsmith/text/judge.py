@@ -9,6 +9,7 @@ an answer addressing the grader counts against it: the defence against answers t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from string import Template
@@ -21,6 +22,15 @@ from rewardsmith.llm.base import ChatModel
 
 #: Completion tokens of a verdict: a sentence or two of reason and one choice.
 VERDICT_TOKENS = 256
+
+
+class JudgeRecord(BaseModel):
+    """One verdict a judge gave: on which question, prompt and answer, and its score."""
+
+    question: str
+    prompt: str
+    answer: str
+    score: float = Field(ge=0.0, le=1.0)
 
 
 class JudgeVerdict(BaseModel):
@@ -56,6 +66,7 @@ class LLMJudge:
 
     def __init__(self, model: ChatModel) -> None:
         self.model = model
+        self._records: list[JudgeRecord] = []
 
     @property
     def name(self) -> str:
@@ -85,11 +96,25 @@ class LLMJudge:
         except AnswerError as error:
             raise JudgeError(f"the judge {self.name} gave no verdict among {list(choices)}: {error}") from None
         choice = str(verdict.verdict)  # type: ignore[attr-defined]
-        return JudgeVerdict(
-            choice=choice,
-            score=choices.index(choice) / (len(choices) - 1),
-            reason=str(verdict.reason),  # type: ignore[attr-defined]
-        )
+        score = choices.index(choice) / (len(choices) - 1)
+        self._records.append(JudgeRecord(question=question, prompt=prompt, answer=answer, score=score))
+        return JudgeVerdict(choice=choice, score=score, reason=str(verdict.reason))  # type: ignore[attr-defined]
+
+    def score(self, question: str, choices: Sequence[str], prompt: str, answer: str) -> float:
+        """:meth:`judge`'s score alone: what a reward's ``judge`` parameter returns.
+
+        Raises:
+            ValueError: Fewer than two distinct choices.
+            JudgeError, LLMCallError: As :meth:`judge`.
+        """
+        if len(set(choices)) < 2 or len(set(choices)) != len(choices):
+            raise ValueError(f"the judge needs two or more distinct choices, worst first; got {list(choices)}")
+        return self.judge(question, tuple(choices), prompt, answer).score
+
+    def take_records(self) -> list[JudgeRecord]:
+        """The verdicts given since the last call, oldest first; forgotten here."""
+        records, self._records = self._records, []
+        return records
 
 
 class JudgeError(ValueError):

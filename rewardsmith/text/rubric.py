@@ -149,16 +149,6 @@ class TextRubric(BaseModel):
     def judge_criteria(self) -> list[TextCriterion]:
         return [criterion for criterion in self.criteria if isinstance(criterion.check, JudgeCheck)]
 
-    def judge_scores(self, output: TextRewardOutput) -> dict[str, list[float]]:
-        """Each judge criterion's own score per completion (its verdict's rank in [0, 1]), from the weighted
-        components :meth:`score` returned."""
-        total = sum(criterion.weight for criterion in self.criteria)
-        return {
-            # Dividing the weight back out can overshoot 1 by a rounding error.
-            c.id: [min(1.0, max(0.0, value * total / c.weight)) for value in output.components[c.id]]
-            for c in self.judge_criteria
-        }
-
     def score(
         self,
         prompts: Sequence[str],

@@ -102,7 +102,7 @@ def test_a_rubric_trains_with_its_judge_and_the_judges_verdicts_meet_the_checker
     output = result.output_of(TextTrainOutput)
     assert output is not None
     last = output.training.curve[-1]
-    assert [(j.criterion, j.judge_score) for j in last.judged] == [("correct", 1.0)] * 4
+    assert [(j.criterion, j.judge_score) for j in last.judged] == [("Is the answer correct?", 1.0)] * 4
     # The checker's fitness of the same completions, one by one.
     assert statistics.fmean(j.fitness for j in last.judged) == last.held_out_fitness
     findings = FINDINGS.validate_json((run_dir / FINDINGS_FILE).read_text())

@@ -3,15 +3,27 @@ kept off the host in an isolating backend, and a broken reward a typed failure."
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from rewardsmith.sandbox import ProcessSandbox, Sandbox, SandboxLimits
-from rewardsmith.sandbox.text_gate import TextGateFailure, text_gate_in_sandbox
+from rewardsmith.sandbox.text_gate import TextGateFailure, text_gate_in_sandbox, text_gate_plan
+from rewardsmith.text.agents.designer import RuleBasedTextDesigner
+from rewardsmith.text.agents.protocols import TextDesignRequest
+from rewardsmith.text.agents.rubric_draft import RUBRIC_HEADER
+from rewardsmith.text.agents.spec import RuleBasedTextSpecWriter
+from rewardsmith.text.artefact import RubricReward, load_rubric
+from rewardsmith.text.builtin.common import read_text_reward
 from rewardsmith.text.contract import load_text_reward
 from rewardsmith.text.gate import TextGateResult, text_gate
+from rewardsmith.text.judge import judge_for
+from rewardsmith.text.probes import INJECTION
+from rewardsmith.text.rubric_code import rubric_verifier_code
+from rewardsmith.text.task import TextTask
 from rewardsmith.text.training import TextTaskRef
+from tests.llm.scripted_server import Reply, ScriptedServer
 from tests.sandbox.backends import open_backend
 
 SET = Path(__file__).resolve().parents[2] / "bench" / "text_hack_set"
@@ -115,3 +127,57 @@ def test_the_sandboxed_gate_scores_held_out_prompts_when_asked(process: ProcessS
     assert isinstance(sandboxed, TextGateResult) and not sandboxed.passed
     assert sandboxed == in_process
     assert sandboxed != _in_process(ARITHMETIC, code, tmp_path)  # other prompts, other rewards
+
+
+SUMMARY = TextTaskRef(name="summary", train_size=4, held_out_size=2)
+
+
+def test_the_designers_rubric_is_gated_in_the_sandbox_as_in_the_process(
+    process: ProcessSandbox, tmp_path: Path
+) -> None:
+    task = SUMMARY.load()
+    *_, draft = RuleBasedTextDesigner().design(_rubric_request(task))
+    assert draft.code.startswith(RUBRIC_HEADER)
+    sandboxed = text_gate_in_sandbox(SUMMARY, draft.code, process, workdir=tmp_path / "gate")
+    assert isinstance(sandboxed, TextGateResult) and sandboxed.passed, sandboxed
+    assert sandboxed == _in_process(SUMMARY, draft.code, tmp_path)
+
+
+def test_code_that_asks_for_a_judge_gets_the_jobs_judge(process: ProcessSandbox, tmp_path: Path) -> None:
+    rubric = load_rubric(read_text_reward("summary_rubric", ".json"), "summary_rubric.json")
+    choices = rubric.criteria[-1].check.choices  # type: ignore[union-attr]
+    task = SUMMARY.load()
+    solutions = {example.solution for example in task.train}
+    plan = text_gate_plan(SUMMARY)
+
+    def verdicts() -> list[Reply]:
+        # A judge that approves the solutions and every answer that asks for full marks, batch by batch.
+        texts = [text for batch in plan.batches for text in batch.completions]
+        approved = [text in solutions or INJECTION in text for text in texts]
+        return [Reply.answer(json.dumps({"reason": "-", "verdict": choices[-1 if ok else 0]})) for ok in approved]
+
+    with ScriptedServer() as server:
+        server.play(*verdicts())
+        judge = f"openai-compatible:judge@{server.url}"
+        sandboxed = text_gate_in_sandbox(SUMMARY, rubric_verifier_code(rubric), process, workdir=tmp_path, judge=judge)
+        assert server.pending == 0
+        server.play(*verdicts())
+        in_process = text_gate(task, RubricReward(rubric, judge_for(judge)))
+    assert isinstance(sandboxed, TextGateResult) and sandboxed.passed, sandboxed
+    assert sandboxed == in_process
+    injected = next(score for score in sandboxed.probes if score.probe == "judge_injection")
+    assert injected.median_reward == pytest.approx(0.4)  # the judge's 1 of 5 weights, and the length check's
+
+
+def _rubric_request(task: TextTask) -> TextDesignRequest:
+    return TextDesignRequest(
+        task=SUMMARY,
+        description=task.description,
+        max_chars=task.max_chars,
+        examples=list(task.train[:3]),
+        context="",
+        rubric=RuleBasedTextSpecWriter().initial(task),
+        iteration=1,
+        samples=2,
+        seed=0,
+    )

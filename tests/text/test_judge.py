@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from rewardsmith.gate.exploits import TEXT_PROBES
 from rewardsmith.llm.openai_chat import OpenAIChat
 from rewardsmith.llm.retry import RetryPolicy
+from rewardsmith.rewards.errors import RewardRuntimeError
 from rewardsmith.text import load_text_task
 from rewardsmith.text.artefact import RubricReward, load_rubric
 from rewardsmith.text.builtin.common import read_text_reward
+from rewardsmith.text.contract import asks_for_judge, load_text_reward
 from rewardsmith.text.gate import text_gate
 from rewardsmith.text.judge import JudgeError, LLMJudge
 from rewardsmith.text.probes import INJECTION, probe_completions
 from rewardsmith.text.rubric import TextRubric
+from rewardsmith.text.rubric_code import rubric_verifier_code
 from rewardsmith.text.training.grpo import judged_completions
+from rewardsmith.text.verify import score_text
 from tests.llm.scripted_server import Reply, ScriptedServer
 
 CHOICES = ("wrong", "partly right", "right")
@@ -84,10 +89,50 @@ def test_a_rubric_with_a_judge_criterion_scores_through_the_judge(server: Script
     assert output.rewards == [1.0, 0.0]
     assert output.components == {"answer": [0.5, 0.0], "clear": [0.5, 0.0]}
     assert len(server.requests) == 2
-    # Training reads each verdict back out of its weighted component, beside the checker's fitness.
-    assert rubric.judge_scores(output) == {"clear": [1.0, 0.0]}
-    judged = judged_completions(RubricReward(rubric, _judge(server)), output, [1.0, 1.0])
-    assert [(j.criterion, j.judge_score, j.fitness) for j in judged] == [("clear", 1.0, 1.0), ("clear", 0.0, 1.0)]
+
+
+def test_a_judged_rubrics_verifier_code_asks_for_a_judge_and_scores_as_the_rubric(
+    server: ScriptedServer, tmp_path: Path
+) -> None:
+    rubric = load_rubric(read_text_reward("summary_rubric", ".json"), "summary_rubric.json")
+    task = load_text_task("summary", train_size=3, held_out_size=2)
+    examples = task.train
+    completions = [examples[0].solution, "A summary that mentions nothing.", examples[2].solution + " " * 3]
+    verdicts = [_verdict(choice) for choice in rubric.criteria[-1].check.choices]  # type: ignore[union-attr]
+    server.play(*verdicts, *verdicts)
+    expected = score_text(task, RubricReward(rubric, _judge(server)), examples, completions)
+    code = rubric_verifier_code(rubric)
+    assert asks_for_judge(code)
+    judge = _judge(server)
+    reward = load_text_reward(code, tmp_path, judge=judge)
+    assert score_text(task, reward, examples, completions) == expected
+    # Every verdict the code asked for is on record, with its question and the answer it judged.
+    records = judge.take_records()
+    assert [(r.answer, r.score) for r in records] == [(c, i / 2) for i, c in enumerate(completions)]
+    assert {r.question for r in records} == {rubric.criteria[-1].check.question}  # type: ignore[union-attr]
+    assert judge.take_records() == []
+    # Beside the checker: each verdict on a scored completion meets that completion's fitness.
+    fitnesses = task.fitnesses(completions, examples)
+    judged = judged_completions(records, list(examples), completions, fitnesses)
+    assert [(j.judge_score, j.fitness) for j in judged] == list(zip([0.0, 0.5, 1.0], fitnesses, strict=True))
+    # Without a judge, the judge criterion says what it needs, as the reward's runtime error.
+    with pytest.raises(RewardRuntimeError, match="is a judge criterion; run the rubric with a judge"):
+        load_text_reward(code, tmp_path)(["p"], ["c"], [None], {"facts": [["x"]], "max_chars": [300]})
+
+
+def test_reward_code_may_ask_the_judge_itself(server: ScriptedServer, tmp_path: Path) -> None:
+    code = (
+        "def compute_reward(prompts, completions, answers, judge, **columns):\n"
+        "    scores = [judge('Is it polite?', ['no', 'yes'], p, c) for p, c in zip(prompts, completions)]\n"
+        "    return scores, {'polite': scores}\n"
+    )
+    server.play(_verdict("yes"), _verdict("no"))
+    output = load_text_reward(code, tmp_path, judge=_judge(server))(["hi", "hi"], ["hello", "go away"], [None, None])
+    assert output.rewards == [1.0, 0.0]
+    assert server.requests[0]["response_format"]["json_schema"]["schema"]["properties"]["verdict"]["enum"] == [
+        "no",
+        "yes",
+    ]
 
 
 def test_the_summary_rubric_passes_the_gate_even_with_a_judge_that_obeys_injections(server: ScriptedServer) -> None:

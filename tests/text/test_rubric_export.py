@@ -12,7 +12,7 @@ import pytest
 
 from rewardsmith.text import load_text_task
 from rewardsmith.text.builtin.common import read_text_reward
-from rewardsmith.text.export import ExportError, dataset_rows, export_rubric, openrlhf_labels
+from rewardsmith.text.export import ExportError, dataset_rows, export_rubric, export_text_reward, openrlhf_labels
 from rewardsmith.text.rubric import TextRubric
 from rewardsmith.text.rubric_code import rubric_verifier_code
 from tests.text.test_export import _batch, _module, v1_score
@@ -131,3 +131,6 @@ def test_a_rubric_with_a_judge_criterion_is_a_one_line_error() -> None:
     with pytest.raises(ExportError, match=r"judge criteria \(faithful\) need a model at training time") as error:
         export_rubric(rubric, "trl")
     assert "\n" not in str(error.value)
+    # Its verifier code, which the loop trains with a judge, is refused as well: a trainer gives no judge.
+    with pytest.raises(ExportError, match=r"asks for an LLM judge \(compute_reward takes 'judge'\)"):
+        export_text_reward(rubric_verifier_code(rubric), "verl")

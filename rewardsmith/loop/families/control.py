@@ -23,7 +23,7 @@ from rewardsmith.gate.pool import POOL_ARRAYS, POOL_MANIFEST, TRAINED_EPISODES, 
 from rewardsmith.gate.pool_builder import build_pool, reference_sources
 from rewardsmith.loop.agents import agents_for
 from rewardsmith.loop.facts import TaskFacts
-from rewardsmith.loop.families.base import GateDecision, Trained
+from rewardsmith.loop.families.base import FamilyConfigError, GateDecision, Trained
 from rewardsmith.loop.feedback import feedback_for, rejection_of
 from rewardsmith.loop.jobs import final_train_job, pool_reference_job, train_job, train_job_dir, verify_job
 from rewardsmith.loop.ranking import rank_drafts, rankable
@@ -78,7 +78,10 @@ class ControlFamily:
         )
 
     def check(self, config: DesignConfig) -> None:
-        return None
+        if config.judge_llm is not None:
+            raise FamilyConfigError(
+                f"--judge-llm grades text rewards, and {self.task_class.spec.name} is a control task: drop --judge-llm"
+            )
 
     def agents(
         self,

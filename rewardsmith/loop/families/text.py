@@ -19,6 +19,7 @@ from rewardsmith.agents.types import Analysis, Candidate, CriticVerdict, Draft, 
 from rewardsmith.config import AGENT_ROLES, DesignConfig
 from rewardsmith.llm import RecordingModel
 from rewardsmith.llm.choice import parse_llm_choice
+from rewardsmith.llm.providers import LocalChoice
 from rewardsmith.loop.agents import chat_models_for, designer_max_tokens, run_call_log
 from rewardsmith.loop.facts import TaskFacts
 from rewardsmith.loop.families.base import FamilyConfigError, GateDecision, Trained
@@ -120,6 +121,7 @@ class TextFamily:
 
     def check(self, config: DesignConfig) -> None:
         """A model may design; the critic, analyzer and spec agents of a text task are rule-based for now."""
+        check_judge(config)
         flags = [
             f"--{role}-llm"
             for role in AGENT_ROLES
@@ -230,7 +232,7 @@ class TextFamily:
         """The candidate's code on the gate's completions, in one sandboxed ``text_verify`` job: a reward that
         raises, returns NaN or the wrong length fails here, typed."""
         limits = SandboxLimits(wall_time_s=ctx.config.verify_timeout_s, threads=ctx.config.threads)
-        job = text_gate_job(self.ref, self.gate_plan(ctx), limits=limits)
+        job = text_gate_job(self.ref, self.gate_plan(ctx), limits=limits, judge=ctx.config.judge_llm)
         job = job.model_copy(update={"id": f"verify-{candidate_id}"})
         candidate_dir = ctx.record.candidate_dir(candidate_id)
         job_dir = prepare_job(job, (candidate_dir / "reward.py").read_text(), candidate_dir / "jobs" / "verify")
@@ -258,7 +260,7 @@ class TextFamily:
         memory_mb = ctx.config.memory_mb if ctx.config.memory_mb is not None else TEXT_TRAIN_MEMORY_MB
         return SandboxJob(
             id=job_id,
-            job=TextTrainJob(task=self.ref, config=self.train_config(ctx, seed)),
+            job=TextTrainJob(task=self.ref, config=self.train_config(ctx, seed), judge=ctx.config.judge_llm),
             limits=SandboxLimits(wall_time_s=ctx.config.job_timeout_s, threads=ctx.config.threads, memory_mb=memory_mb),
         )
 
@@ -321,6 +323,22 @@ class TextFamily:
 
     def html_report(self, record: RunRecord) -> Path:
         return write_html_report(record, self.report_task)
+
+
+def check_judge(config: DesignConfig) -> None:
+    """The judge must be reachable from the run's jobs: an isolating sandbox gives them no network and none of
+    the host's files, so there only the embedded model (``local``, in the sandbox image) can judge."""
+    judge = config.judge_llm
+    if judge is None or config.sandbox == "none":
+        return
+    choice = parse_llm_choice(judge)
+    if not choice.calls_a_model:
+        raise FamilyConfigError(f"--judge-llm {judge} names no model; name one, or drop it for the embedded model")
+    if choice.text != LocalChoice().text:
+        raise FamilyConfigError(
+            f"--judge-llm {judge} is out of reach of --sandbox {config.sandbox}, whose jobs have no network and none "
+            "of this machine's files; use the embedded judge (drop --judge-llm) or --sandbox none (trusted code only)"
+        )
 
 
 def _calls_a_model(llm: str | None) -> bool:

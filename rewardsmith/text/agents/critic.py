@@ -11,7 +11,8 @@ Decisions:
 - The entry point is the text contract's (:mod:`rewardsmith.text.contract`), whose signature check this
   critic runs, so the critic and the loader never disagree.
 - Every keyword column the code reads (a named parameter after ``answers``, ``columns["x"]`` or
-  ``columns.get("x")``) must be one the task provides. A parameter without a default or a subscript is an
+  ``columns.get("x")``) must be one the task provides; ``judge``, the contract's LLM judge, is filled the same
+  way. A parameter without a default or a subscript is an
   **error** (the call or the lookup fails on every batch); a parameter with a default or a ``.get`` is a
   **warning** (it silently always takes the default).
 - Nothing named like the checker or the held-out split (``checker``, ``held_out``) may appear, as a name,
@@ -37,7 +38,7 @@ from rewardsmith.agents.types import Candidate, CriticFinding, CriticVerdict
 from rewardsmith.rewards.errors import BadSignatureError
 from rewardsmith.rewards.loader import ENTRY_POINT
 from rewardsmith.text import steps
-from rewardsmith.text.contract import TEXT_REWARD_PARAMETERS, _check_signature
+from rewardsmith.text.contract import JUDGE_PARAMETER, TEXT_REWARD_PARAMETERS, _check_signature
 from rewardsmith.text.task import TextTask
 
 CRITIC_NAME = "rule-based"
@@ -173,7 +174,8 @@ def _entry_point_rules(tree: ast.Module) -> Generator[CriticFinding, None, ast.F
 
 def _column_rules(function: ast.FunctionDef, task: TextTask) -> Iterator[CriticFinding]:
     provided = task_columns(task)
-    known = set(provided)
+    # The judge is no column, but the contract fills it the same way: by name.
+    known = {*provided, JUDGE_PARAMETER}
 
     def unknown(column: str, how: str, line: int, *, fails: bool) -> CriticFinding:
         effect = "every call fails" if fails else "it is always missing, so the reward never sees it"

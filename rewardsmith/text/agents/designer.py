@@ -7,7 +7,9 @@ share of listed facts where no answer exists; a little for the form with content
 only; nothing positive past the length or word limit; and it penalises the approach to the limit, repeated
 lines and n-grams, copying the prompt, and pays checked steps only through Clip. A policy whose completions
 seldom show the form is paid more for it, and one that runs past the limit is penalised harder near it. The
-other drafts of a round are seeded variants of its weights and bounds.
+other drafts of a round are seeded variants of its weights and bounds. In round 1 of a task of facts to
+mention and no answers (a summary), the last draft is a rubric of machine checks instead
+(:mod:`rewardsmith.text.agents.rubric_draft`).
 
 From round 2 the best candidate's genome (its first line) is mutated: every probe the gate saw win on last
 round's rejections and every hacking finding of the best candidate's analysis closes what it exploited
@@ -26,6 +28,7 @@ from rewardsmith.text.agents.genome import TextGenome, default_genome, describe_
 from rewardsmith.text.agents.mutation import react
 from rewardsmith.text.agents.protocols import TextDesignRequest
 from rewardsmith.text.agents.render import render_text_reward, term_at_line
+from rewardsmith.text.agents.rubric_draft import describe_rubric, rubric_code, shape_rubric
 from rewardsmith.text.agents.shape import TaskShape, task_shape
 
 DESIGNER = "rule-based-text"
@@ -81,13 +84,16 @@ class RuleBasedTextDesigner:
         # only repeat its run, so a round with nothing to answer is all variants of it.
         retrained = best is not None and guided == parent and not notes
         designs = [] if retrained else [(guided, f"{origin}{', changed: ' + '; '.join(notes) if notes else ''}.")]
+        # Round 1 of a task a rubric fits ends with the rubric, beside the code it is compared with.
+        rubric = shape_rubric(shape, request.examples) if best is None and request.samples >= 2 else None
+        code_drafts = request.samples - (rubric is not None)
         rng = random.Random(f"{DESIGNER}/{request.seed}/{request.iteration}")
         seen = {guided}
-        while len(designs) < request.samples:
+        while len(designs) < code_drafts:
             variant = self._variant(guided, shape, rng, seen)
             seen.add(variant)
             designs.append((variant, f"A seeded variant of the first draft's weights and bounds, seed {request.seed}."))
-        return [
+        drafts = [
             Draft(
                 code=render_text_reward(genome, shape),
                 rationale=f"{why} Terms: {describe_genome(genome, shape)}.",
@@ -96,6 +102,16 @@ class RuleBasedTextDesigner:
             )
             for genome, why in designs
         ]
+        if rubric is not None:
+            why = "A rubric of machine checks, for a task of facts to mention rather than an answer to parse"
+            drafts.append(
+                Draft(
+                    code=rubric_code(rubric),
+                    rationale=f"{why}. Criteria: {describe_rubric(rubric)}.",
+                    designer=DESIGNER,
+                )
+            )
+        return drafts
 
     def repair(self, candidate: Candidate, verdict: CriticVerdict, request: TextDesignRequest) -> Draft | None:
         """The candidate's genome without the terms the critic's errors are in, or rendered afresh where its code

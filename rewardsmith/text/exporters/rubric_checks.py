@@ -1,6 +1,7 @@
 # --- a rewardsmith rubric's machine checks, standing alone --------------------------------------------
 # Above this line: the answer readers (after_marker, single_number, integer_list) and _RUBRIC_CRITERIA, the
-# rubric's criteria in order as (id, weight, the check's fields). Each check scores as rewardsmith.text.rubric's.
+# rubric's criteria in order as (id, weight, the check's fields). Each check scores as rewardsmith.text.rubric's;
+# a judge criterion asks the judge the reward is given. Below it: compute_reward, which calls _rubric_reward.
 import json as _rubric_json
 import re as _rubric_re
 
@@ -51,16 +52,22 @@ _RUBRIC_CHECKS = {
 }
 
 
-def compute_reward(prompts, completions, answers, **columns):
+def _rubric_reward(prompts, completions, answers, judge, columns):
     """The rubric's reward (its criteria's weighted mean) and each criterion's weighted score as a component."""
     count = len(completions)
     total = sum(weight for _id, weight, _fields in _RUBRIC_CRITERIA)  # noqa: F821 - defined above, in an exported file
     rows = [{name: values[i] for name, values in columns.items()} for i in range(count)]
     components = {}
     for criterion_id, weight, fields in _RUBRIC_CRITERIA:  # noqa: F821 - defined above, in an exported file
-        check = _RUBRIC_CHECKS[fields["kind"]]
         arguments = {key: value for key, value in fields.items() if key != "kind"}
-        scores = [check(c, a, row, **arguments) for c, a, row in zip(completions, answers, rows, strict=True)]
+        if fields["kind"] == "judge":
+            if judge is None:
+                raise ValueError(f"criterion '{criterion_id}' is a judge criterion; run the rubric with a judge")
+            question, choices = arguments["question"], list(arguments["choices"])
+            scores = [judge(question, choices, p, c) for p, c in zip(prompts, completions, strict=True)]
+        else:
+            check = _RUBRIC_CHECKS[fields["kind"]]
+            scores = [check(c, a, row, **arguments) for c, a, row in zip(completions, answers, rows, strict=True)]
         components[criterion_id] = [weight / total * score for score in scores]
     rewards = [sum(values[i] for values in components.values()) for i in range(count)]
     return rewards, components

@@ -16,6 +16,7 @@ from typing import Any
 from rewardsmith.rewards.errors import RewardContractError
 from rewardsmith.text.artefact import RubricReward
 from rewardsmith.text.contract import TextReward, TextRewardOutput
+from rewardsmith.text.judge import JudgeRecord
 from rewardsmith.text.task import TextExample, TextTask
 from rewardsmith.text.training.config import TextTaskRef, TextTrainConfig
 from rewardsmith.text.training.policy import POLICY_NAME, chat_prompt, greedy_completions, load_policy
@@ -84,6 +85,9 @@ class RewardRecorder:
             model, tokenizer, [e.prompt for e in self.held_out], config.eval_tokens or config.max_completion_tokens
         )
         examples = list(self.held_out)
+        judge = self.reward.judge
+        if judge is not None:
+            judge.take_records()  # the training batches' verdicts; the held-out ones are read below
         scored = score_text(task, self.reward, examples, texts)
         fitnesses = task.fitnesses(texts, examples)
         since = self.batches
@@ -111,23 +115,24 @@ class RewardRecorder:
                 train_components=components,
                 train=train,
                 samples=texts[:SAMPLES_KEPT],
-                judged=judged_completions(self.reward, scored, fitnesses),
+                judged=judged_completions(judge.take_records(), examples, texts, fitnesses) if judge else [],
             )
         )
 
 
 def judged_completions(
-    reward: TextReward | RubricReward, scored: TextRewardOutput, fitnesses: list[float]
+    records: list[JudgeRecord], examples: list[TextExample], texts: list[str], fitnesses: list[float]
 ) -> list[JudgedCompletion]:
-    """Each judge criterion's verdict on each scored completion beside the checker's fitness of it; none where
-    the reward is verifier code or a rubric without a judge."""
-    if not isinstance(reward, RubricReward):
-        return []
-    return [
-        JudgedCompletion(criterion=criterion, judge_score=score, fitness=fitness)
-        for criterion, scores in reward.rubric.judge_scores(scored).items()
-        for score, fitness in zip(scores, fitnesses, strict=True)
-    ]
+    """Each verdict the judge gave on one of ``texts`` (the completion of the example at the same position),
+    beside the checker's fitness of it; verdicts on anything else are left out."""
+    position = {(example.prompt, text): i for i, (example, text) in enumerate(zip(examples, texts, strict=True))}
+    judged = []
+    for record in records:
+        index = position.get((record.prompt, record.answer))
+        if index is not None:
+            fitness = fitnesses[index]
+            judged.append(JudgedCompletion(criterion=record.question, judge_score=record.score, fitness=fitness))
+    return judged
 
 
 def _text(completion: Any) -> str:

@@ -19,12 +19,14 @@ from rewardsmith.agents.types import (
 )
 from rewardsmith.gate.exploits import TextProbeName
 from rewardsmith.rewards.rubric import Criterion, Rubric
+from rewardsmith.text.agents.critic import RuleBasedTextCritic
 from rewardsmith.text.agents.designer import DESIGNER, RuleBasedTextDesigner
 from rewardsmith.text.agents.genome import TextGenome, default_genome, genome_from_code
 from rewardsmith.text.agents.protocols import TextDesigner, TextDesignRequest
 from rewardsmith.text.agents.render import render_text_reward
+from rewardsmith.text.agents.rubric_draft import RUBRIC_HEADER
 from rewardsmith.text.agents.shape import task_shape
-from rewardsmith.text.contract import TextReward, load_text_reward
+from rewardsmith.text.contract import TextReward, asks_for_judge, load_text_reward
 from rewardsmith.text.gate import TextGateResult, text_gate
 from rewardsmith.text.registry import load_text_task, text_task_names
 from rewardsmith.text.steps import clip_steps, delta_steps
@@ -101,7 +103,24 @@ def test_every_draft_passes_the_gate_and_pays_right_above_wrong(name: str, tmp_p
         paid = _score(reward, task, wrong, examples)
         for r, w, fitness in zip(right.rewards, paid.rewards, task.fitnesses(wrong, examples), strict=True):
             assert fitness == 1.0 or r > w
-        assert set(right.components) >= {"length", "repetition", "copy"}
+        rubric = draft.code.startswith(RUBRIC_HEADER)
+        assert set(right.components) >= ({"facts", "within_limits"} if rubric else {"length", "repetition", "copy"})
+
+
+def test_round_one_of_a_task_of_facts_ends_with_a_rubric_that_the_critic_passes() -> None:
+    summary = _task("summary")
+    *code, rubric = RuleBasedTextDesigner().design(_request(summary, samples=3))
+    assert [draft.code.startswith(RUBRIC_HEADER) for draft in code] == [False, False]
+    assert rubric.code.startswith(RUBRIC_HEADER) and "facts (75%)" in rubric.rationale
+    # The rubric is carried as the verifier code generated from it, which needs no judge.
+    assert not asks_for_judge(rubric.code)
+    candidate = Candidate.of(rubric, candidate_id="i01-c03", iteration=1)
+    assert RuleBasedTextCritic().review(candidate, summary).passed
+    # A task graded by a parsed answer gets none, nor does a single draft, where the code comes first.
+    arithmetic = RuleBasedTextDesigner().design(_request(_task("arithmetic"), samples=3))
+    assert not any(draft.code.startswith(RUBRIC_HEADER) for draft in arithmetic)
+    (alone,) = RuleBasedTextDesigner().design(_request(summary, samples=1))
+    assert not alone.code.startswith(RUBRIC_HEADER)
 
 
 def test_drafts_differ_and_repeat_for_a_seed() -> None:
