@@ -107,8 +107,8 @@ class _Table:
 
 
 def render(summary: BatchSummary | None, running: dict[str, int] | None = None) -> Table:
-    """The batch as a table: run, state, round, best fitness, running jobs, failures."""
-    table = Table("run", "state", "round", "best fitness", "running jobs", "failures", title="batch")
+    """The batch as a table: run, state, round, what its fitness measures and its best, running jobs, failures."""
+    table = Table("run", "state", "round", "fitness", "best", "running jobs", "failures", title="batch")
     if summary is None:
         return table
     for run in summary.runs:
@@ -116,6 +116,7 @@ def render(summary: BatchSummary | None, running: dict[str, int] | None = None) 
             run.key,
             run.state + (f": {run.error}" if run.error else ""),
             f"{run.iteration}/{run.iterations}" if run.iterations else "-",
+            run.fitness_name,
             format_score(run.best_fitness),
             str((running or {}).get(run.key, 0)),
             str(run.failures),
