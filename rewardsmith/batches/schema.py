@@ -106,6 +106,13 @@ class BatchSpec(BaseModel):
             refusal = design_refusal(task, family, self.design, partial(self._config, task, seed))
             if refusal is not None:
                 raise ValueError(refusal)
+        units = {task: family.facts.step_unit for task, family in families.items()}
+        if self.design.get("steps") is not None and len(set(units.values())) > 1:
+            counts = ", ".join(f"{task}: {unit}" for task, unit in units.items())
+            raise ValueError(
+                f"design.steps: the tasks count steps differently ({counts}), so one number cannot fit them all; "
+                "leave steps unset (each task trains its own budget) or give each kind of task a batch of its own"
+            )
         if self.gpus_per_job > 0:
             on_cpu = [
                 f"{task} ({family.facts.family})"

@@ -108,7 +108,14 @@ class _Table:
 
 def render(summary: BatchSummary | None, running: dict[str, int] | None = None) -> Table:
     """The batch as a table: run, state, round, what its fitness measures and its best, running jobs, failures."""
-    table = Table("run", "state", "round", "fitness", "best", "running jobs", "failures", title="batch")
+    table = Table(title="batch")
+    # Names, not prose: never cut on an 80-column terminal while the other columns can wrap.
+    table.add_column("run", no_wrap=True)
+    table.add_column("state")
+    table.add_column("round")
+    table.add_column("fitness", no_wrap=True)
+    for header in ("best", "jobs", "failures"):
+        table.add_column(header)
     if summary is None:
         return table
     for run in summary.runs:

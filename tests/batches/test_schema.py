@@ -109,6 +109,8 @@ def test_an_unknown_task_names_both_families_tasks() -> None:
             {"design": {"llm": "local", "designer_llm": "offline"}},
             ["design.llm, design.designer_llm (task 'arithmetic'):", "--llm or --designer-llm alone"],
         ),
+        # One number of steps would be env steps for one task and GRPO steps for the other.
+        ({"design": {"steps": 5000}}, ["design.steps: the tasks count steps differently (arithmetic: GRPO steps, "]),
         # Text training is CPU-only: a GPU asked for every job would sit idle under it.
         ({"gpus_per_job": 1}, ["gpus_per_job: arithmetic (text) trains on the CPU only", "gpus_per_job: 0"]),
         (
@@ -130,3 +132,4 @@ def test_what_a_text_task_refuses_a_control_task_takes() -> None:
     spec = parse_batch(GOOD | {"design": {"device": "cuda", "critic_llm": "local"}, "gpus_per_job": 1})
     assert spec.gpus_per_job == 1 and spec.run_config("cartpole", 0, Path()).device == "cuda"
     assert parse_batch(MIXED | {"design": {"device": "cpu", "llm": "local"}}).design["device"] == "cpu"
+    assert parse_batch(GOOD | {"tasks": ["sorting", "arithmetic"], "design": {"steps": 5}}).design["steps"] == 5
