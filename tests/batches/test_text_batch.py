@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import rewardsmith as rewardsmith_api
 from rewardsmith.batches.summary import INDEX_FILE, SUMMARY_FILE, BatchSummary
 from rewardsmith.loop.families.text import TEXT_GATE
 from rewardsmith.loop.record import RunRecord
@@ -59,6 +60,10 @@ def test_a_text_task_runs_in_a_batch_and_shows_with_its_fitness_name(tmp_path: P
     index = (batch_dir / INDEX_FILE).read_text()
     assert "<td>text</td>" in index and "<td>held_out_fitness</td>" in index
     assert f'href="arithmetic-s0/{run.run_dir.name}/report.html"' in index
+
+    again = rewardsmith_api.batch(resume=batch_dir)  # the saved batch, text task and all, reads back
+    assert again.runs == [run]
+    assert again.jobs.submitted == 0
 
 
 def test_a_text_tasks_refusal_stops_the_command_before_anything_is_made(tmp_path: Path) -> None:
