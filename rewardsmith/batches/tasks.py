@@ -40,15 +40,15 @@ def design_refusal(task: str, family: Family, design: Mapping[str, object], conf
     fields at fault and the task; None where it accepts them.
 
     The family's message names the setting as the command line spells it (``--device cuda``); the fields at
-    fault are found as the settings without which the family accepts the run, so the line names them as the
-    batch file does (``design.device``), whichever family refused. Where no one setting is to blame (the
-    family refuses its defaults), the line names ``design``.
+    fault are found as the settings without which the family no longer gives that refusal (it accepts, or
+    refuses the next thing), so the line names them as the batch file does (``design.device``), whichever
+    family refused. Where no one setting is to blame (the family refuses its defaults), it names ``design``.
     """
     reason = _refusal(family, config_of(design))
     if reason is None:
         return None
     at_fault = [
-        key for key in design if _refusal(family, config_of({k: v for k, v in design.items() if k != key})) is None
+        key for key in design if _refusal(family, config_of({k: v for k, v in design.items() if k != key})) != reason
     ]
     where = ", ".join(f"design.{key}" for key in at_fault) or "design"
     return f"{where} (task '{task}'): {reason}"

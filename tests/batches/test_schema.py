@@ -103,19 +103,27 @@ def test_an_unknown_task_names_both_families_tasks() -> None:
     ("change", "fragments"),
     [
         # The text family's own refusals, each naming the field of the batch file at fault and the task.
-        ({"design": {"device": "cuda"}}, ["design.device (task 'arithmetic'):", "train on the CPU"]),
-        ({"design": {"critic_llm": "local"}}, ["design.critic_llm (task 'arithmetic'):", "rule-based"]),
+        ({"design": {"device": "cuda"}}, ["b.yaml: design.device (task 'arithmetic'):", "train on the CPU"]),
+        ({"design": {"critic_llm": "local"}}, ["b.yaml: design.critic_llm (task 'arithmetic'):", "rule-based"]),
         (
             {"design": {"llm": "local", "designer_llm": "offline"}},
-            ["design.llm, design.designer_llm (task 'arithmetic'):", "--llm or --designer-llm alone"],
+            ["b.yaml: design.llm, design.designer_llm (task 'arithmetic'):", "--llm or --designer-llm alone"],
+        ),
+        # Two refused settings: the line is about the one the family names first, and names its field alone.
+        (
+            {"design": {"device": "cuda", "analyzer_llm": "local"}},
+            ["b.yaml: design.analyzer_llm (task 'arithmetic'):", "drop --analyzer-llm"],
         ),
         # One number of steps would be env steps for one task and GRPO steps for the other.
-        ({"design": {"steps": 5000}}, ["design.steps: the tasks count steps differently (arithmetic: GRPO steps, "]),
+        (
+            {"design": {"steps": 5000}},
+            ["b.yaml: design.steps: the tasks count steps differently (arithmetic: GRPO steps, "],
+        ),
         # Text training is CPU-only: a GPU asked for every job would sit idle under it.
-        ({"gpus_per_job": 1}, ["gpus_per_job: arithmetic (text) trains on the CPU only", "gpus_per_job: 0"]),
+        ({"gpus_per_job": 1}, ["b.yaml: gpus_per_job: arithmetic (text) trains on the CPU only", "gpus_per_job: 0"]),
         (
             {"tasks": ["sorting", "cartpole", "arithmetic"], "gpus_per_job": 0.5},
-            ["gpus_per_job: sorting (text), arithmetic (text) train on the CPU only"],
+            ["b.yaml: gpus_per_job: sorting (text), arithmetic (text) train on the CPU only"],
         ),
     ],
 )
