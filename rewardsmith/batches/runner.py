@@ -26,6 +26,7 @@ from rewardsmith.executors import (
     JobExecutor,
     open_executor,
 )
+from rewardsmith.loop.families import open_family
 from rewardsmith.loop.record import RunFileError, RunNotFoundError, RunRecord
 from rewardsmith.loop.results import DesignResult
 from rewardsmith.sandbox import BackendChoice
@@ -75,6 +76,11 @@ def find_run(key_dir: Path) -> Path | None:
             continue
         return child
     return None
+
+
+def _entry(key: str, task: str, seed: int) -> RunEntry:
+    facts = open_family(task).facts
+    return RunEntry(key=key, task=task, seed=seed, family=facts.family, fitness_name=facts.fitness_name)
 
 
 class _RunReporter:
@@ -130,7 +136,7 @@ class BatchDriver:
         self.summary = BatchSummary(
             batch_dir=batch_dir,
             executor=self.executor_name,
-            runs=[RunEntry(key=key, task=task, seed=seed) for key, task, seed in spec.run_keys()],
+            runs=[_entry(key, task, seed) for key, task, seed in spec.run_keys()],
         )
         self._lock = threading.Lock()
         self._sandboxes: list[ExecutorSandbox] = []

@@ -2,7 +2,7 @@
 
 ::
 
-    tasks: [cartpole, point_reach, tasks/my_task.py:MyTask]
+    tasks: [cartpole, point_reach, arithmetic, tasks/my_task.py:MyTask]
     seeds: [0, 1]
     design: {iterations: 2, samples: 4, steps: 20000, llm: offline, sandbox: docker}
     parallel: 2
@@ -11,20 +11,25 @@
     retries: 2
     gpus_per_job: 1
 
-Every problem with it is a :class:`BatchFileError` whose message is one line naming the file and the
-field, and saying what to do.
+A task is whatever family of the design loop claims it (:mod:`rewardsmith.batches.tasks`): control tasks,
+task files and text tasks side by side, each family's refusals checked when the file is read. Every problem
+with it is a :class:`BatchFileError` whose message is one line naming the file and the field, and saying
+what to do.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from rewardsmith.batches.tasks import cpu_only, design_refusal, open_tasks
 from rewardsmith.config import DesignConfig
 from rewardsmith.executors import ExecutorName
-from rewardsmith.tasks import TaskLoadError, load_task
+from rewardsmith.loop.families import open_family
 
 #: Settings a batch sets per run itself, so ``design:`` may not.
 PER_RUN = ("task", "seed", "out")
@@ -39,7 +44,9 @@ class BatchSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    tasks: list[str] = Field(min_length=1, description="Built-in task names or path/to/file.py:ClassName.")
+    tasks: list[str] = Field(
+        min_length=1, description="Built-in task names (control or text) or path/to/file.py:ClassName."
+    )
     seeds: list[int] = Field(default=[0], min_length=1, description="Seeds; every task is designed once per seed.")
     design: dict[str, object] = Field(
         default_factory=dict,
@@ -53,7 +60,11 @@ class BatchSpec(BaseModel):
     )
     retries: int = Field(default=2, ge=0, le=20, description="Times a job whose worker died is sent again.")
     gpus_per_job: float = Field(
-        default=0.0, ge=0, le=8, description="GPUs each training job asks its Ray worker for; 0 on CPU workers."
+        default=0.0,
+        ge=0,
+        le=8,
+        description="GPUs each training job asks its Ray worker for; 0 on CPU workers, and with any task that "
+        "trains on the CPU only (a text task).",
     )
     out: Path = Field(default=Path("batches"), description="Directory that receives the batch directory.")
 
@@ -67,12 +78,7 @@ class BatchSpec(BaseModel):
     @field_validator("tasks")
     @classmethod
     def _known_tasks(cls, tasks: list[str]) -> list[str]:
-        for task in tasks:
-            try:
-                load_task(task)
-            except TaskLoadError as error:
-                raise ValueError(str(error)) from None
-        if len({load_task(task).spec.name for task in tasks}) != len(tasks):
+        if len({family.facts.name for family in open_tasks(tasks).values()}) != len(tasks):
             raise ValueError("a task is named twice; name each once (seeds repeat it)")
         return tasks
 
@@ -89,15 +95,48 @@ class BatchSpec(BaseModel):
             first = error.errors()[0]
             where = ".".join(str(part) for part in first["loc"]) or "design"
             raise ValueError(f"design.{where}: {first['msg'].removeprefix('Value error, ')}") from None
+        self._families_accept()
         return self
+
+    def _families_accept(self) -> None:
+        """Each task's family takes the design settings and the GPUs, so that no run is refused mid-batch."""
+        seed = self.seeds[0]
+        families = open_tasks(self.tasks)
+        for task, family in families.items():
+            refusal = design_refusal(task, family, self.design, partial(self._config, task, seed))
+            if refusal is not None:
+                raise ValueError(refusal)
+        units = {task: family.facts.step_unit for task, family in families.items()}
+        if self.design.get("steps") is not None and len(set(units.values())) > 1:
+            counts = ", ".join(f"{task}: {unit}" for task, unit in units.items())
+            raise ValueError(
+                f"design.steps: the tasks count steps differently ({counts}), so one number cannot fit them all; "
+                "leave steps unset (each task trains its own budget) or give each kind of task a batch of its own"
+            )
+        if self.gpus_per_job > 0:
+            on_cpu = [
+                f"{task} ({family.facts.family})"
+                for task, family in families.items()
+                if cpu_only(family, self.run_config(task, seed, Path()))
+            ]
+            if on_cpu:
+                raise ValueError(
+                    f"gpus_per_job: {', '.join(on_cpu)} {'trains' if len(on_cpu) == 1 else 'train'} on the CPU "
+                    "only; set gpus_per_job: 0, or give the tasks that train on a GPU a batch of their own"
+                )
 
     def run_config(self, task: str, seed: int, out: Path) -> DesignConfig:
         """The settings of the run of ``task`` on ``seed`` whose run directory goes under ``out``."""
-        return DesignConfig(task=task, seed=seed, out=out, **self.design)  # type: ignore[arg-type]
+        return self._config(task, seed, self.design, out)
+
+    @staticmethod
+    def _config(task: str, seed: int, design: Mapping[str, object], out: Path = Path()) -> DesignConfig:
+        return DesignConfig(task=task, seed=seed, out=out, **design)  # type: ignore[arg-type]
 
     def run_keys(self) -> list[tuple[str, str, int]]:
         """``(key, task, seed)`` of every run, in the file's order; the key names the run's folder."""
-        return [(f"{load_task(task).spec.name}-s{seed}", task, seed) for task in self.tasks for seed in self.seeds]
+        names = {task: open_family(task).facts.name for task in self.tasks}
+        return [(f"{names[task]}-s{seed}", task, seed) for task in self.tasks for seed in self.seeds]
 
 
 def load_batch(path: Path) -> BatchSpec:

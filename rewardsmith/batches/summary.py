@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from rewardsmith.executors import ExecutorName, JobCounts
+from rewardsmith.loop.facts import TaskFamily
 from rewardsmith.loop.results import format_score
 
 RunState = Literal["pending", "running", "finished", "failed", "interrupted"]
@@ -27,6 +28,11 @@ class RunEntry(BaseModel):
     key: str = Field(description="The run's folder under the batch directory: task and seed.")
     task: str
     seed: int
+    family: TaskFamily = Field(description="The family of the task: its runs train by PPO (control) or GRPO (text).")
+    fitness_name: str = Field(
+        description="What the run's fitness measures, e.g. 'episode_length' or 'held_out_fitness' (a text task's "
+        "trusted checker on its held-out prompts)."
+    )
     state: RunState = "pending"
     run_dir: Path | None = Field(default=None, description="The run directory, once made.")
     iteration: int = 0
@@ -76,9 +82,11 @@ def index_page(summary: BatchSummary) -> str:
         cells = [
             run.key,
             run.task,
+            run.family,
             str(run.seed),
             run.state,
             f"{run.iteration}/{run.iterations}",
+            run.fitness_name,
             format_score(run.best_fitness),
             format_score(run.normalized_score),
             str(run.failures),
@@ -97,7 +105,8 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}</style></head><bo
 <h1>Batch {html.escape(summary.batch_dir.name)}</h1>
 <p>executor: {html.escape(summary.executor)}; jobs: {jobs.submitted} sent, {jobs.done} done, {jobs.retried} retried
 after a lost worker, {jobs.lost} lost; wall time {summary.wall_time_s:.1f} s</p>
-<table><tr><th>run</th><th>task</th><th>seed</th><th>state</th><th>round</th><th>best fitness</th>
+<table><tr><th>run</th><th>task</th><th>family</th><th>seed</th><th>state</th><th>round</th><th>fitness</th>
+<th>best fitness</th>
 <th>normalised score</th><th>failures</th><th>report</th></tr>
 {chr(10).join(rows)}
 </table></body></html>

@@ -107,8 +107,15 @@ class _Table:
 
 
 def render(summary: BatchSummary | None, running: dict[str, int] | None = None) -> Table:
-    """The batch as a table: run, state, round, best fitness, running jobs, failures."""
-    table = Table("run", "state", "round", "best fitness", "running jobs", "failures", title="batch")
+    """The batch as a table: run, state, round, what its fitness measures and its best, running jobs, failures."""
+    table = Table(title="batch")
+    # Names, not prose: never cut on an 80-column terminal while the other columns can wrap.
+    table.add_column("run", no_wrap=True)
+    table.add_column("state")
+    table.add_column("round")
+    table.add_column("fitness", no_wrap=True)
+    for header in ("best", "jobs", "failures"):
+        table.add_column(header)
     if summary is None:
         return table
     for run in summary.runs:
@@ -116,6 +123,7 @@ def render(summary: BatchSummary | None, running: dict[str, int] | None = None) 
             run.key,
             run.state + (f": {run.error}" if run.error else ""),
             f"{run.iteration}/{run.iterations}" if run.iterations else "-",
+            run.fitness_name,
             format_score(run.best_fitness),
             str((running or {}).get(run.key, 0)),
             str(run.failures),

@@ -76,3 +76,68 @@ def test_the_command_refuses_bad_input_in_one_line_and_makes_nothing(tmp_path: P
     assert_one_line_error(rewardsmith("batch", str(tmp_path / "bad.yaml")), "executor:", "'local' or 'ray'")
     assert_one_line_error(rewardsmith("batch", str(tmp_path / "bad.yaml"), "--executor", "slurm"), "--executor 'slurm'")
     assert not (tmp_path / "out").exists()
+
+
+# ---- text tasks beside control tasks: through the loop's family seam --------------------------------
+
+MIXED = GOOD | {"tasks": ["arithmetic", "cartpole"]}
+
+
+def test_a_batch_takes_text_tasks_beside_control_tasks() -> None:
+    spec = parse_batch(MIXED)
+    assert [key for key, _, _ in spec.run_keys()] == ["arithmetic-s0", "arithmetic-s3", "cartpole-s0", "cartpole-s3"]
+    config = spec.run_config("arithmetic", 3, Path("out"))
+    assert (config.task, config.seed, config.iterations) == ("arithmetic", 3, 1)
+
+
+def test_an_unknown_task_names_both_families_tasks() -> None:
+    with pytest.raises(BatchFileError) as raised:
+        parse_batch(MIXED | {"tasks": ["arithmetic", "no_such_task"]}, "b.yaml")
+    message = str(raised.value)
+    assert "\n" not in message and message.startswith("b.yaml: tasks: unknown task 'no_such_task'")
+    assert "a control task (" in message and "cartpole" in message
+    assert "a text task (" in message and "arithmetic" in message and "summary" in message
+
+
+@pytest.mark.parametrize(
+    ("change", "fragments"),
+    [
+        # The text family's own refusals, each naming the field of the batch file at fault and the task.
+        ({"design": {"device": "cuda"}}, ["b.yaml: design.device (task 'arithmetic'):", "train on the CPU"]),
+        ({"design": {"critic_llm": "local"}}, ["b.yaml: design.critic_llm (task 'arithmetic'):", "rule-based"]),
+        (
+            {"design": {"llm": "local", "designer_llm": "offline"}},
+            ["b.yaml: design.llm, design.designer_llm (task 'arithmetic'):", "--llm or --designer-llm alone"],
+        ),
+        # Two refused settings: the line is about the one the family names first, and names its field alone.
+        (
+            {"design": {"device": "cuda", "analyzer_llm": "local"}},
+            ["b.yaml: design.analyzer_llm (task 'arithmetic'):", "drop --analyzer-llm"],
+        ),
+        # One number of steps would be env steps for one task and GRPO steps for the other.
+        (
+            {"design": {"steps": 5000}},
+            ["b.yaml: design.steps: the tasks count steps differently (arithmetic: GRPO steps, "],
+        ),
+        # Text training is CPU-only: a GPU asked for every job would sit idle under it.
+        ({"gpus_per_job": 1}, ["b.yaml: gpus_per_job: arithmetic (text) trains on the CPU only", "gpus_per_job: 0"]),
+        (
+            {"tasks": ["sorting", "cartpole", "arithmetic"], "gpus_per_job": 0.5},
+            ["b.yaml: gpus_per_job: sorting (text), arithmetic (text) train on the CPU only"],
+        ),
+    ],
+)
+def test_a_text_tasks_refusals_are_one_line_naming_the_field_at_load_time(change: dict, fragments: list[str]) -> None:
+    with pytest.raises(BatchFileError) as raised:
+        parse_batch(MIXED | change, "b.yaml")
+    message = str(raised.value)
+    assert "\n" not in message and message.startswith("b.yaml: ")
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+def test_what_a_text_task_refuses_a_control_task_takes() -> None:
+    spec = parse_batch(GOOD | {"design": {"device": "cuda", "critic_llm": "local"}, "gpus_per_job": 1})
+    assert spec.gpus_per_job == 1 and spec.run_config("cartpole", 0, Path()).device == "cuda"
+    assert parse_batch(MIXED | {"design": {"device": "cpu", "llm": "local"}}).design["device"] == "cpu"
+    assert parse_batch(GOOD | {"tasks": ["sorting", "arithmetic"], "design": {"steps": 5}}).design["steps"] == 5
