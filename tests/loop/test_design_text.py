@@ -87,6 +87,12 @@ def test_an_offline_text_run_designs_gates_trains_and_reports(arithmetic_run: Ru
     assert (record.dir / "best_reward.py").read_text().endswith(summary.best_code or "")
     page = (record.dir / "report.html").read_text()
     assert "arithmetic" in page and "held_out_fitness" in page and "gate_probe" in page
+    # The gate section shows the text gate's evidence: what each probe was paid beside competence.
+    assert "The gate stopped 1 of 2: i01-c00." in page
+    assert "probe padded: median reward" in page and "(paid as much)" in page
+    # TensorBoard holds each GRPO run's curve, the candidates' and the final evaluation's.
+    for folder in ("i02-c00", f"final/best-seed{evaluation.seeds[0]}"):
+        assert any((record.dir / "tensorboard" / folder).glob("events.out.tfevents.*")), folder
 
 
 def test_the_best_text_reward_exports_and_scores_as_in_the_run(arithmetic_run: RunRecord, tmp_path: Path) -> None:

@@ -30,7 +30,8 @@ from rewardsmith.loop.ranking import rank_drafts, rankable
 from rewardsmith.loop.record import GATE, POOL_LABELS, TRAIN, VERIFY, RunRecord, round_prefix
 from rewardsmith.loop.report import ReportTask, write_html_report, write_report
 from rewardsmith.loop.report.episodes import draw as draw_episode
-from rewardsmith.loop.report.model import ppo_curves
+from rewardsmith.loop.report.model import control_gate_entry, ppo_curves
+from rewardsmith.loop.report.tensorboard import ppo_events
 from rewardsmith.rewards.rubric import DEFAULT_GOAL_FLAG, Rubric
 from rewardsmith.sandbox import SandboxResult, TrainOutput, VerifyOutput
 from rewardsmith.sandbox.artefacts import checkpoint_episodes
@@ -305,7 +306,13 @@ class ControlFamily:
     @property
     def report_task(self) -> ReportTask:
         """The report's view of the task: PPO curves, and episodes drawn as the task draws them."""
-        return ReportTask(facts=self.facts, curves_of=ppo_curves, draw=partial(draw_episode, self.task_class))
+        return ReportTask(
+            facts=self.facts,
+            curves_of=ppo_curves,
+            gate_entry=control_gate_entry,
+            events_of=ppo_events,
+            draw=partial(draw_episode, self.task_class),
+        )
 
 
 def ranking_path(iteration: int) -> str:

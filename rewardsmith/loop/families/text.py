@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from torch.utils.tensorboard import SummaryWriter
+
 from rewardsmith.agents.protocols import Agents
 from rewardsmith.agents.types import Analysis, Candidate, CriticVerdict, Draft, Rejection
 from rewardsmith.config import AGENT_ROLES, DesignConfig
@@ -27,7 +29,7 @@ from rewardsmith.loop.feedback import feedback_for, rejection_of
 from rewardsmith.loop.jobs import fresh_out_dir
 from rewardsmith.loop.record import TRAIN, VERIFY, Artefact, RunRecord
 from rewardsmith.loop.report import ReportTask, write_html_report, write_report
-from rewardsmith.loop.report.model import Curves
+from rewardsmith.loop.report.model import Curves, GateEntry
 from rewardsmith.rewards.rubric import Rubric
 from rewardsmith.sandbox import SandboxJob, SandboxLimits, SandboxResult, TextTrainJob, TextTrainOutput, prepare_job
 from rewardsmith.sandbox.text_gate import judge_text_gate_result, text_gate_job, text_gate_plan
@@ -316,7 +318,7 @@ class TextFamily:
 
     @property
     def report_task(self) -> ReportTask:
-        return ReportTask(facts=self.facts, curves_of=grpo_curves)
+        return ReportTask(facts=self.facts, curves_of=grpo_curves, gate_entry=text_gate_entry, events_of=grpo_events)
 
     def write_report(self, ctx: LoopContext, evaluation: FinalEvaluation, history: Sequence[Any]) -> None:
         write_report(ctx.record, self.report_task, evaluation, history)
@@ -357,6 +359,46 @@ def trained_by_grpo(result: SandboxResult) -> Trained | None:
         steps=len(training.steps),
         wall_time_s=training.wall_time_s,
     )
+
+
+def text_gate_entry(record: RunRecord, candidate_id: str) -> GateEntry | None:
+    """The text gate's verdict on a candidate, each probe's pay beside competence as its evidence."""
+    verdict = record.read(candidate_id, TEXT_GATE)
+    if verdict is None:
+        return None
+    checks = [
+        f"probe {p.probe}: median reward {p.median_reward:.3f} vs correct {verdict.correct_median_reward:.3f} "
+        f"(fitness {p.fitness:.2f})" + (" (paid as much)" if p.wins else "" if p.counts else " (as fit as correct)")
+        for p in verdict.probes
+    ]
+    return GateEntry(
+        candidate_id=candidate_id,
+        passed=verdict.passed,
+        reason_kind=None if verdict.passed else "gate_probe",
+        reason=None if verdict.passed else verdict.reason,
+        checks=checks,
+        report=None,
+    )
+
+
+def grpo_events(folder: Path, result: SandboxResult) -> None:
+    """A GRPO job's learning curve as TensorBoard scalars, at each evaluation point and each step."""
+    output = result.output_of(TextTrainOutput)
+    if output is None:
+        return
+    training = output.training
+    with SummaryWriter(str(folder)) as writer:
+        for point in training.curve:
+            writer.add_scalar("eval/held_out_fitness", point.held_out_fitness, point.step)
+            writer.add_scalar("eval/held_out_reward", point.held_out_reward, point.step)
+            writer.add_scalar("eval/mean_chars", point.held_out.mean_chars, point.step)
+            writer.add_scalar("eval/repeated_ngram_share", point.held_out.repeated_ngram_share, point.step)
+        for step in training.steps:
+            writer.add_scalar("train/reward", step.reward, step.step)
+            writer.add_scalar("train/reward_std", step.reward_std, step.step)
+            writer.add_scalar("train/mean_chars", step.mean_chars, step.step)
+            for name, value in step.components.items():
+                writer.add_scalar(f"components/{name}", value, step.step)
 
 
 def grpo_curves(result: SandboxResult) -> Curves | None:

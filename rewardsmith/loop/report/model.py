@@ -149,10 +149,19 @@ class Report(BaseModel):
 
 CurvesOf = Callable[[SandboxResult], "Curves | None"]
 """A training's fitness and component curves, as the task's family reads them from its result."""
+GateEntryOf = Callable[[RunRecord, str], "GateEntry | None"]
+"""The gate's verdict on a candidate, as the task's family recorded it; None where its gate did not judge it."""
 
 
-def assemble(record: RunRecord, task: TaskFacts, curves_of: CurvesOf, summary: DesignResult | None = None) -> Report:
-    """Everything the report shows, from a finished run.
+def assemble(
+    record: RunRecord,
+    task: TaskFacts,
+    curves_of: CurvesOf,
+    gate_entry: GateEntryOf,
+    summary: DesignResult | None = None,
+) -> Report:
+    """Everything the report shows, from a finished run; ``curves_of`` and ``gate_entry`` read the family's
+    trainings and gate verdicts.
 
     Raises:
         ReportError: The run has not finished, or one of its files is damaged or of an older layout.
@@ -168,7 +177,7 @@ def assemble(record: RunRecord, task: TaskFacts, curves_of: CurvesOf, summary: D
             f"`rewardsmith resume {record.dir}`, then make its report"
         )
     try:
-        return _assemble(record, summary, evaluation, task, curves_of)
+        return _assemble(record, summary, evaluation, task, curves_of, gate_entry)
     except RunFileError as error:
         raise ReportError(str(error)) from None
     except (ValueError, OSError) as error:
@@ -184,6 +193,7 @@ def _assemble(
     evaluation: FinalEvaluation,
     task: TaskFacts,
     curves_of: CurvesOf,
+    gate_entry: GateEntryOf,
 ) -> Report:
     statuses = record.statuses()
     candidates = []
@@ -207,18 +217,9 @@ def _assemble(
                 best=status.id == summary.best_candidate_id,
             )
         )
-        verdict = record.read(status.id, GATE)
-        if verdict is not None:
-            gate.append(
-                GateEntry(
-                    candidate_id=status.id,
-                    passed=verdict.passed,
-                    reason_kind=verdict.reason_kind,
-                    reason=verdict.reason,
-                    checks=verdict.checks,
-                    report=verdict.report,
-                )
-            )
+        entry = gate_entry(record, status.id)
+        if entry is not None:
+            gate.append(entry)
         analysis = record.read(status.id, ANALYSIS)
         if analysis is not None:
             detectors += [
@@ -274,6 +275,21 @@ def _assemble(
         gate=gate,
         detectors=detectors,
         episodes=_episodes(record, best_id, trainings.get(best_id)) if best_id is not None else [],
+    )
+
+
+def control_gate_entry(record: RunRecord, candidate_id: str) -> GateEntry | None:
+    """The control gate's verdict on a candidate (gate.json); None where the gate did not judge it."""
+    verdict = record.read(candidate_id, GATE)
+    if verdict is None:
+        return None
+    return GateEntry(
+        candidate_id=candidate_id,
+        passed=verdict.passed,
+        reason_kind=verdict.reason_kind,
+        reason=verdict.reason,
+        checks=verdict.checks,
+        report=verdict.report,
     )
 
 

@@ -6,6 +6,7 @@ They are written from the typed training results, for people; nothing in rewards
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from torch.utils.tensorboard import SummaryWriter
@@ -18,21 +19,28 @@ from rewardsmith.training.result import TrainingResult
 FOLDER = "tensorboard"
 
 
-def write_events(record: RunRecord, evaluation: FinalEvaluation) -> Path:
+EventsOf = Callable[[Path, SandboxResult], None]
+"""Writes one training's scalars under a folder, as the task's family reads its result; nothing where it holds none."""
+
+
+def write_events(record: RunRecord, evaluation: FinalEvaluation, events_of: EventsOf) -> Path:
     """Write ``tensorboard/<candidate>`` and ``tensorboard/final/<run>`` afresh; return the folder."""
     root = record.path(FOLDER)
     shutil.rmtree(root, ignore_errors=True)
-    for status in record.statuses():
-        _write(root / status.id, record.read(status.id, TRAIN))
-    for label in ("best", "reference", "sparse"):
-        for seed in evaluation.seeds:
-            name = f"{label}-seed{seed}"
-            _write(root / "final" / name, record.final_run(name))
+    runs = [(root / status.id, record.read(status.id, TRAIN)) for status in record.statuses()]
+    runs += [
+        (root / "final" / name, record.final_run(name))
+        for name in (f"{label}-seed{seed}" for label in ("best", "reference", "sparse") for seed in evaluation.seeds)
+    ]
+    for folder, result in runs:
+        if result is not None:
+            events_of(folder, result)
     return root
 
 
-def _write(folder: Path, result: SandboxResult | None) -> None:
-    trained = result.output_of(TrainOutput) if result is not None else None
+def ppo_events(folder: Path, result: SandboxResult) -> None:
+    """A PPO job's checkpoints as scalars; nothing where the result holds no training."""
+    trained = result.output_of(TrainOutput)
     if trained is not None:
         write_training(folder, trained.training)
 

@@ -12,9 +12,9 @@ from rewardsmith.loop.record import RunRecord
 from rewardsmith.loop.report import charts
 from rewardsmith.loop.report.episodes import DrawnEpisode
 from rewardsmith.loop.report.html import render
-from rewardsmith.loop.report.model import CurvesOf, EpisodePick, ReportError, assemble
+from rewardsmith.loop.report.model import CurvesOf, EpisodePick, GateEntryOf, ReportError, assemble
 from rewardsmith.loop.report.summary import design_result, write_best_reward, write_summary
-from rewardsmith.loop.report.tensorboard import write_events
+from rewardsmith.loop.report.tensorboard import EventsOf, write_events
 from rewardsmith.loop.results import DesignResult, FinalEvaluation
 
 REPORT = "report.html"
@@ -22,10 +22,13 @@ REPORT = "report.html"
 
 @dataclass(frozen=True)
 class ReportTask:
-    """What the report asks of the task's family: its facts, its trainings' curves, and its episodes drawn."""
+    """What the report asks of the task's family: its facts, its trainings' curves and scalars, its gate's
+    verdicts, and its episodes drawn."""
 
     facts: TaskFacts
     curves_of: CurvesOf
+    gate_entry: GateEntryOf
+    events_of: EventsOf
     #: Draws a recorded episode; None for a family whose analysis picks no episodes.
     draw: Callable[[EpisodePick], DrawnEpisode] | None = None
 
@@ -54,7 +57,7 @@ def write_html_report(record: RunRecord, task: ReportTask, summary: DesignResult
         ReportError: The run has not finished, or a file of it cannot be read; one line says what to do.
     """
     facts = task.facts
-    report = assemble(record, facts, task.curves_of, summary)
+    report = assemble(record, facts, task.curves_of, task.gate_entry, summary)
     evaluation = record.final_evaluation()
     assert evaluation is not None  # assemble() refused a run without one
     try:
@@ -74,5 +77,5 @@ def write_html_report(record: RunRecord, task: ReportTask, summary: DesignResult
         else None,
         drawn,
     )
-    write_events(record, evaluation)
+    write_events(record, evaluation, task.events_of)
     return record.write_text(REPORT, page)

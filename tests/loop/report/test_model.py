@@ -10,12 +10,12 @@ import pytest
 from rewardsmith.loop.families.control import ControlFamily
 from rewardsmith.loop.record import GATE, TRAIN, RunRecord
 from rewardsmith.loop.report import ReportError
-from rewardsmith.loop.report.model import Report, assemble, ppo_curves
+from rewardsmith.loop.report.model import Report, assemble, control_gate_entry, ppo_curves
 from rewardsmith.tasks import load_task
 
 
 def report_of(record: RunRecord) -> Report:
-    return assemble(record, ControlFamily(load_task("cartpole")).facts, ppo_curves)
+    return assemble(record, ControlFamily(load_task("cartpole")).facts, ppo_curves, control_gate_entry)
 
 
 def test_every_candidate_is_there_with_the_best_marked_and_its_lineage(finished_run: RunRecord) -> None:
