@@ -14,7 +14,15 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from rewardsmith.agents.analyzer.rule_based import RuleBasedAnalyzer
-from rewardsmith.agents.prompting import DEFAULT_JSON_TOKENS, AnswerError, ask_json, data_block, one_line, render
+from rewardsmith.agents.prompting import (
+    DEFAULT_JSON_TOKENS,
+    AnswerError,
+    ChatAgent,
+    ask_json,
+    data_block,
+    one_line,
+    render,
+)
 from rewardsmith.agents.types import Analysis, Candidate, EvidenceValue, Finding
 from rewardsmith.gate.evidence import PoolEvidence
 from rewardsmith.gate.exploits import Exploit
@@ -50,17 +58,12 @@ class AnalysisAnswer(BaseModel):
     suspected_hacking: SuspectedHacking | None = None
 
 
-class LLMAnalyzer:
+class LLMAnalyzer(ChatAgent):
     """Analyses a trained candidate with the rule-based analyzer and a chat model."""
 
     def __init__(self, chat: ChatModel, *, max_tokens: int = DEFAULT_JSON_TOKENS) -> None:
-        self.chat = chat
-        self.max_tokens = max_tokens
+        super().__init__(chat, max_tokens=max_tokens)
         self._rules = RuleBasedAnalyzer()
-
-    @property
-    def name(self) -> str:
-        return self.chat.name
 
     def analyze(
         self,

@@ -17,7 +17,15 @@ from typing import Generic, Literal, TypeVar
 from pydantic import BaseModel, Field
 
 from rewardsmith.agents.critic.static import StaticCritic
-from rewardsmith.agents.prompting import DEFAULT_JSON_TOKENS, AnswerError, ask_json, data_block, one_line, render
+from rewardsmith.agents.prompting import (
+    DEFAULT_JSON_TOKENS,
+    AnswerError,
+    ChatAgent,
+    ask_json,
+    data_block,
+    one_line,
+    render,
+)
 from rewardsmith.agents.types import Candidate, CriticFinding, CriticVerdict
 from rewardsmith.llm.base import BudgetExhaustedError, ChatModel, LLMCallError
 from rewardsmith.tasks.spec import TaskSpec
@@ -40,7 +48,7 @@ class ReviewAnswer(BaseModel):
 TaskT = TypeVar("TaskT")
 
 
-class ModelCritic(Generic[TaskT]):
+class ModelCritic(ChatAgent, Generic[TaskT]):
     """Reviews candidates with a family's rule-based critic first and a chat model after it.
 
     Args:
@@ -53,13 +61,8 @@ class ModelCritic(Generic[TaskT]):
     def __init__(
         self, chat: ChatModel, rubric_text: Callable[[], str] | None = None, *, max_tokens: int = DEFAULT_JSON_TOKENS
     ) -> None:
-        self.chat = chat
-        self.max_tokens = max_tokens
+        super().__init__(chat, max_tokens=max_tokens)
         self._rubric_text = rubric_text or (lambda: "")
-
-    @property
-    def name(self) -> str:
-        return self.chat.name
 
     def _first_pass(self, candidate: Candidate, task: TaskT) -> CriticVerdict:
         """The family's rule-based verdict, whose errors the model cannot clear."""

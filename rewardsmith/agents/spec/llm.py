@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, Field, ValidationError
 
-from rewardsmith.agents.prompting import AnswerError, ask_json, data_block, one_line, render
+from rewardsmith.agents.prompting import AnswerError, ChatAgent, ask_json, data_block, one_line, render
 from rewardsmith.agents.protocols import SpecCorrector
 from rewardsmith.agents.spec.rule_based import RuleBasedSpecCorrector
 from rewardsmith.agents.types import Analysis, Candidate
@@ -38,7 +38,7 @@ class SpecAnswer(BaseModel):
     criteria: list[CriterionAnswer] = Field(max_length=30)
 
 
-class ModelSpecCorrector:
+class ModelSpecCorrector(ChatAgent):
     """Revises the specification with a chat model, falling back to a family's rule-based corrector.
 
     A family's corrector gives it its system prompt (:meth:`_system`), what a machine check may say
@@ -51,15 +51,10 @@ class ModelSpecCorrector:
     """
 
     def __init__(self, chat: ChatModel, fallback: SpecCorrector, *, max_tokens: int = 2048) -> None:
-        self.chat = chat
-        self.max_tokens = max_tokens
+        super().__init__(chat, max_tokens=max_tokens)
         self._fallback = fallback
         #: The model's critique of the last candidate it was shown (step 1), for the record.
         self.last_critique: str | None = None
-
-    @property
-    def name(self) -> str:
-        return self.chat.name
 
     def _system(self) -> str:
         raise NotImplementedError

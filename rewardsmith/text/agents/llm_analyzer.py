@@ -23,7 +23,15 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from rewardsmith.agents.analyzer.llm import amended, suspected_hacking, unusable
-from rewardsmith.agents.prompting import DEFAULT_JSON_TOKENS, AnswerError, ask_json, data_block, render, render_in
+from rewardsmith.agents.prompting import (
+    DEFAULT_JSON_TOKENS,
+    AnswerError,
+    ChatAgent,
+    ask_json,
+    data_block,
+    render,
+    render_in,
+)
 from rewardsmith.agents.types import Analysis, Candidate
 from rewardsmith.llm.base import BudgetExhaustedError, ChatModel, LLMCallError
 from rewardsmith.rewards.rubric import Rubric
@@ -54,7 +62,7 @@ class TextAnalysisAnswer(BaseModel):
     suspected_hacking: TextSuspectedHacking | None = None
 
 
-class LLMTextAnalyzer:
+class LLMTextAnalyzer(ChatAgent):
     """Analyses a GRPO run of a text reward with the rule-based text analyzer and a chat model.
 
     Args:
@@ -63,13 +71,8 @@ class LLMTextAnalyzer:
     """
 
     def __init__(self, chat: ChatModel, *, max_tokens: int = DEFAULT_JSON_TOKENS) -> None:
-        self.chat = chat
-        self.max_tokens = max_tokens
+        super().__init__(chat, max_tokens=max_tokens)
         self._rules = RuleBasedTextAnalyzer()
-
-    @property
-    def name(self) -> str:
-        return self.chat.name
 
     def analyze(
         self,

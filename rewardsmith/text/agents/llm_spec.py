@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from rewardsmith.agents.prompting import AnswerError, ask_json, data_block, one_line, render_in
+from rewardsmith.agents.prompting import AnswerError, ChatAgent, ask_json, data_block, one_line, render_in
 from rewardsmith.agents.spec.llm import CriterionAnswer, ModelSpecCorrector, usable_criteria
 from rewardsmith.agents.types import Analysis, Candidate
 from rewardsmith.llm.base import BudgetExhaustedError, ChatModel, LLMCallError
@@ -58,7 +58,7 @@ class WriterAnswer(BaseModel):
     criteria: list[CriterionAnswer] = Field(max_length=30)
 
 
-class LLMTextSpecWriter:
+class LLMTextSpecWriter(ChatAgent):
     """Writes rubric v1 of a text task with a chat model, falling back to the rule-based writer.
 
     Args:
@@ -67,13 +67,8 @@ class LLMTextSpecWriter:
     """
 
     def __init__(self, chat: ChatModel, *, max_tokens: int = SPEC_TOKENS) -> None:
-        self.chat = chat
-        self.max_tokens = max_tokens
+        super().__init__(chat, max_tokens=max_tokens)
         self._fallback = RuleBasedTextSpecWriter()
-
-    @property
-    def name(self) -> str:
-        return self.chat.name
 
     def initial(self, task: TextTask) -> Rubric:
         """Rubric v1 of ``task``: the model's criteria, or the rule-based ones where its answer is unusable."""
