@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -156,19 +156,18 @@ class TextFamily:
 
         # --max-tokens overrides every agent; otherwise each keeps its own default.
         limit = {"max_tokens": config.max_tokens} if config.max_tokens else {}
-        chosen: dict[str, object] = {}
-        if "designer" in roles:
-            chosen["designer"] = LLMTextDesigner(
+        held = self.text_agents
+        self.text_agents = TextAgents(
+            designer=LLMTextDesigner(
                 chat("designer"), temperature=config.temperature, max_tokens=designer_max_tokens(config)
             )
-        if "critic" in roles:
-            chosen["critic"] = LLMTextCritic(chat("critic"), rubric_text, **limit)
-        if "analyzer" in roles:
-            chosen["analyzer"] = LLMTextAnalyzer(chat("analyzer"), **limit)
-        if "spec" in roles:
-            chosen["spec_writer"] = LLMTextSpecWriter(chat("spec"), **limit)
-            chosen["spec_corrector"] = LLMTextSpecCorrector(chat("spec"), **limit)
-        self.text_agents = replace(self.text_agents, **chosen)
+            if "designer" in roles
+            else held.designer,
+            critic=LLMTextCritic(chat("critic"), rubric_text, **limit) if "critic" in roles else held.critic,
+            spec_writer=LLMTextSpecWriter(chat("spec"), **limit) if "spec" in roles else held.spec_writer,
+            spec_corrector=LLMTextSpecCorrector(chat("spec"), **limit) if "spec" in roles else held.spec_corrector,
+            analyzer=LLMTextAnalyzer(chat("analyzer"), **limit) if "analyzer" in roles else held.analyzer,
+        )
         return Agents(budget=log.budget)
 
     # ---- specify, design and critic --------------------------------------------------------------

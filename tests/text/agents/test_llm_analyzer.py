@@ -10,7 +10,9 @@ import pytest
 
 from rewardsmith.llm import CallLog
 from rewardsmith.text.agents.analyzer import RuleBasedTextAnalyzer
+from rewardsmith.text.agents.genome import TextGenome
 from rewardsmith.text.agents.llm_analyzer import LLMTextAnalyzer
+from rewardsmith.text.agents.mutation import react
 from rewardsmith.text.agents.protocols import TextAnalyzer
 from rewardsmith.text.agents.spec import TEXT_EXPLOITS, RuleBasedTextSpecCorrector
 from tests.agents.helpers import scripted_chat
@@ -56,16 +58,22 @@ def test_the_detectors_findings_stay_and_the_model_adds_its_diagnosis(
     assert call.agent == "analyzer"
 
 
-def test_a_models_flag_names_its_exploit_for_the_spec_corrector(llm_server: ScriptedServer, call_log: CallLog) -> None:
-    # On an honest curve the detectors see nothing; a flag with evidence still counts, under its own kind, and
-    # the corrector names the behaviour it says was paid, as it names a detector's finding of that kind.
-    flag = {"message": "it lists numbers", "evidence": "samples list 3 numbers", "behaviour": "guessing"}
+def test_a_models_flag_names_its_exploit_for_the_spec_corrector_and_the_designer(
+    llm_server: ScriptedServer, call_log: CallLog
+) -> None:
+    # On an honest curve the detectors see nothing; a flag with evidence still counts, under its own kind, and the
+    # rule-based corrector and designer answer the behaviour it says was paid as they answer a detector's finding.
+    flag = {"message": "it repeats a step", "evidence": "samples repeat 'add 3 then'", "behaviour": "repetition"}
     llm_server.play(Reply.answer(json.dumps({"suspected_hacking": flag})))
     analysis = analyzer(llm_server, call_log).analyze(CANDIDATE, HONEST, RUBRIC, TASK)
     assert [f.kind for f in analysis.findings if f.severity == "hacking"] == ["llm_suspected_hacking"]
     revised = RuleBasedTextSpecCorrector().correct(RUBRIC, analysis, CANDIDATE)
-    assert revised is not None and [c.id for c in revised.criteria][-1] == "no_exploit_guessing"
-    assert "a list of many guesses" in revised.criteria[-1].text
+    assert revised is not None and revised.criteria[-1].id == "no_exploit_repetition"
+    assert TEXT_EXPLOITS["repetition"].instead in revised.criteria[-1].text
+    genome = TextGenome()
+    answered, notes = react(genome, findings=analysis.findings)
+    assert notes == ["finding 'repetition': a larger repetition penalty"]
+    assert answered.repetition > genome.repetition
 
 
 @pytest.mark.parametrize(
