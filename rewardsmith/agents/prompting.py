@@ -91,6 +91,23 @@ def closed_schema(model: type[BaseModel]) -> dict[str, Any]:
     return schema
 
 
+class ChatAgent:
+    """An agent that asks one chat model for JSON answers: its name is the model's.
+
+    Args:
+        chat: The agent's model (a recording one in a run, so every call lands in llm_calls.jsonl).
+        max_tokens: Completion tokens of one answer.
+    """
+
+    def __init__(self, chat: ChatModel, *, max_tokens: int = DEFAULT_JSON_TOKENS) -> None:
+        self.chat = chat
+        self.max_tokens = max_tokens
+
+    @property
+    def name(self) -> str:
+        return self.chat.name
+
+
 class AnswerError(ValueError):
     """A model's answer that is not the JSON asked for; the message says what was wrong, in one line."""
 

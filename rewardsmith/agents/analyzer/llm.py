@@ -3,6 +3,7 @@
 The rule-based findings always stay. The model may flag suspected reward hacking, but a flag counts
 (a 'hacking' finding, which sends the loop to spec correction) only with evidence text. When the model
 cannot be used (a failed call, an unusable answer, a spent budget) the rule-based analysis stands alone.
+:func:`amended` and :func:`unusable` are how any family's model analyzer adds to its rule-based analysis.
 """
 
 from __future__ import annotations
@@ -13,8 +14,16 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from rewardsmith.agents.analyzer.rule_based import RuleBasedAnalyzer
-from rewardsmith.agents.prompting import DEFAULT_JSON_TOKENS, AnswerError, ask_json, data_block, one_line, render
-from rewardsmith.agents.types import Analysis, Candidate, Finding
+from rewardsmith.agents.prompting import (
+    DEFAULT_JSON_TOKENS,
+    AnswerError,
+    ChatAgent,
+    ask_json,
+    data_block,
+    one_line,
+    render,
+)
+from rewardsmith.agents.types import Analysis, Candidate, EvidenceValue, Finding
 from rewardsmith.gate.evidence import PoolEvidence
 from rewardsmith.gate.exploits import Exploit
 from rewardsmith.llm.base import BudgetExhaustedError, ChatModel, LLMCallError
@@ -49,17 +58,12 @@ class AnalysisAnswer(BaseModel):
     suspected_hacking: SuspectedHacking | None = None
 
 
-class LLMAnalyzer:
+class LLMAnalyzer(ChatAgent):
     """Analyses a trained candidate with the rule-based analyzer and a chat model."""
 
     def __init__(self, chat: ChatModel, *, max_tokens: int = DEFAULT_JSON_TOKENS) -> None:
-        self.chat = chat
-        self.max_tokens = max_tokens
+        super().__init__(chat, max_tokens=max_tokens)
         self._rules = RuleBasedAnalyzer()
-
-    @property
-    def name(self) -> str:
-        return self.chat.name
 
     def analyze(
         self,
@@ -94,32 +98,54 @@ class LLMAnalyzer:
         try:
             answer = ask_json(self.chat, render("analyzer_system"), user, AnalysisAnswer, max_tokens=self.max_tokens)
         except (LLMCallError, AnswerError, BudgetExhaustedError) as error:
-            note = f"\n\n(The model's analysis could not be used: {one_line(error)}.)"
-            return analysis.model_copy(update={"reflection": analysis.reflection + note})
-        findings = list(analysis.findings)
-        findings += [Finding(kind="llm_failure_cause", severity="info", message=cause) for cause in answer.causes]
+            return unusable(analysis, error)
         hacking = answer.suspected_hacking
+        flagged = None
         if hacking is not None and hacking.evidence.strip():
-            findings.append(
-                Finding(
-                    kind="llm_suspected_hacking",
-                    severity="hacking",
-                    message=hacking.message,
-                    evidence={"model_evidence": hacking.evidence.strip()},
-                    exploits=BEHAVIOUR_EXPLOITS[hacking.behaviour],
-                )
-            )
-        lines = [analysis.reflection, "", f"The model's analysis ({self.name}):"]
-        lines += [f"- cause: {cause}" for cause in answer.causes]
-        lines += [f"- suggestion: {suggestion}" for suggestion in answer.suggestions]
-        if hacking is not None and hacking.evidence.strip():
-            lines.append(f"- suspected hacking: {hacking.message} (evidence: {hacking.evidence.strip()})")
-        return analysis.model_copy(
-            update={
-                "findings": findings,
-                "suggestions": [*analysis.suggestions, *answer.suggestions],
-                "hacking_suspected": any(f.severity == "hacking" for f in findings),
-                "reflection": "\n".join(lines),
-                "analyzer": f"rule-based + {self.name}",
-            }
-        )
+            exploits = BEHAVIOUR_EXPLOITS[hacking.behaviour]
+            flagged = suspected_hacking(hacking.message, hacking.evidence, exploits=exploits)
+        return amended(analysis, self.name, answer.causes, answer.suggestions, flagged)
+
+
+def suspected_hacking(
+    message: str, evidence: str, *, exploits: tuple[Exploit, ...] = (), **named: EvidenceValue
+) -> Finding:
+    """The model's flag of reward hacking, as a finding: it counts only with the evidence text it quotes."""
+    return Finding(
+        kind="llm_suspected_hacking",
+        severity="hacking",
+        message=message,
+        evidence={"model_evidence": evidence.strip(), **named},
+        exploits=exploits,
+    )
+
+
+def unusable(analysis: Analysis, error: Exception) -> Analysis:
+    """The rule-based ``analysis`` alone, its reflection saying in one line why the model's could not be used."""
+    note = f"\n\n(The model's analysis could not be used: {one_line(error)}.)"
+    return analysis.model_copy(update={"reflection": analysis.reflection + note})
+
+
+def amended(
+    analysis: Analysis, model: str, causes: list[str], suggestions: list[str], hacking: Finding | None
+) -> Analysis:
+    """The rule-based ``analysis`` with the model's failure causes, suggestions and evidenced hacking flag added:
+    its own findings all stay, and the reflection quotes the model under its name."""
+    findings = list(analysis.findings)
+    findings += [Finding(kind="llm_failure_cause", severity="info", message=cause) for cause in causes]
+    if hacking is not None:
+        findings.append(hacking)
+    lines = [analysis.reflection, "", f"The model's analysis ({model}):"]
+    lines += [f"- cause: {cause}" for cause in causes]
+    lines += [f"- suggestion: {suggestion}" for suggestion in suggestions]
+    if hacking is not None:
+        lines.append(f"- suspected hacking: {hacking.message} (evidence: {hacking.evidence['model_evidence']})")
+    return analysis.model_copy(
+        update={
+            "findings": findings,
+            "suggestions": [*analysis.suggestions, *suggestions],
+            "hacking_suspected": any(f.severity == "hacking" for f in findings),
+            "reflection": "\n".join(lines),
+            "analyzer": f"{analysis.analyzer} + {model}",
+        }
+    )

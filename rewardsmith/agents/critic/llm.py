@@ -4,17 +4,28 @@ Static errors always reject; the model can add errors (a missing success term, a
 terminal states) but cannot clear a static one. When the model cannot be reached or answers
 unusably, or the run's token budget is spent, the static verdict stands, with a warning that says the
 review was skipped.
+
+:class:`ModelCritic` is all of that for any family: a family's critic gives it its rule-based first pass,
+the task context the review reads and its checklist (the system prompt).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
 from rewardsmith.agents.critic.static import StaticCritic
-from rewardsmith.agents.prompting import DEFAULT_JSON_TOKENS, AnswerError, ask_json, data_block, one_line, render
+from rewardsmith.agents.prompting import (
+    DEFAULT_JSON_TOKENS,
+    AnswerError,
+    ChatAgent,
+    ask_json,
+    data_block,
+    one_line,
+    render,
+)
 from rewardsmith.agents.types import Candidate, CriticFinding, CriticVerdict
 from rewardsmith.llm.base import BudgetExhaustedError, ChatModel, LLMCallError
 from rewardsmith.tasks.spec import TaskSpec
@@ -34,37 +45,39 @@ class ReviewAnswer(BaseModel):
     findings: list[ReviewFinding] = Field(default_factory=list, max_length=20)
 
 
-class LLMCritic:
-    """Reviews candidates with the static rules and a chat model.
+TaskT = TypeVar("TaskT")
+
+
+class ModelCritic(ChatAgent, Generic[TaskT]):
+    """Reviews candidates with a family's rule-based critic first and a chat model after it.
 
     Args:
         chat: The critic's model; it never sees the designer's conversation.
-        context: The task context the designer read, so the review judges against the same facts.
         rubric_text: Returns the specification in force (the one the candidate was written
             against), as a designer reads it.
         max_tokens: Completion tokens of one review.
     """
 
     def __init__(
-        self,
-        chat: ChatModel,
-        context: str,
-        rubric_text: Callable[[], str] | None = None,
-        *,
-        max_tokens: int = DEFAULT_JSON_TOKENS,
+        self, chat: ChatModel, rubric_text: Callable[[], str] | None = None, *, max_tokens: int = DEFAULT_JSON_TOKENS
     ) -> None:
-        self.chat = chat
-        self.max_tokens = max_tokens
-        self.context = context
+        super().__init__(chat, max_tokens=max_tokens)
         self._rubric_text = rubric_text or (lambda: "")
-        self._static = StaticCritic()
 
-    @property
-    def name(self) -> str:
-        return self.chat.name
+    def _first_pass(self, candidate: Candidate, task: TaskT) -> CriticVerdict:
+        """The family's rule-based verdict, whose errors the model cannot clear."""
+        raise NotImplementedError
 
-    def review(self, candidate: Candidate, task: TaskSpec) -> CriticVerdict:
-        static = self._static.review(candidate, task)
+    def _context(self, task: TaskT) -> str:
+        """The task context the designer read, so the review judges against the same facts."""
+        raise NotImplementedError
+
+    def _system(self) -> str:
+        """The checklist the model reviews against."""
+        raise NotImplementedError
+
+    def review(self, candidate: Candidate, task: TaskT) -> CriticVerdict:
+        static = self._first_pass(candidate, task)
         code = candidate.code
         if not code.strip():
             # Nothing to review beyond what the static rules already refused.
@@ -74,7 +87,7 @@ class LLMCritic:
             return static
         user = render(
             "critic_user",
-            context_block=data_block("task_context", self.context),
+            context_block=data_block("task_context", self._context(task)),
             spec_block=data_block("specification", self._rubric_text() or "(no specification given)"),
             code_block=data_block("candidate_code", code),
             static_block=data_block(
@@ -83,7 +96,7 @@ class LLMCritic:
             ),
         )
         try:
-            answer = ask_json(self.chat, render("critic_system"), user, ReviewAnswer, max_tokens=self.max_tokens)
+            answer = ask_json(self.chat, self._system(), user, ReviewAnswer, max_tokens=self.max_tokens)
         except (LLMCallError, AnswerError, BudgetExhaustedError) as error:
             skipped = CriticFinding(
                 rule="llm_review_skipped",
@@ -109,5 +122,38 @@ class LLMCritic:
             candidate_id=candidate.id,
             passed=not any(f.severity == "error" for f in findings),
             findings=findings,
-            critic=f"rule-based + {self.name}",
+            critic=f"{static.critic} + {self.name}",
         )
+
+
+class LLMCritic(ModelCritic[TaskSpec]):
+    """Reviews control candidates with the static rules and a chat model.
+
+    Args:
+        chat: The critic's model; it never sees the designer's conversation.
+        context: The task context the designer read, so the review judges against the same facts.
+        rubric_text: Returns the specification in force (the one the candidate was written
+            against), as a designer reads it.
+        max_tokens: Completion tokens of one review.
+    """
+
+    def __init__(
+        self,
+        chat: ChatModel,
+        context: str,
+        rubric_text: Callable[[], str] | None = None,
+        *,
+        max_tokens: int = DEFAULT_JSON_TOKENS,
+    ) -> None:
+        super().__init__(chat, rubric_text, max_tokens=max_tokens)
+        self.context = context
+        self._static = StaticCritic()
+
+    def _first_pass(self, candidate: Candidate, task: TaskSpec) -> CriticVerdict:
+        return self._static.review(candidate, task)
+
+    def _context(self, task: TaskSpec) -> str:
+        return self.context
+
+    def _system(self) -> str:
+        return render("critic_system")

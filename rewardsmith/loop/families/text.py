@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +36,10 @@ from rewardsmith.sandbox.text_gate import judge_text_gate_result, text_gate_job,
 from rewardsmith.text.agents.analyzer import RuleBasedTextAnalyzer, analysis_from_text_gate
 from rewardsmith.text.agents.critic import RuleBasedTextCritic
 from rewardsmith.text.agents.designer import RuleBasedTextDesigner
+from rewardsmith.text.agents.llm_analyzer import LLMTextAnalyzer
+from rewardsmith.text.agents.llm_critic import LLMTextCritic
 from rewardsmith.text.agents.llm_designer import LLMTextDesigner
+from rewardsmith.text.agents.llm_spec import LLMTextSpecCorrector, LLMTextSpecWriter
 from rewardsmith.text.agents.protocols import (
     SpecCorrector,
     TextAnalyzer,
@@ -122,24 +125,9 @@ class TextFamily:
         )
 
     def check(self, config: DesignConfig) -> None:
-        """A model may design; the critic, analyzer and spec agents of a text task are rule-based for now."""
+        """Any role may be a model (``--llm`` or ``--<role>-llm``); the judge must be in the jobs' reach; a text
+        task trains on the CPU for now."""
         check_judge(config)
-        flags = [
-            f"--{role}-llm"
-            for role in AGENT_ROLES
-            if role != "designer" and _calls_a_model(getattr(config, f"{role}_llm"))
-        ]
-        if flags:
-            raise FamilyConfigError(
-                f"a text task's critic, analyzer and spec agents are rule-based for now ({', '.join(flags)} names a "
-                "model); only the designer may be a model (--llm or --designer-llm): drop "
-                f"{', '.join(flags)}"
-            )
-        if _calls_a_model(config.llm) and config.llm_for("designer") != config.llm:
-            raise FamilyConfigError(
-                f"a text task's critic, analyzer and spec agents are rule-based for now, so --llm {config.llm} would "
-                "reach no agent beside --designer-llm; pass the model as --llm or --designer-llm alone"
-            )
         if config.device not in ("auto", "cpu"):
             raise FamilyConfigError(
                 f"text tasks train on the CPU for now (--device {config.device}); pass --device cpu"
@@ -154,23 +142,37 @@ class TextFamily:
         models: Mapping[str, ChatModel] | None,
         on_call: Callable[[CallRecord], None] | None,
     ) -> Agents:
-        """The run's control agents are never called on a text task; the text designer is the designer's model
-        where one is named (recorded in the run's llm_calls.jsonl), and the budget it spends is the one returned.
+        """The run's control agents are never called on a text task; each text agent whose role the config names a
+        model for is that model's (the ``spec`` role's writes v1 and corrects it), the others stay rule-based. Every
+        call is recorded in the run's llm_calls.jsonl, and the one budget they spend is the one returned.
 
         Raises:
             LLMChoiceError, LLMUnavailableError: As :func:`~rewardsmith.loop.agents.chat_models_for`, where
-                ``models`` is None (a resumed run builds its model again from its config).
+                ``models`` is None (a resumed run builds its models again from its config).
         """
-        if not _calls_a_model(config.llm_for("designer")):
+        roles = [role for role in AGENT_ROLES if _calls_a_model(config.llm_for(role))]
+        if not roles:
             return Agents()
-        model = (models if models is not None else chat_models_for(config))["designer"]
+        built = models if models is not None else chat_models_for(config)
         log = run_call_log(config, run_dir, on_call)
-        designer = LLMTextDesigner(
-            RecordingModel(model, log, "designer"),
-            temperature=config.temperature,
-            max_tokens=designer_max_tokens(config),
+
+        def chat(role: str) -> RecordingModel:
+            return RecordingModel(built[role], log, role)
+
+        # --max-tokens overrides every agent; otherwise each keeps its own default.
+        limit = {"max_tokens": config.max_tokens} if config.max_tokens else {}
+        held = self.text_agents
+        self.text_agents = TextAgents(
+            designer=LLMTextDesigner(
+                chat("designer"), temperature=config.temperature, max_tokens=designer_max_tokens(config)
+            )
+            if "designer" in roles
+            else held.designer,
+            critic=LLMTextCritic(chat("critic"), rubric_text, **limit) if "critic" in roles else held.critic,
+            spec_writer=LLMTextSpecWriter(chat("spec"), **limit) if "spec" in roles else held.spec_writer,
+            spec_corrector=LLMTextSpecCorrector(chat("spec"), **limit) if "spec" in roles else held.spec_corrector,
+            analyzer=LLMTextAnalyzer(chat("analyzer"), **limit) if "analyzer" in roles else held.analyzer,
         )
-        self.text_agents = replace(self.text_agents, designer=designer)
         return Agents(budget=log.budget)
 
     # ---- specify, design and critic --------------------------------------------------------------

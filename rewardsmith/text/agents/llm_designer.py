@@ -16,13 +16,12 @@ from functools import lru_cache
 from rewardsmith.agents.designer.llm import ModelDesigner
 from rewardsmith.agents.prompting import data_block, render_in
 from rewardsmith.agents.types import Analysis, Candidate, CriticVerdict, Rejection
-from rewardsmith.gate.exploits import TEXT_PROBE_MEANINGS, TEXT_PROBES
+from rewardsmith.gate.exploits import TEXT_PROBE_MEANINGS
 from rewardsmith.text.agents.critic import RuleBasedTextCritic, summary
+from rewardsmith.text.agents.prompting import TEXT_PROMPTS, probe_lines
 from rewardsmith.text.agents.protocols import TextDesignRequest
 from rewardsmith.text.task import TextTask
 from rewardsmith.text.training import TextTaskRef
-
-TEXT_PROMPTS = "rewardsmith.text.prompts"
 
 
 class LLMTextDesigner(ModelDesigner[TextDesignRequest]):
@@ -36,8 +35,7 @@ class LLMTextDesigner(ModelDesigner[TextDesignRequest]):
     """
 
     def _system(self) -> str:
-        probes = "\n".join(f"- {name}: {TEXT_PROBE_MEANINGS[name].behaviour}" for name in TEXT_PROBES)
-        return render_in(TEXT_PROMPTS, "designer_system", critic=summary(), probes=probes)
+        return render_in(TEXT_PROMPTS, "designer_system", critic=summary(), probes=probe_lines())
 
     def _review(self, candidate: Candidate, request: TextDesignRequest) -> CriticVerdict:
         return RuleBasedTextCritic().review(candidate, _task(request.task))

@@ -14,6 +14,7 @@ from typing import Any
 from rewardsmith.agents.types import Finding
 from rewardsmith.gate.exploits import FindingKind, TextProbeName
 from rewardsmith.text.agents.genome import TextGenome
+from rewardsmith.text.agents.spec import exploit_kind
 
 #: Penalties a probe or finding raises are at least this, and grow by this factor when already there.
 MIN_PENALTY = 0.3
@@ -116,6 +117,12 @@ FINDING_EDITS: dict[FindingKind, tuple[_Edit, str]] = {
 }
 
 
+def _edited_kind(finding: Finding) -> FindingKind:
+    """The kind whose edit answers ``finding``: the text exploit a model's flag names, where it has an edit."""
+    kind = exploit_kind(finding)
+    return kind if kind in FINDING_EDITS else finding.kind
+
+
 def react(
     genome: TextGenome, probes: Iterable[TextProbeName] = (), findings: Iterable[Finding] = ()
 ) -> tuple[TextGenome, list[str]]:
@@ -125,11 +132,8 @@ def react(
     """
     notes: list[str] = []
     reasons: list[tuple[str, tuple[_Edit, str]]] = [(f"probe '{probe}'", PROBE_EDITS[probe]) for probe in probes]
-    reasons += [
-        (f"finding '{finding.kind}'", FINDING_EDITS[finding.kind])
-        for finding in findings
-        if finding.severity == "hacking" and finding.kind in FINDING_EDITS
-    ]
+    named = [_edited_kind(finding) for finding in findings if finding.severity == "hacking"]
+    reasons += [(f"finding '{kind}'", FINDING_EDITS[kind]) for kind in named if kind in FINDING_EDITS]
     for source, (edit, why) in reasons:
         changed = genome.model_copy(update=edit(genome))
         changed = TextGenome.model_validate(changed.model_dump())

@@ -185,12 +185,13 @@ class RuleBasedTextSpecCorrector:
         diff: list[str] = []
         touched: set[str] = set()
         for finding in analysis.findings:
-            identifier = f"no_exploit_{finding.kind}"
+            kind = exploit_kind(finding)
+            identifier = f"no_exploit_{kind}"
             if finding.severity != "hacking" or identifier in touched:
                 continue
             touched.add(identifier)
             behaviour, instead = _wording(finding)
-            reasons.append(f"{candidate.id}'s reward paid for {behaviour} ({finding.kind})")
+            reasons.append(f"{candidate.id}'s reward paid for {behaviour} ({kind})")
             evidence = f" Evidence: {evidence_text(_shown(finding.evidence))}." if finding.evidence else ""
             existing = criteria.get(identifier)
             if existing is not None:
@@ -224,10 +225,20 @@ class RuleBasedTextSpecCorrector:
         )
 
 
+def exploit_kind(finding: Finding) -> FindingKind:
+    """The exploit a hacking finding names: its kind, or for a model's flag the text exploit it says was paid
+    (:mod:`rewardsmith.text.agents.llm_analyzer`), so that a model's sighting and a detector's name one exploit."""
+    behaviour = finding.evidence.get("behaviour")
+    if finding.kind == "llm_suspected_hacking" and isinstance(behaviour, str):
+        return next((kind for kind in TEXT_EXPLOITS if kind == behaviour), finding.kind)
+    return finding.kind
+
+
 def _wording(finding: Finding) -> ExploitWording:
     probe = finding.evidence.get("probe")
-    generic = TEXT_EXPLOITS.get(finding.kind) or ExploitWording(
-        finding.kind.replace("_", " "), "Pay only what makes the answer correct."
+    kind = exploit_kind(finding)
+    generic = TEXT_EXPLOITS.get(kind) or ExploitWording(
+        kind.replace("_", " "), "Pay only what makes the answer correct."
     )
     meaning = next((meaning for name, meaning in TEXT_PROBE_MEANINGS.items() if name == probe), None)
     if meaning is not None:
