@@ -99,21 +99,25 @@ def test_an_unknown_task_names_both_families_tasks() -> None:
     assert "a text task (" in message and "arithmetic" in message and "summary" in message
 
 
+SERVED_JUDGE = "openai-compatible:judge@http://127.0.0.1:9"
+
+
 @pytest.mark.parametrize(
     ("change", "fragments"),
     [
         # The text family's own refusals, each naming the field of the batch file at fault and the task.
         ({"design": {"device": "cuda"}}, ["b.yaml: design.device (task 'arithmetic'):", "train on the CPU"]),
-        ({"design": {"critic_llm": "local"}}, ["b.yaml: design.critic_llm (task 'arithmetic'):", "rule-based"]),
         (
-            {"design": {"llm": "local", "designer_llm": "offline"}},
-            ["b.yaml: design.llm, design.designer_llm (task 'arithmetic'):", "--llm or --designer-llm alone"],
+            {"tasks": ["arithmetic"], "design": {"judge_llm": SERVED_JUDGE, "sandbox": "docker"}},
+            ["b.yaml: design.judge_llm, design.sandbox (task 'arithmetic'):", "out of reach of --sandbox docker"],
         ),
         # Two refused settings: the line is about the one the family names first, and names its field alone.
         (
-            {"design": {"device": "cuda", "analyzer_llm": "local"}},
-            ["b.yaml: design.analyzer_llm (task 'arithmetic'):", "drop --analyzer-llm"],
+            {"tasks": ["arithmetic"], "design": {"device": "cuda", "judge_llm": "offline"}},
+            ["b.yaml: design.judge_llm (task 'arithmetic'):", "names no model"],
         ),
+        # A judge grades text rewards: the control task of the batch refuses one.
+        ({"design": {"judge_llm": "local"}}, ["b.yaml: design.judge_llm (task 'cartpole'):", "control task"]),
         # One number of steps would be env steps for one task and GRPO steps for the other.
         (
             {"design": {"steps": 5000}},
