@@ -22,7 +22,16 @@ from rewardsmith.text.contract import load_text_reward
 from rewardsmith.text.registry import load_text_task
 from tests.loop.test_design_loop import SMALL
 
-TEXT_SMALL = {**SMALL, "steps": 1, "samples": 2, "iterations": 1, "job_timeout_s": 600, "verify_timeout_s": 60}
+# Two jobs at once: each GRPO job takes one thread, and the final evaluation trains three.
+TEXT_SMALL = {
+    **SMALL,
+    "steps": 1,
+    "samples": 2,
+    "iterations": 1,
+    "job_timeout_s": 600,
+    "verify_timeout_s": 60,
+    "parallel": 2,
+}
 HACKS = Path(__file__).resolve().parents[2] / "bench" / "text_hack_set"
 
 

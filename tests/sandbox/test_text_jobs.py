@@ -21,6 +21,9 @@ from rewardsmith.sandbox import (
     TextVerifyOutput,
     prepare_job,
 )
+from rewardsmith.text.artefact import load_rubric
+from rewardsmith.text.builtin.common import read_text_reward
+from rewardsmith.text.rubric import TextRubric
 from rewardsmith.text.training import TextTaskRef
 from rewardsmith.text.verify import TextCompletion
 from tests.sandbox.backends import open_backend
@@ -126,3 +129,21 @@ def test_text_verify_runs_in_bwrap(tmp_path: Path) -> None:
     assert result.backend == "bwrap"
     output = result.output_of(TextVerifyOutput)
     assert output is not None and output.verify.rewards == [1.1, 1.1]
+
+
+def test_a_rubric_file_is_scored_in_the_job_as_on_the_host(process: ProcessSandbox, tmp_path: Path) -> None:
+    # A rubric travels as reward.json and the job loads it as one; its verdicts are those of TextRubric.score.
+    task = TextTaskRef(name="summary", train_size=4, held_out_size=1)
+    rubric = load_rubric(read_text_reward("summary_rubric", ".json"), "summary_rubric.json")
+    machine = TextRubric(criteria=[c for c in rubric.criteria if c.check.kind != "judge"])
+    samples = [TextCompletion(example=0, text="no idea"), TextCompletion(example=1, text=task.load().train[1].prompt)]
+    job = SandboxJob(id="rubric", job=TextVerifyJob(task=task, samples=samples), limits=VERIFY_LIMITS)
+    job = job.model_copy(update={"reward_file": "reward.json"})
+    result = process.run(job, prepare_job(job, machine.model_dump_json(), tmp_path / "job"), tmp_path / "out")
+    output = result.output_of(TextVerifyOutput)
+    assert result.ok and output is not None, result.failure
+    made = task.load()
+    examples = [*made.train, made.train[0], made.train[1]]
+    texts = [*(e.solution for e in made.train), *(s.text for s in samples)]
+    expected = machine.score([e.prompt for e in examples], texts, [e.answer for e in examples], made.columns(examples))
+    assert output.verify.rewards == expected.rewards and output.verify.components == expected.components
