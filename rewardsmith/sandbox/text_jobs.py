@@ -13,7 +13,7 @@ from pathlib import Path
 from rewardsmith.sandbox.outputs import TextTrainOutput, TextVerifyOutput
 from rewardsmith.sandbox.schema import TextTrainJob, TextVerifyJob
 from rewardsmith.text.artefact import RubricReward, load_rubric
-from rewardsmith.text.contract import TextReward, asks_for_judge, load_text_reward
+from rewardsmith.text.contract import TextReward, load_text_reward
 from rewardsmith.text.judge import judge_for
 from rewardsmith.text.training import train_text
 from rewardsmith.text.verify import verify_text_reward
@@ -33,7 +33,10 @@ def load_text_reward_file(reward_file: Path, workdir: Path, judge: str | None) -
     """
     text = reward_file.read_text(encoding="utf-8", errors="replace")
     if reward_file.suffix != ".json":
-        return load_text_reward(text, workdir, judge_for(judge) if asks_for_judge(text) else None)
+        reward = load_text_reward(text, workdir)
+        if reward.asks_for_judge:
+            reward.judge = judge_for(judge)
+        return reward
     rubric = load_rubric(text, reward_file.name)
     return RubricReward(rubric, judge_for(judge) if rubric.needs_judge else None)
 

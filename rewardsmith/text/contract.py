@@ -119,13 +119,15 @@ def load_text_reward(text: str, workdir: Path, judge: LLMJudge | None = None) ->
         RewardContractError: No code, a syntax error, no or several ``compute_reward``, a signature that
             breaks the contract, or an import that fails.
     """
-    code = checked_text_reward_code(text)
+    code, entry = _checked(text)
     sha256 = hashlib.sha256(code.encode()).hexdigest()
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / f"text_reward_{sha256[:12]}.py"
     path.write_text(code)
     function = _import(path, sha256)
-    return TextReward(function, source=code, path=path, sha256=sha256, asks_for_judge=asks_for_judge(code), judge=judge)
+    return TextReward(
+        function, source=code, path=path, sha256=sha256, asks_for_judge=declares_judge(entry), judge=judge
+    )
 
 
 def asks_for_judge(text: str) -> bool:
@@ -134,7 +136,12 @@ def asks_for_judge(text: str) -> bool:
     Raises:
         RewardContractError: As :func:`checked_text_reward_code`.
     """
-    arguments = _entry_point(_parse(checked_text_reward_code(text))).args
+    return declares_judge(_checked(text)[1])
+
+
+def declares_judge(entry: ast.FunctionDef) -> bool:
+    """Whether a ``compute_reward`` definition takes the ``judge`` parameter, by position or keyword."""
+    arguments = entry.args
     return JUDGE_PARAMETER in {argument.arg for argument in (*arguments.args, *arguments.kwonlyargs)}
 
 
@@ -146,9 +153,15 @@ def checked_text_reward_code(text: str) -> str:
     Raises:
         RewardContractError: No code, a syntax error, no or several ``compute_reward``, or a bad signature.
     """
+    return _checked(text)[0]
+
+
+def _checked(text: str) -> tuple[str, ast.FunctionDef]:
+    """The code in ``text`` and its ``compute_reward``, parsed once, the signature checked."""
     code = extract_code(text)
-    _check_signature(_entry_point(_parse(code)))
-    return code
+    entry = _entry_point(_parse(code))
+    _check_signature(entry)
+    return code, entry
 
 
 def check_text_output(returned: object, count: int) -> TextRewardOutput:

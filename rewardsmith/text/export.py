@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any, Literal, get_args
 
 from rewardsmith.rewards.extract import extract_code
-from rewardsmith.text.contract import JUDGE_PARAMETER, TEXT_REWARD_PARAMETERS
+from rewardsmith.text.contract import JUDGE_PARAMETER, TEXT_REWARD_PARAMETERS, declares_judge
 from rewardsmith.text.rubric import TextRubric
 from rewardsmith.text.rubric_code import rubric_verifier_code
 from rewardsmith.text.task import Split, TextTask
@@ -72,7 +72,7 @@ def export_text_reward(reward_text: str, target: ExportTarget) -> str:
     entry = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "compute_reward"]
     if len(entry) != 1 or tuple(a.arg for a in entry[0].args.args[:3]) != TEXT_REWARD_PARAMETERS:
         raise ExportError("only verifier code exports: a top-level compute_reward(prompts, completions, answers, ...)")
-    if JUDGE_PARAMETER in {a.arg for a in (*entry[0].args.args, *entry[0].args.kwonlyargs)}:
+    if declares_judge(entry[0]):
         raise ExportError(
             f"the reward asks for an LLM judge (compute_reward takes '{JUDGE_PARAMETER}'), which a trainer does not "
             "give; export a reward that needs no judge"
